@@ -1,0 +1,40 @@
+/**
+ * The dataset registry: one lazily imported `SpaceBuilder` per search space, and `buildDataset`,
+ * which writes `<out>/<id>.onnx` + `<out>/manifest.jsonl` for a space (docs/DATASETS.md).
+ *
+ * @example
+ *   await buildDataset('nb201', { out: 'data/nb201', limit: 100, seed: 0 });
+ *   const records = readManifest('data/nb201/manifest.jsonl');
+ */
+import { OnnxPredictError } from '../src/errors.ts';
+import { buildSpace, type BuildDatasetOptions, type BuildSummary } from './lib/build.ts';
+import type { SpaceBuilder, SpaceTable } from './lib/types.ts';
+
+export const SPACES = Object.freeze({
+  nb201: async () => (await import('./nb201/builder.ts')).nb201,
+  nb101: async () => (await import('./nb101/builder.ts')).nb101,
+} satisfies SpaceTable);
+
+export type SpaceName = keyof typeof SPACES;
+
+export function isSpaceName(name: string): name is SpaceName {
+  return Object.hasOwn(SPACES, name);
+}
+
+/** The builder for `space`; a DATASET_ERROR naming the known spaces otherwise. */
+export async function getSpace(space: string): Promise<SpaceBuilder> {
+  if (!isSpaceName(space)) {
+    throw new OnnxPredictError('DATASET_ERROR', `unknown space '${space}' (parameter 'space'); known: ${Object.keys(SPACES).join(', ')}`);
+  }
+  return SPACES[space]();
+}
+
+/** Builds (or resumes building) the dataset of `space` into `options.out`. */
+export async function buildDataset(space: string, options: BuildDatasetOptions): Promise<BuildSummary> {
+  return buildSpace(await getSpace(space), options);
+}
+
+export type { BuildDatasetOptions, BuildSummary } from './lib/build.ts';
+export { readManifest, MANIFEST_FILE } from './lib/manifest.ts';
+export { splitBySeed, zeroShotSplit, ZERO_SHOT } from './lib/split.ts';
+export type { ArchEntry, ManifestRecord, SpaceBuilder, Target, WeightMode } from './lib/types.ts';
