@@ -81,6 +81,10 @@ export function readModel(bytes: Uint8Array): Model {
   try {
     proto = fromBinary(ModelProtoSchema, bytes, { readUnknownFields: false });
   } catch (e) {
+    // The decoder recurses per nested message: a stack overflow means hostile nesting.
+    if (/call stack|recursion depth/.test((e as Error).message)) {
+      throw new LimitExceededError('protobuf messages nested too deep');
+    }
     throw new InvalidModelError(`not an ONNX protobuf: ${(e as Error).message}`, { cause: e });
   }
   if (proto.graph === undefined) {
