@@ -1,19 +1,24 @@
 /**
- * Static profile: shape inference over the IR, then per-node and total params, MACs and
- * activation sizes. Pure: no I/O.
- *
- * NOTE: first cut — shapes come only from graph inputs, initializers and `value_info`.
- * The full per-op shape rules land with the Foundation issue (see docs/PROFILE.md).
+ * Static profile: shape inference over the IR, then per-node and total params, MACs, element
+ * ops and activation sizes. Pure: no I/O. Op knowledge (shape and cost rules) lives in
+ * ops/table.ts; this module only walks graphs. Conventions: docs/PROFILE.md.
  */
-import type { Graph, Model, TensorType } from './ir.ts';
-import { elementCount } from './ir.ts';
+import type { AttributeValue, Dim, Graph, Model, Node, Shape, TensorType } from './ir.ts';
+import { countElements, numel } from './ops/dims.ts';
+import { lookupOp, MAX_CONST_ELEMENTS, NO_COST, opKey } from './ops/table.ts';
+import type { Attrs, Cost, InferValue, OpContext } from './ops/types.ts';
 
-/** Why a node's numbers are incomplete. */
+/** Why a node's numbers are incomplete or the file disagrees with inference. */
 export type Diagnostic =
   | { readonly kind: 'unsupported-op'; readonly node: string; readonly op: string; readonly domain: string }
+  /** Inputs fully known, outputs not: the node where shape knowledge is lost. */
   | { readonly kind: 'unknown-shape'; readonly node: string; readonly op: string }
   | { readonly kind: 'missing-external-data'; readonly tensor: string }
-  | { readonly kind: 'stripped-weights'; readonly count: number };
+  | { readonly kind: 'stripped-weights'; readonly count: number }
+  /** The file declares a type for a value that contradicts our inference; the declaration wins. */
+  | { readonly kind: 'shape-mismatch'; readonly node: string; readonly value: string; readonly declared: Shape; readonly inferred: Shape };
+
+export type DiagnosticKind = Diagnostic['kind'];
 
 export interface NodeProfile {
   readonly index: number;
@@ -22,11 +27,17 @@ export interface NodeProfile {
   readonly domain: string;
   /** Parameters: elements of initializers this node reads (each initializer counted once, at first use). */
   readonly params: number;
-  /** Multiply-accumulates; null when shapes are unknown. */
+  /** Multiply-accumulates of the linear core (Conv, Gemm, MatMul, Einsum, RNNs); null when shapes are unknown. */
   readonly macs: number | null;
+  /** Non-MAC arithmetic (bias adds, activations, norms, pools), weighted per docs/PROFILE.md; null when unknown. */
+  readonly elementOps: number | null;
+  /** 2 × macs + elementOps; null when either is unknown. */
+  readonly flops: number | null;
   /** Elements written to the node's outputs; null when unknown. */
   readonly outputElements: number | null;
   readonly outputTypes: readonly (TensorType | null)[];
+  /** Nodes inside this node's subgraphs (If/Loop/Scan bodies), recursively. */
+  readonly subgraphNodes: number;
 }
 
 export interface Profile {
@@ -37,9 +48,17 @@ export interface Profile {
     readonly nodes: number;
     readonly params: number;
     readonly macs: number;
+    readonly elementOps: number;
+    readonly flops: number;
     readonly activationElements: number;
     /** Share of nodes whose output shapes are all fully known. */
     readonly shapeCoverage: number;
+    /** Share of nodes whose MACs/elementOps are known. */
+    readonly costCoverage: number;
+    /** Nodes in subgraphs, recursively (not included in `nodes`). */
+    readonly subgraphNodes: number;
+    /** Initializers whose payload was dropped (STRIPPED_LOCATION); their dims still count as params. */
+    readonly strippedInitializers: number;
   };
   readonly opCounts: Readonly<Record<string, number>>;
   readonly diagnostics: readonly Diagnostic[];
@@ -47,49 +66,245 @@ export interface Profile {
 
 /** Infers the types of all values in the main graph. */
 export function inferShapes(model: Model): Map<string, TensorType> {
-  return profileGraph(model.graph).shapes as Map<string, TensorType>;
+  return profileModel(model).shapes as Map<string, TensorType>;
 }
 
 export function profileModel(model: Model): Profile {
-  return profileGraph(model.graph);
+  const opsets = new Map(model.opsetImports);
+  return profileGraph(model.graph, opsets, new Map());
 }
 
-function profileGraph(graph: Graph): Profile {
-  const shapes = new Map<string, TensorType>();
-  for (const v of graph.inputs) if (v.type) shapes.set(v.name, v.type);
-  for (const [name, t] of graph.initializers) shapes.set(name, { dtype: t.dtype, shape: [...t.dims] });
-  for (const [name, t] of graph.valueInfo) shapes.set(name, t);
-  for (const v of graph.outputs) if (v.type) shapes.set(v.name, v.type);
-  const seen = new Set<string>();
-  const opCounts: Record<string, number> = {};
-  const nodes: NodeProfile[] = graph.nodes.map((n, index) => {
-    let params = 0;
-    for (const i of n.inputs) {
-      const t = graph.initializers.get(i);
-      if (t && !seen.has(i)) {
-        seen.add(i);
-        params += t.dims.reduce((a, b) => a * b, 1);
-      }
-    }
-    const key = n.domain ? `${n.domain}.${n.op}` : n.op;
-    opCounts[key] = (opCounts[key] ?? 0) + 1;
-    const outputTypes = n.outputs.map((o) => shapes.get(o) ?? null);
-    const outs = outputTypes.map((t) => (t ? elementCount(t.shape) : null));
-    const outputElements = outs.every((x) => x !== null) ? outs.reduce<number>((a, b) => a + (b ?? 0), 0) : null;
-    return { index, name: n.name, op: n.op, domain: n.domain, params, macs: null, outputElements, outputTypes };
-  });
-  const known = nodes.filter((n) => n.outputElements !== null).length;
+// ---------------------------------------------------------------------------------------------
+
+function makeAttrs(attributes: ReadonlyMap<string, AttributeValue>): Attrs {
+  const get = (n: string) => attributes.get(n);
   return {
+    has: (n) => attributes.has(n),
+    int: (n, def) => { const a = get(n); return a?.kind === 'int' ? a.value : a?.kind === 'float' ? Math.trunc(a.value) : def; },
+    float: (n, def) => { const a = get(n); return a?.kind === 'float' || a?.kind === 'int' ? a.value : def; },
+    string: (n, def) => { const a = get(n); return a?.kind === 'string' ? a.value : def; },
+    ints: (n) => { const a = get(n); return a?.kind === 'ints' ? a.value : a?.kind === 'int' ? [a.value] : undefined; },
+    floats: (n) => { const a = get(n); return a?.kind === 'floats' ? a.value : a?.kind === 'float' ? [a.value] : undefined; },
+    raw: get,
+    graphs: () => [...attributes.values()].flatMap((a) => (a.kind === 'graph' ? [a.value] : a.kind === 'graphs' ? [...a.value] : [])),
+  };
+}
+
+/** Node indices in dependency order; file order when the file is already sorted. */
+function topoOrder(graph: Graph): number[] {
+  const producer = new Map<string, number>();
+  graph.nodes.forEach((n, i) => { for (const o of n.outputs) if (o !== '') producer.set(o, i); });
+  let sorted = true;
+  graph.nodes.forEach((n, i) => { for (const x of n.inputs) { const p = producer.get(x); if (p !== undefined && p >= i) sorted = false; } });
+  if (sorted) return graph.nodes.map((_, i) => i);
+  // Kahn's algorithm, taking ready nodes in file order. The reader already rejected cycles;
+  // anything left over (should not happen) is appended so every node is still visited.
+  const indegree = graph.nodes.map((n) => new Set(n.inputs.filter((x) => producer.has(x))).size);
+  const consumers: number[][] = graph.nodes.map(() => []);
+  graph.nodes.forEach((n, i) => { for (const x of new Set(n.inputs)) { const p = producer.get(x); if (p !== undefined) consumers[p]!.push(i); } });
+  const ready = indegree.flatMap((d, i) => (d === 0 ? [i] : []));
+  const order: number[] = [];
+  const done = new Set<number>();
+  while (ready.length > 0) {
+    ready.sort((a, b) => a - b);
+    const i = ready.shift()!;
+    order.push(i);
+    done.add(i);
+    for (const c of consumers[i]!) if (--indegree[c]! === 0) ready.push(c);
+  }
+  graph.nodes.forEach((_, i) => { if (!done.has(i)) order.push(i); });
+  return order;
+}
+
+/** Declared (file) type and inferred type of one value merged: declaration wins, inference fills gaps. */
+function mergeTypes(declared: TensorType, inferred: InferValue | null): { value: InferValue; conflict: boolean } {
+  if (!inferred) return { value: declared, conflict: false };
+  const dtype = declared.dtype !== 'undefined' ? declared.dtype : inferred.dtype;
+  const ds = declared.shape;
+  const is = inferred.shape;
+  if (ds === null) return { value: withValues(dtype, is, inferred.values), conflict: false };
+  if (is === null) return { value: { dtype, shape: ds }, conflict: false };
+  if (ds.length !== is.length) return { value: { dtype, shape: ds }, conflict: true };
+  let conflict = false;
+  const shape = ds.map((d, i): Dim => {
+    const x = is[i] ?? null;
+    if (typeof d === 'number') {
+      if (typeof x === 'number' && x !== d) conflict = true;
+      return d;
+    }
+    // A concrete inferred extent beats a symbolic or missing declaration.
+    return typeof x === 'number' ? x : d ?? x;
+  });
+  return { value: withValues(dtype, shape, conflict ? undefined : inferred.values), conflict };
+}
+
+function withValues(dtype: InferValue['dtype'], shape: Shape, values: readonly Dim[] | undefined): InferValue {
+  return values ? { dtype, shape, values } : { dtype, shape };
+}
+
+/** Rank and every dim known, a symbol counting as known (shape coverage, docs/PROFILE.md). */
+function isFullyKnown(v: InferValue | null | undefined): boolean {
+  return !!v && countElements(v.shape) !== null;
+}
+
+function toTensorType(v: InferValue): TensorType {
+  return { dtype: v.dtype, shape: v.shape };
+}
+
+interface GraphResult extends Profile {
+  readonly values: ReadonlyMap<string, InferValue>;
+}
+
+function profileGraph(graph: Graph, opsets: ReadonlyMap<string, number>, outer: ReadonlyMap<string, InferValue>): GraphResult {
+  const values = new Map<string, InferValue>(outer);
+  const diagnostics: Diagnostic[] = [];
+  for (const v of graph.inputs) if (v.type) values.set(v.name, v.type);
+  let stripped = 0;
+  for (const [name, t] of graph.initializers) {
+    values.set(name, t.values && t.values.length <= MAX_CONST_ELEMENTS ? { dtype: t.dtype, shape: [...t.dims], values: t.values } : { dtype: t.dtype, shape: [...t.dims] });
+    if (t.location === 'stripped') stripped++;
+    if (t.location === 'external') diagnostics.push({ kind: 'missing-external-data', tensor: name });
+  }
+  if (stripped > 0) diagnostics.push({ kind: 'stripped-weights', count: stripped });
+  // Declared types of graph outputs act like value_info for the nodes producing them.
+  const declared = new Map<string, TensorType>(graph.valueInfo);
+  for (const o of graph.outputs) if (o.type && !declared.has(o.name)) declared.set(o.name, o.type);
+
+  const seenInit = new Set<string>();
+  const opCounts: Record<string, number> = {};
+  const profiles: NodeProfile[] = new Array<NodeProfile>(graph.nodes.length);
+  for (const index of topoOrder(graph)) {
+    const node = graph.nodes[index]!;
+    profiles[index] = profileNode(node, index, graph, opsets, values, declared, seenInit, diagnostics);
+    const key = opKey(node.domain, node.op);
+    opCounts[key] = (opCounts[key] ?? 0) + 1;
+  }
+
+  let params = 0, macs = 0, elementOps = 0, activation = 0, known = 0, costKnown = 0, subgraphNodes = 0;
+  for (const p of profiles) {
+    params += p.params;
+    macs += p.macs ?? 0;
+    elementOps += p.elementOps ?? 0;
+    activation += p.outputElements ?? 0;
+    subgraphNodes += p.subgraphNodes;
+    if (p.outputElements !== null) known++;
+    if (p.macs !== null && p.elementOps !== null) costKnown++;
+  }
+  const shapes = new Map<string, TensorType>();
+  for (const [name, v] of values) if (!outer.has(name) || outer.get(name) !== v) shapes.set(name, toTensorType(v));
+  const n = profiles.length;
+  return {
+    values,
     shapes,
-    nodes,
+    nodes: profiles,
     totals: {
-      nodes: nodes.length,
-      params: nodes.reduce((a, n) => a + n.params, 0),
-      macs: nodes.reduce((a, n) => a + (n.macs ?? 0), 0),
-      activationElements: nodes.reduce((a, n) => a + (n.outputElements ?? 0), 0),
-      shapeCoverage: nodes.length === 0 ? 1 : known / nodes.length,
+      nodes: n,
+      params,
+      macs,
+      elementOps,
+      flops: 2 * macs + elementOps,
+      activationElements: activation,
+      shapeCoverage: n === 0 ? 1 : known / n,
+      costCoverage: n === 0 ? 1 : costKnown / n,
+      subgraphNodes,
+      strippedInitializers: stripped,
     },
     opCounts,
-    diagnostics: [],
+    diagnostics,
+  };
+}
+
+function profileNode(
+  node: Node,
+  index: number,
+  graph: Graph,
+  opsets: ReadonlyMap<string, number>,
+  values: Map<string, InferValue>,
+  declared: ReadonlyMap<string, TensorType>,
+  seenInit: Set<string>,
+  diagnostics: Diagnostic[],
+): NodeProfile {
+  let params = 0;
+  for (const i of node.inputs) {
+    const t = graph.initializers.get(i);
+    if (t && !seenInit.has(i)) {
+      seenInit.add(i);
+      // int64 initializers are shapes, axes and indices in practice, not learned weights.
+      if (t.dtype !== 'int64') params += numel(t.dims) ?? 0;
+    }
+  }
+  const inputs = node.inputs.map((name) => (name === '' ? null : (values.get(name) ?? null)));
+  const attrs = makeAttrs(node.attributes);
+  const ctx: OpContext = { node, opset: opsets.get(node.domain) ?? (node.domain === '' ? 1 : 1), inputs, attrs };
+  const spec = lookupOp(node.domain, node.op);
+  const name = node.name || `${node.op}_${index}`;
+
+  let inferred: readonly (InferValue | null)[] = [];
+  if (spec === undefined) {
+    diagnostics.push({ kind: 'unsupported-op', node: name, op: node.op, domain: node.domain });
+  } else {
+    try {
+      inferred = spec.infer(ctx);
+    } catch {
+      // A rule meeting a malformed node must not take the whole profile down: treat as unknown.
+      inferred = [];
+    }
+  }
+
+  const outputTypes: (TensorType | null)[] = [];
+  const finals: (InferValue | null)[] = [];
+  node.outputs.forEach((out, k) => {
+    if (out === '') { outputTypes.push(null); finals.push(null); return; }
+    let v = inferred[k] ?? null;
+    const d = declared.get(out);
+    if (d) {
+      const m = mergeTypes(d, v);
+      if (m.conflict) diagnostics.push({ kind: 'shape-mismatch', node: name, value: out, declared: d.shape, inferred: v?.shape ?? null });
+      v = m.value;
+    }
+    if (v) values.set(out, v);
+    finals.push(v);
+    outputTypes.push(v ? toTensorType(v) : null);
+  });
+
+  let subgraphNodes = 0, subParams = 0, subMacs = 0, subOps = 0;
+  for (const g of attrs.graphs()) {
+    // Bodies see the outer scope; their costs count once (trip counts are not static).
+    const sub = profileGraph(g, opsets, values);
+    subgraphNodes += sub.totals.nodes + sub.totals.subgraphNodes;
+    subParams += sub.totals.params;
+    subMacs += sub.totals.macs;
+    subOps += sub.totals.elementOps;
+    diagnostics.push(...sub.diagnostics.filter((x) => x.kind === 'unsupported-op'));
+  }
+
+  const outsKnown = node.outputs.length > 0 && finals.every((v, k) => node.outputs[k] === '' || isFullyKnown(v));
+  const elems = outsKnown ? finals.reduce((a, v) => a + (v ? (countElements(v.shape) ?? 0) : 0), 0) : null;
+  if (spec !== undefined && !outsKnown && inputs.every((v, k) => node.inputs[k] === '' || isFullyKnown(v))) {
+    diagnostics.push({ kind: 'unknown-shape', node: name, op: node.op });
+  }
+
+  let cost: Cost | null = null;
+  if (spec !== undefined) {
+    try {
+      cost = spec.cost ? spec.cost(ctx, finals) : NO_COST;
+    } catch {
+      cost = null;
+    }
+  }
+  const macs = cost === null ? null : cost.macs + subMacs;
+  const elementOps = cost === null ? null : cost.elementOps + subOps;
+  return {
+    index,
+    name: node.name,
+    op: node.op,
+    domain: node.domain,
+    params: params + subParams,
+    macs,
+    elementOps,
+    flops: macs === null || elementOps === null ? null : 2 * macs + elementOps,
+    outputElements: elems,
+    outputTypes,
+    subgraphNodes,
   };
 }
