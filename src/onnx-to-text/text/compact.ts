@@ -1,0 +1,503 @@
+/**
+ * The `compact` text: our default encoding. A one-line summary header, then one line per linear
+ * chain of layers ("units"), written in short English that all-MiniLM-L6-v2 tokenizes cheaply:
+ *
+ *   input 3x32x32, output 10, depth 3, 2.8K params, 2.7M MACs, channels 16; 2 conv, 2 relu, ...
+ *   conv 3x3 3 to 16 → 16x32x32
+ *   relu, conv 3x3, relu → 16x32x32
+ *   from -2: average pool 3x3 → 16x32x32
+ *   add -2 -1, global average pool, flatten, linear 16 to 10 → 10
+ *
+ * Why this shape: references are relative line offsets, so identical blocks render identically and
+ * collapse into `N times ...`; every line is self-contained (ops, key attributes, output shape) so a
+ * caller may embed lines separately and pool them; canonical forms (BN folded into the conv before
+ * it, Identity/Dropout dropped, Add chains merged, Gemm ≡ MatMul+Add) make a PyTorch export and a
+ * benchmark build of the same net read the same. Grammar and examples: docs/TEXT.md.
+ */
+import type { Graph, Model, Node, Shape, TensorType } from '../ir.ts';
+import { profileModel } from '../profile.ts';
+import { FAMILIES, opInfo, type OpFamily } from './ops.ts';
+
+/** Units per line before a forced break: divisible by 1, 2, 3, 6 so periodic chains align into equal lines. */
+const MAX_UNITS_PER_LINE = 6;
+/** Longest block of lines the repeat detector looks for. */
+const MAX_BLOCK_LINES = 32;
+/** Ops listed in the header's histogram. */
+const HISTOGRAM_ENTRIES = 8;
+
+export interface Unit {
+  readonly family: OpFamily;
+  /** The histogram key: the op word without attributes (`conv`, `depthwise conv`, `relu`). */
+  readonly word: string;
+  /** The rendered unit without references (`conv 3x3 stride 2 16 to 32`). */
+  text: string;
+  /** Dynamic values read, in input order (aliases resolved). */
+  refs: string[];
+  /** Values written; the last fused node's outputs. */
+  outs: readonly string[];
+  readonly downsample: boolean;
+  readonly order: number;
+  /** Output channels of a conv, for the header's width range. */
+  readonly channels?: number;
+}
+
+interface Line {
+  readonly units: Unit[];
+}
+
+/** A rendered body item: one line or a repeated block, with what a budget cut needs to know. */
+interface Item {
+  readonly text: string;
+  readonly score: number;
+  readonly lines: number;
+}
+
+export interface CompactOptions {
+  readonly shapes: ReadonlyMap<string, TensorType>;
+  readonly maxChars: number;
+}
+
+export interface CompactText {
+  readonly header: string;
+  readonly body: readonly string[];
+}
+
+/** Dims after the batch dimension, `x`-joined; symbolic or unknown dims as `?`. */
+function shapeWords(shape: Shape): string | null {
+  if (shape === null || shape.length === 0) return null;
+  const dims = shape.length >= 2 ? shape.slice(1) : shape;
+  return dims.map((d) => (typeof d === 'number' ? String(d) : '?')).join('x');
+}
+
+/** Short human counts: `850`, `12.3K`, `1.2M`, `3.4G` (few tokens, stable across tiny changes). */
+export function humanCount(n: number): string {
+  const units: readonly [number, string][] = [[1e9, 'G'], [1e6, 'M'], [1e3, 'K']];
+  for (const [scale, suffix] of units) {
+    if (n >= scale) {
+      const v = n / scale;
+      return `${v >= 100 ? Math.round(v) : Number(v.toPrecision(2))}${suffix}`;
+    }
+  }
+  return String(Math.round(n));
+}
+
+function intsAttr(node: Node, name: string): readonly number[] | undefined {
+  const a = node.attributes.get(name);
+  if (a?.kind === 'ints') return a.value;
+  if (a?.kind === 'int') return [a.value];
+  return undefined;
+}
+
+function intAttr(node: Node, name: string, fallback: number): number {
+  const a = node.attributes.get(name);
+  return a?.kind === 'int' ? a.value : fallback;
+}
+
+function stringAttr(node: Node, name: string): string | undefined {
+  const a = node.attributes.get(name);
+  return a?.kind === 'string' ? a.value : undefined;
+}
+
+/** `3x3` for a square kernel, `1x7` otherwise; one number for 1-D. */
+function kernelWords(k: readonly number[]): string {
+  return k.length === 0 ? '' : k.join('x');
+}
+
+/** One value when all equal (`2`), else comma-joined (`1,2`). */
+function collapse(v: readonly number[]): string {
+  return v.every((x) => x === v[0]) ? String(v[0]) : v.join(',');
+}
+
+/**
+ * Window attributes shared by conv and pool units. Pads are printed only when they differ from
+ * "same" padding (dilation·(k−1)/2 per side), the overwhelmingly common case, to save tokens.
+ */
+function windowWords(node: Node, kernel: readonly number[]): string {
+  const parts: string[] = [];
+  const strides = intsAttr(node, 'strides') ?? [];
+  if (strides.some((s) => s !== 1)) parts.push(`stride ${collapse(strides)}`);
+  const dil = intsAttr(node, 'dilations') ?? [];
+  if (dil.some((d) => d !== 1)) parts.push(`dilation ${collapse(dil)}`);
+  const autoPad = stringAttr(node, 'auto_pad') ?? 'NOTSET';
+  if (autoPad === 'VALID') {
+    if (kernel.some((k) => k > 1)) parts.push('pad 0');
+  } else if (autoPad === 'NOTSET') {
+    const pads = intsAttr(node, 'pads') ?? kernel.flatMap(() => [0, 0]);
+    const same = [...kernel, ...kernel].map((k, i) => Math.floor(((dil[i % kernel.length] ?? 1) * (k - 1)) / 2));
+    if (pads.some((p, i) => p !== same[i])) parts.push(`pad ${collapse(pads)}`);
+  }
+  return parts.join(' ');
+}
+
+interface UnitContext {
+  readonly graph: Graph;
+  readonly shapes: ReadonlyMap<string, TensorType>;
+  readonly isStatic: (v: string) => boolean;
+}
+
+function staticDims(ctx: UnitContext, v: string | undefined): readonly number[] | undefined {
+  if (v === undefined) return undefined;
+  const init = ctx.graph.initializers.get(v);
+  if (init) return init.dims;
+  const t = ctx.shapes.get(v);
+  if (t?.shape && t.shape.every((d) => typeof d === 'number')) return t.shape as number[];
+  return undefined;
+}
+
+/** Renders one node as a unit; `refs` are its dynamic inputs. */
+function makeUnit(node: Node, refs: string[], order: number, ctx: UnitContext): Unit {
+  const info = opInfo(node.op, node.domain);
+  const base = { family: info.family, refs, outs: node.outputs, order };
+  switch (info.family) {
+    case 'conv': {
+      const w = staticDims(ctx, node.inputs[node.op === 'QLinearConv' ? 3 : 1]);
+      const group = intAttr(node, 'group', 1);
+      const kernel = intsAttr(node, 'kernel_shape') ?? w?.slice(2) ?? [];
+      const transposed = node.op === 'ConvTranspose';
+      let cin: number | undefined;
+      let cout: number | undefined;
+      if (w && w.length >= 2) {
+        cin = transposed ? w[0] : (w[1] ?? 0) * group;
+        cout = transposed ? (w[1] ?? 0) * group : w[0];
+      }
+      const depthwise = group > 1 && cin === group;
+      const word = depthwise ? `depthwise ${info.word}` : info.word;
+      const parts = [`${word} ${kernelWords(kernel)}`.trim()];
+      const win = windowWords(node, kernel);
+      if (win) parts.push(win);
+      if (group > 1 && !depthwise) parts.push(`groups ${group}`);
+      if (cin !== undefined && cout !== undefined && cin !== cout) parts.push(`${cin} to ${cout}`);
+      const strides = intsAttr(node, 'strides') ?? [];
+      return { ...base, word, text: parts.join(' '), downsample: !transposed && strides.some((s) => s > 1), ...(cout !== undefined ? { channels: cout } : {}) };
+    }
+    case 'pool': {
+      const kernel = intsAttr(node, 'kernel_shape') ?? [];
+      const win = windowWords(node, kernel);
+      const strides = intsAttr(node, 'strides') ?? [];
+      return { ...base, word: info.word, text: [`${info.word} ${kernelWords(kernel)}`.trim(), win].filter(Boolean).join(' '), downsample: strides.some((s) => s > 1) };
+    }
+    case 'global-pool':
+      return { ...base, word: info.word, text: info.word, downsample: true };
+    case 'linear': {
+      const staticIdx = node.inputs.findIndex((x, i) => i > 0 && i < 2 && ctx.isStatic(x));
+      const w = staticDims(ctx, staticIdx > 0 ? node.inputs[staticIdx] : undefined);
+      if (!w || w.length < 2) return { ...base, word: 'matmul', text: 'matmul', downsample: false };
+      const transB = node.op === 'Gemm' && intAttr(node, 'transB', 0) === 1;
+      const [a, b] = [w[w.length - 2] ?? 0, w[w.length - 1] ?? 0];
+      const [fin, fout] = transB ? [b, a] : [a, b];
+      return { ...base, word: info.word, text: `${info.word} ${fin} to ${fout}`, downsample: false };
+    }
+    case 'merge': {
+      // One dynamic input: an elementwise op with a constant (a bias, a scale), not a merge.
+      if (refs.length === 1 && node.op !== 'Concat') {
+        const text = `${info.word} constant`;
+        return { ...base, family: 'other', word: text, text, downsample: false };
+      }
+      return { ...base, word: info.word, text: info.word, downsample: false };
+    }
+    case 'act': {
+      if (node.op === 'Clip') {
+        const lo = clipBound(ctx, node, 1, 'min');
+        const hi = clipBound(ctx, node, 2, 'max');
+        const word = lo === 0 && hi === 6 ? 'relu6' : lo === 0 && hi === undefined ? 'relu' : 'clip';
+        return { ...base, word, text: word, downsample: false };
+      }
+      return { ...base, word: info.word, text: info.word, downsample: false };
+    }
+    case 'shape':
+      return { ...base, word: info.word, text: info.word, downsample: false };
+    case 'norm': case 'other': case 'passthrough': case 'static':
+      return { ...base, word: info.word, text: info.word, downsample: false };
+  }
+}
+
+function clipBound(ctx: UnitContext, node: Node, idx: number, attr: string): number | undefined {
+  const a = node.attributes.get(attr);
+  if (a?.kind === 'float') return a.value;
+  const name = node.inputs[idx];
+  if (!name) return undefined;
+  const v = ctx.graph.initializers.get(name)?.values?.[0];
+  return v;
+}
+
+/** Node order, topologically sorted if the file is not (stable: file order among ready nodes). */
+function topoOrder(graph: Graph): readonly Node[] {
+  const producer = new Map<string, number>();
+  graph.nodes.forEach((n, i) => n.outputs.forEach((o) => producer.set(o, i)));
+  const sorted = graph.nodes.every((n, i) => n.inputs.every((x) => (producer.get(x) ?? -1) < i));
+  if (sorted) return graph.nodes;
+  const indeg = graph.nodes.map((n) => new Set(n.inputs.map((x) => producer.get(x)).filter((p) => p !== undefined)).size);
+  const users = graph.nodes.map(() => [] as number[]);
+  graph.nodes.forEach((n, i) => {
+    for (const p of new Set(n.inputs.map((x) => producer.get(x)))) if (p !== undefined) users[p]?.push(i);
+  });
+  const ready = indeg.flatMap((d, i) => (d === 0 ? [i] : []));
+  const out: Node[] = [];
+  while (ready.length > 0) {
+    ready.sort((a, b) => a - b);
+    const i = ready.shift() as number;
+    out.push(graph.nodes[i] as Node);
+    for (const u of users[i] ?? []) {
+      indeg[u] = (indeg[u] ?? 0) - 1;
+      if (indeg[u] === 0) ready.push(u);
+    }
+  }
+  return out;
+}
+
+/**
+ * Graph → units: drops static and pass-through nodes, then applies the canonical fusions.
+ * Exported for tests and for callers that want structure rather than text.
+ */
+export function buildUnits(graph: Graph, shapes: ReadonlyMap<string, TensorType>): { units: Unit[]; consumers: ReadonlyMap<string, number> } {
+  const nodes = topoOrder(graph);
+  const staticValues = new Set<string>(graph.initializers.keys());
+  const alias = new Map<string, string>();
+  const resolve = (v: string): string => {
+    let x = v;
+    for (let guard = 0; guard < 10_000 && alias.has(x); guard++) x = alias.get(x) as string;
+    return x;
+  };
+  const ctx: UnitContext = { graph, shapes, isStatic: (v) => staticValues.has(resolve(v)) };
+  const live: Node[] = [];
+  for (const n of nodes) {
+    const fam = opInfo(n.op, n.domain).family;
+    const present = n.inputs.filter((x) => x !== '');
+    if (fam === 'static' || (present.length > 0 && present.every((x) => ctx.isStatic(x)))) {
+      for (const o of n.outputs) staticValues.add(o);
+    } else if (fam === 'passthrough' && n.inputs[0] && n.outputs[0]) {
+      alias.set(n.outputs[0], n.inputs[0]);
+    } else {
+      live.push(n);
+    }
+  }
+  // Consumers per value among live nodes, plus graph outputs: a value read twice ends a line.
+  const consumers = new Map<string, number>();
+  const bump = (v: string): void => { consumers.set(v, (consumers.get(v) ?? 0) + 1); };
+  for (const n of live) for (const x of new Set(n.inputs.filter((i) => i !== '').map(resolve))) if (!staticValues.has(x)) bump(x);
+  for (const o of graph.outputs) bump(resolve(o.name));
+
+  const units: Unit[] = [];
+  const producer = new Map<string, Unit>();
+  for (const [order, n] of live.entries()) {
+    const refs = n.inputs.filter((x) => x !== '').map(resolve).filter((x) => !staticValues.has(x));
+    const unit = makeUnit(n, refs, order, ctx);
+    const single = refs.length === 1 ? producer.get(refs[0] as string) : undefined;
+    const soleUse = refs.length === 1 && consumers.get(refs[0] as string) === 1;
+    // BN right after a conv is folded into it: PyTorch's export folds it, benchmark builds don't.
+    if (n.op === 'BatchNormalization' && single?.family === 'conv' && soleUse) {
+      single.outs = n.outputs;
+      for (const o of n.outputs) producer.set(o, single);
+      continue;
+    }
+    // A constant add after a conv/linear is its bias (MatMul + Add ≡ Gemm).
+    if (unit.word === 'add constant' && (single?.family === 'linear' || single?.family === 'conv') && soleUse) {
+      single.outs = n.outputs;
+      for (const o of n.outputs) producer.set(o, single);
+      continue;
+    }
+    // Chains of binary Adds become one n-ary add (≡ Sum); operand order is irrelevant for add.
+    if ((n.op === 'Add' || n.op === 'Sum') && unit.family === 'merge') {
+      const flat: string[] = [];
+      for (const r of refs) {
+        const p = producer.get(r);
+        if (p && p.word === 'add' && p.family === 'merge' && consumers.get(r) === 1 && p.outs[0] === r) {
+          flat.push(...p.refs);
+          units.splice(units.indexOf(p), 1);
+        } else {
+          flat.push(r);
+        }
+      }
+      unit.refs = flat;
+    }
+    units.push(unit);
+    for (const o of n.outputs) producer.set(o, unit);
+  }
+  return { units, consumers };
+}
+
+/** Splits units into lines: a line continues while each unit reads only the previous unit's sole-use output. */
+function toLines(units: readonly Unit[], consumers: ReadonlyMap<string, number>): Line[] {
+  const lines: Line[] = [];
+  let cur: Line | null = null;
+  for (const u of units) {
+    const last = cur?.units[cur.units.length - 1];
+    const continues = cur !== null && last !== undefined
+      && u.refs.length === 1 && last.outs.length === 1 && u.refs[0] === last.outs[0]
+      && consumers.get(u.refs[0] as string) === 1 && !last.downsample
+      && cur.units.length < MAX_UNITS_PER_LINE && u.family !== 'merge';
+    if (continues && cur) cur.units.push(u);
+    else {
+      cur = { units: [u] };
+      lines.push(cur);
+    }
+  }
+  return lines;
+}
+
+function renderLines(lines: readonly Line[], graph: Graph, shapes: ReadonlyMap<string, TensorType>): { texts: string[]; scores: number[] } {
+  const lineOf = new Map<string, number>();
+  const inputNames = new Map<string, string>();
+  graph.inputs.forEach((v, k) => inputNames.set(v.name, graph.inputs.length === 1 ? 'input' : `input ${k + 1}`));
+  const texts: string[] = [];
+  const scores: number[] = [];
+  let prevShape: string | null = null;
+  lines.forEach((line, li) => {
+    const ref = (v: string): string => {
+      const input = inputNames.get(v);
+      if (input !== undefined) return input;
+      const at = lineOf.get(v);
+      return at === undefined ? '?' : `-${li - at}`;
+    };
+    const first = line.units[0] as Unit;
+    const prevOut = li > 0 ? (lines[li - 1]?.units.at(-1)?.outs ?? []) : graph.inputs.map((v) => v.name);
+    let prefix = '';
+    const parts = line.units.map((u, k) => {
+      if (k === 0 && (u.refs.length > 1 || u.family === 'merge')) return `${u.text} ${u.refs.map(ref).join(' ')}`;
+      return u.text;
+    });
+    if ((first.refs.length === 1 && first.family !== 'merge') && !prevOut.includes(first.refs[0] as string)) {
+      prefix = `from ${ref(first.refs[0] as string)}: `;
+    }
+    const last = line.units[line.units.length - 1] as Unit;
+    const out = last.outs[0];
+    const shape = out === undefined ? null : shapeWords(shapes.get(out)?.shape ?? null);
+    texts.push(`${prefix}${parts.join(', ')}${shape ? ` → ${shape}` : ''}`);
+    let score = 0;
+    for (const u of line.units) score = Math.max(score, FAMILIES[u.family].score);
+    if (shape !== null && prevShape !== null && shape !== prevShape) score += 2;
+    if (shape !== null) prevShape = shape;
+    scores.push(score + line.units.length * 0.01);
+    for (const u of line.units) for (const o of u.outs) lineOf.set(o, li);
+  });
+  return { texts, scores };
+}
+
+/** Collapses runs of identical lines or blocks of lines into `N times ...` items. */
+export function collapseRepeats(texts: readonly string[], scores: readonly number[]): Item[] {
+  const items: Item[] = [];
+  let i = 0;
+  while (i < texts.length) {
+    let bestL = 1;
+    let bestN = 1;
+    const maxL = Math.min(MAX_BLOCK_LINES, Math.floor((texts.length - i) / 2));
+    for (let L = 1; L <= maxL; L++) {
+      let n = 1;
+      outer: while (i + (n + 1) * L <= texts.length) {
+        for (let k = 0; k < L; k++) if (texts[i + n * L + k] !== texts[i + k]) break outer;
+        n++;
+      }
+      if (n >= 2 && L * n > bestL * bestN) {
+        bestL = L;
+        bestN = n;
+      }
+    }
+    const block = texts.slice(i, i + bestL);
+    const score = Math.max(...scores.slice(i, i + bestL));
+    if (bestN === 1) items.push({ text: block[0] as string, score, lines: 1 });
+    else if (bestL === 1) items.push({ text: `${bestN} times: ${block[0]}`, score: score + 0.5, lines: 1 });
+    else items.push({ text: `${bestN} times the next ${bestL} lines:\n${block.join('\n')}`, score: score + 0.5, lines: bestL + 1 });
+    i += bestL * bestN;
+  }
+  return items;
+}
+
+function header(model: Model, units: readonly Unit[], shapes: ReadonlyMap<string, TensorType>): string {
+  const g = model.graph;
+  const parts: string[] = [];
+  const ins = g.inputs.map((v) => shapeWords(v.type?.shape ?? null) ?? '?');
+  if (ins.length > 0) parts.push(`input ${ins.join(' and ')}`);
+  const outs = g.outputs.map((v) => shapeWords((shapes.get(v.name) ?? v.type)?.shape ?? null) ?? '?');
+  if (outs.length > 0) parts.push(`output ${outs.join(' and ')}`);
+  parts.push(`depth ${weightedDepth(units)}`);
+  const profile = profileModel(model);
+  if (profile.totals.params > 0) parts.push(`${humanCount(profile.totals.params)} params`);
+  if (profile.totals.macs > 0) parts.push(`${humanCount(profile.totals.macs)} MACs`);
+  const widths = units.flatMap((u) => (u.channels !== undefined ? [u.channels] : []));
+  if (widths.length > 0) {
+    const lo = Math.min(...widths);
+    const hi = Math.max(...widths);
+    parts.push(lo === hi ? `channels ${lo}` : `channels ${lo} to ${hi}`);
+  }
+  const counts = new Map<string, number>();
+  for (const u of units) counts.set(u.word, (counts.get(u.word) ?? 0) + 1);
+  const hist = [...counts].sort((a, b) => b[1] - a[1]).slice(0, HISTOGRAM_ENTRIES).map(([w, c]) => `${c} ${w}`);
+  return `${parts.join(', ')}; ${hist.join(', ')}`;
+}
+
+/** Longest path counted in weighted units (conv, linear): the depth people quote ("ResNet-18"). */
+function weightedDepth(units: readonly Unit[]): number {
+  const depthOf = new Map<string, number>();
+  let best = 0;
+  for (const u of units) {
+    const d = Math.max(0, ...u.refs.map((r) => depthOf.get(r) ?? 0)) + (FAMILIES[u.family].weighted ? 1 : 0);
+    for (const o of u.outs) depthOf.set(o, d);
+    best = Math.max(best, d);
+  }
+  return best;
+}
+
+/**
+ * Fits items into `maxChars`: drops the lowest-scoring items first (later ones on ties), writing
+ * `(N lines omitted)` where lines went; the header stays. Last resort: a hard cut of the text.
+ */
+function fitBudget(head: string, items: readonly Item[], maxChars: number): string[] {
+  const render = (keep: readonly boolean[]): string[] => {
+    const out = [head];
+    let omitted = 0;
+    items.forEach((it, k) => {
+      if (keep[k]) {
+        if (omitted > 0) out.push(`(${omitted} lines omitted)`);
+        omitted = 0;
+        out.push(it.text);
+      } else omitted += it.lines;
+    });
+    if (omitted > 0) out.push(`(${omitted} lines omitted)`);
+    return out;
+  };
+  const size = (lines: readonly string[]): number => lines.reduce((a, l) => a + l.length + 1, -1);
+  const keep = items.map(() => true);
+  let lines = render(keep);
+  if (size(lines) <= maxChars) return lines;
+  // Drop in one pass by priority, tracking the size incrementally (quadratic re-rendering is too slow for big nets).
+  const order = items.map((_, k) => k).sort((a, b) => (items[a] as Item).score - (items[b] as Item).score || b - a);
+  let total = size(lines);
+  const markerCost = (n: number): number => `(${n} lines omitted)`.length + 1;
+  const runAt = (k: number): [number, number] => {
+    let s = k;
+    while (s > 0 && !keep[s - 1]) s--;
+    let e = k;
+    while (e < items.length - 1 && !keep[e + 1]) e++;
+    return [s, e];
+  };
+  const omittedIn = (s: number, e: number): number => { let n = 0; for (let j = s; j <= e; j++) if (!keep[j]) n += (items[j] as Item).lines; return n; };
+  for (const k of order) {
+    if (total <= maxChars) break;
+    const it = items[k] as Item;
+    const left = k > 0 && !keep[k - 1] ? runAt(k - 1) : null;
+    const right = k < items.length - 1 && !keep[k + 1] ? runAt(k + 1) : null;
+    let delta = -(it.text.length + 1);
+    if (left) delta -= markerCost(omittedIn(left[0], left[1]));
+    if (right) delta -= markerCost(omittedIn(right[0], right[1]));
+    keep[k] = false;
+    const [s, e] = runAt(k);
+    delta += markerCost(omittedIn(s, e));
+    total += delta;
+  }
+  lines = render(keep);
+  let text = lines.join('\n');
+  if (text.length > maxChars) {
+    const cut = text.slice(0, maxChars);
+    const sp = cut.lastIndexOf(' ');
+    text = sp > maxChars / 2 ? cut.slice(0, sp) : cut;
+  }
+  return text.split('\n');
+}
+
+export function describeCompact(model: Model, options: CompactOptions): string[] {
+  const { units, consumers } = buildUnits(model.graph, options.shapes);
+  const lines = toLines(units, consumers);
+  const { texts, scores } = renderLines(lines, model.graph, options.shapes);
+  const items = collapseRepeats(texts, scores);
+  return fitBudget(header(model, units, options.shapes), items, options.maxChars);
+}
