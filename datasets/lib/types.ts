@@ -18,10 +18,10 @@ export interface ArchEntry {
   readonly index: number;
   /** The benchmark's own key for the architecture (NB201 arch string, NB101 module hash, ...). */
   readonly arch: string;
-  /** Accuracy in percent, per target. */
-  readonly labels: Readonly<Record<Target, number>>;
+  /** Accuracy in percent, keyed by `Target`. */
+  readonly labels: Readonly<Record<string, number>>;
   /** What each label measures, e.g. 'test@200ep', 'valid@108ep'. Same keys as `labels`. */
-  readonly labelKind: Readonly<Record<Target, string>>;
+  readonly labelKind: Readonly<Record<string, string>>;
   /** The benchmark's own parameter count for the network we build (for the params gate). */
   readonly publishedParams?: number;
   /** Space-specific data the builder needs (cell graph, block settings, ...). JSON-serializable. */
