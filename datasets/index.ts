@@ -13,6 +13,7 @@ import type { SpaceBuilder, SpaceTable } from './lib/types.ts';
 export const SPACES = Object.freeze({
   nb201: async () => (await import('./nb201/builder.ts')).nb201,
   nb101: async () => (await import('./nb101/builder.ts')).nb101,
+  accel: async () => (await import('./accel/index.ts')).accelSpace,
 } satisfies SpaceTable);
 
 export type SpaceName = keyof typeof SPACES;

@@ -41,9 +41,8 @@ export function parseAccelTable(text: string): ArchEntry[] {
       space: ACCEL_SPACE,
       index: nums[0]!,
       arch: key,
-      // Cast: lib/types.ts types labels as a full Record<Target, ...>; this space has one target.
-      labels: { imagenet: nums[1]! } as ArchEntry['labels'],
-      labelKind: { imagenet: ACCEL_LABEL_KIND } as ArchEntry['labelKind'],
+      labels: { imagenet: nums[1]! },
+      labelKind: { imagenet: ACCEL_LABEL_KIND },
       publishedParams: nums[3]!,
       extra: { top5: nums[2]!, bnChannels: bnChannels(config) },
     });
