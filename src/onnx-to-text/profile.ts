@@ -69,9 +69,18 @@ export function inferShapes(model: Model): Map<string, TensorType> {
   return profileModel(model).shapes as Map<string, TensorType>;
 }
 
-export function profileModel(model: Model): Profile {
+export interface ProfileOptions {
+  /**
+   * Merge the file's declared types (`value_info`, graph outputs) into inference; default true.
+   * False profiles from graph inputs and initializers alone, which is how tests check our shape
+   * rules against a file's declarations.
+   */
+  readonly useDeclaredTypes?: boolean;
+}
+
+export function profileModel(model: Model, options: ProfileOptions = {}): Profile {
   const opsets = new Map(model.opsetImports);
-  return profileGraph(model.graph, opsets, new Map());
+  return profileGraph(model.graph, opsets, new Map(), options.useDeclaredTypes ?? true);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -155,7 +164,7 @@ interface GraphResult extends Profile {
   readonly values: ReadonlyMap<string, InferValue>;
 }
 
-function profileGraph(graph: Graph, opsets: ReadonlyMap<string, number>, outer: ReadonlyMap<string, InferValue>): GraphResult {
+function profileGraph(graph: Graph, opsets: ReadonlyMap<string, number>, outer: ReadonlyMap<string, InferValue>, useDeclared: boolean): GraphResult {
   const values = new Map<string, InferValue>(outer);
   const diagnostics: Diagnostic[] = [];
   for (const v of graph.inputs) if (v.type) values.set(v.name, v.type);
@@ -167,15 +176,15 @@ function profileGraph(graph: Graph, opsets: ReadonlyMap<string, number>, outer: 
   }
   if (stripped > 0) diagnostics.push({ kind: 'stripped-weights', count: stripped });
   // Declared types of graph outputs act like value_info for the nodes producing them.
-  const declared = new Map<string, TensorType>(graph.valueInfo);
-  for (const o of graph.outputs) if (o.type && !declared.has(o.name)) declared.set(o.name, o.type);
+  const declared = new Map<string, TensorType>(useDeclared ? graph.valueInfo : []);
+  if (useDeclared) for (const o of graph.outputs) if (o.type && !declared.has(o.name)) declared.set(o.name, o.type);
 
   const seenInit = new Set<string>();
   const opCounts: Record<string, number> = {};
   const profiles: NodeProfile[] = new Array<NodeProfile>(graph.nodes.length);
   for (const index of topoOrder(graph)) {
     const node = graph.nodes[index]!;
-    profiles[index] = profileNode(node, index, graph, opsets, values, declared, seenInit, diagnostics);
+    profiles[index] = profileNode(node, index, graph, opsets, values, declared, seenInit, diagnostics, useDeclared);
     const key = opKey(node.domain, node.op);
     opCounts[key] = (opCounts[key] ?? 0) + 1;
   }
@@ -223,6 +232,7 @@ function profileNode(
   declared: ReadonlyMap<string, TensorType>,
   seenInit: Set<string>,
   diagnostics: Diagnostic[],
+  useDeclared: boolean,
 ): NodeProfile {
   let params = 0;
   for (const i of node.inputs) {
@@ -270,7 +280,7 @@ function profileNode(
   let subgraphNodes = 0, subParams = 0, subMacs = 0, subOps = 0;
   for (const g of attrs.graphs()) {
     // Bodies see the outer scope; their costs count once (trip counts are not static).
-    const sub = profileGraph(g, opsets, values);
+    const sub = profileGraph(g, opsets, values, useDeclared);
     subgraphNodes += sub.totals.nodes + sub.totals.subgraphNodes;
     subParams += sub.totals.params;
     subMacs += sub.totals.macs;

@@ -54,6 +54,12 @@ function inputNumbers(ctx: OpContext, i: number): number[] | null | undefined {
   return v.values.every((x) => typeof x === 'number') ? (v.values as number[]) : null;
 }
 
+/** Length of a 1-D axes input whose values are unknown (the output rank still follows). */
+function axesCount(ctx: OpContext, i: number): number | null {
+  const s = input(ctx, i)?.shape;
+  return s && s.length === 1 && typeof s[0] === 'number' ? s[0] : null;
+}
+
 /** Attribute form (older opsets) or input form (newer): whichever the node carries. */
 function intsAttrOrInput(ctx: OpContext, attr: string, i: number): number[] | null | undefined {
   const a = ctx.attrs.ints(attr);
@@ -600,7 +606,11 @@ const squeeze: OpSpec = {
     if (!X) return NONE;
     const xs = X.shape;
     const axes = intsAttrOrInput(ctx, 'axes', 1);
-    if (!xs || axes === null) return [val(X.dtype, null, X.values)];
+    if (!xs) return [val(X.dtype, null, X.values)];
+    if (axes === null) {
+      const count = axesCount(ctx, 1);
+      return [val(X.dtype, count === null ? null : new Array<Dim>(Math.max(xs.length - count, 0)).fill(null), X.values)];
+    }
     let drop: Set<number>;
     if (axes === undefined) {
       if (xs.some((d) => typeof d !== 'number')) return [val(X.dtype, null, X.values)];
@@ -617,7 +627,10 @@ const unsqueeze: OpSpec = {
     if (!X) return NONE;
     const xs = X.shape;
     const axes = intsAttrOrInput(ctx, 'axes', 1);
-    if (!xs || !axes) return [val(X.dtype, null, X.values)];
+    if (!xs || !axes) {
+      const count = axesCount(ctx, 1);
+      return [val(X.dtype, xs && count !== null ? new Array<Dim>(xs.length + count).fill(null) : null, X.values)];
+    }
     const rank = xs.length + axes.length;
     const ins = new Set(axes.map((a) => (a < 0 ? a + rank : a)));
     const out: Dim[] = [];
@@ -884,9 +897,9 @@ function depthSpace(toSpace: boolean): OpSpec {
 // ---------------------------------------------------------------------------------------------
 // Reductions
 
-function reduceShape(xs: Shape, axes: readonly number[] | null | undefined, keep: boolean, noopEmpty: boolean): Shape {
+function reduceShape(xs: Shape, axes: readonly number[] | null | undefined, keep: boolean, noopEmpty: boolean, count: number | null = null): Shape {
   if (!xs) return null;
-  if (axes === null) return keep ? xs.map(() => null) : null;
+  if (axes === null) return keep ? xs.map(() => null) : count !== null && count > 0 ? new Array<Dim>(Math.max(xs.length - count, 0)).fill(null) : null;
   if (axes === undefined || axes.length === 0) {
     if (noopEmpty) return xs;
     return keep ? xs.map(() => 1) : [];
@@ -902,7 +915,7 @@ function reduceSpec(weight: number): OpSpec {
       const X = input(ctx, 0);
       if (!X) return NONE;
       const axes = intsAttrOrInput(ctx, 'axes', 1);
-      const shape = reduceShape(X.shape, axes, ctx.attrs.int('keepdims', 1) === 1, ctx.attrs.int('noop_with_empty_axes', 0) === 1);
+      const shape = reduceShape(X.shape, axes, ctx.attrs.int('keepdims', 1) === 1, ctx.attrs.int('noop_with_empty_axes', 0) === 1, axesCount(ctx, 1));
       let values: Dim[] | undefined;
       const nums = asNumbers(X.values);
       if (nums && numel(shape) === 1 && (ctx.node.op === 'ReduceProd' || ctx.node.op === 'ReduceSum')) {
@@ -1170,6 +1183,7 @@ const maxUnpool: OpSpec = {
     if (!X) return NONE;
     const explicit = inputNumbers(ctx, 2);
     if (explicit) return [val(X.dtype, [...explicit])];
+    if (explicit === null) return [val(X.dtype, X.shape ? X.shape.map(() => null) : null)];
     const xs = X.shape;
     const kernel = ctx.attrs.ints('kernel_shape');
     if (!xs || !kernel) return [val(X.dtype, null)];
@@ -1204,6 +1218,80 @@ const gatherElements: OpSpec = {
     const X = input(ctx, 0);
     const I = input(ctx, 1);
     return [X ? val(X.dtype, I?.shape ?? null) : null];
+  },
+};
+
+function countNull(xs: Shape): Dim {
+  return xs ? numel(xs) : null;
+}
+
+/** Loss ops: scalar unless reduction is 'none', then the target's shape. */
+function lossSpec(extraLogProb: boolean): OpSpec {
+  return {
+    category: 'reduce',
+    infer: (ctx) => {
+      const X = input(ctx, 0);
+      const T = input(ctx, 1);
+      const dtype = X?.dtype ?? 'float32';
+      const loss = ctx.attrs.string('reduction', 'mean') === 'none' ? val(dtype, T?.shape ?? null) : val(dtype, []);
+      return extraLogProb ? [loss, X ? val(dtype, X.shape) : null] : [loss];
+    },
+    cost: perInput(W.exp + W.log + W.add),
+  };
+}
+
+const windowOp: OpSpec = {
+  category: 'shape',
+  infer: (ctx) => {
+    const n = input(ctx, 0)?.values?.[0];
+    return [val(dtypeName(ctx.attrs.int('output_datatype', 1)), [typeof n === 'number' ? n : null])];
+  },
+};
+
+/** Training optimisers (ai.onnx.preview.training): output k updates input 2 + k. */
+const optimizer: OpSpec = {
+  category: 'elementwise',
+  infer: (ctx) => ctx.node.outputs.map((_, k) => input(ctx, 2 + k)),
+  cost: perInput(4),
+};
+
+const tfIdf: OpSpec = {
+  category: 'dynamic',
+  infer: (ctx) => {
+    const xs = input(ctx, 0)?.shape ?? null;
+    const idx = ctx.attrs.ints('ngram_indexes') ?? [];
+    const width = idx.length === 0 ? null : Math.max(...idx) + 1;
+    return [val('float32', xs === null ? null : xs.length === 2 ? [xs[0] ?? null, width] : [width])];
+  },
+};
+
+const stringNormalizer: OpSpec = {
+  category: 'dynamic',
+  infer: (ctx) => {
+    const X = input(ctx, 0);
+    // Stopword removal changes the length; without stopwords the shape is unchanged.
+    if (!X || !X.shape) return [val('string', null)];
+    return [val('string', ctx.attrs.has('stopwords') ? [...X.shape.slice(0, -1), null] : X.shape)];
+  },
+};
+
+const scanOp: OpSpec = {
+  category: 'control',
+  infer: (ctx) => {
+    const body = ctx.attrs.raw('body');
+    const m = ctx.attrs.int('num_scan_inputs', 0);
+    // Scan-8 carries an optional sequence_lens input first; Scan-9+ does not.
+    const first = ctx.opset < 9 ? 1 : 0;
+    const nState = ctx.node.inputs.length - first - m;
+    const scanIn = input(ctx, first + nState);
+    const axis0 = ctx.attrs.ints('scan_input_axes')?.[0] ?? 0;
+    const seq: Dim = scanIn?.shape ? (scanIn.shape[ctx.opset < 9 ? 1 : normAxis(axis0, scanIn.shape.length) ?? 0] ?? null) : null;
+    return ctx.node.outputs.map((_, k) => {
+      if (k < nState) return input(ctx, first + k);
+      const t = body?.kind === 'graph' ? body.value.outputs[k]?.type : undefined;
+      if (!t) return null;
+      return val(t.dtype, t.shape ? (ctx.opset < 9 ? [scanIn?.shape?.[0] ?? null, seq, ...t.shape] : [seq, ...t.shape]) : null);
+    });
   },
 };
 
@@ -1336,9 +1424,15 @@ export const OP_TABLE = {
 
   NonZero: dynamic((ctx) => [val('int64', [input(ctx, 0)?.shape?.length ?? null, null])]),
   NonMaxSuppression: dynamic(() => [val('int64', [null, 3])]),
-  Unique: dynamic((ctx) => [input(ctx, 0) ? val(input(ctx, 0)!.dtype, [null]) : null, val('int64', [null]), val('int64', [null]), val('int64', [null])]),
+  Unique: dynamic((ctx) => {
+    const X = input(ctx, 0);
+    const xs = X?.shape ?? null;
+    const axis = ctx.attrs.has('axis') && xs ? normAxis(ctx.attrs.int('axis', 0), xs.length) : null;
+    const y = axis !== null && xs ? xs.map((d, i) => (i === axis ? null : d)) : [null];
+    return [X ? val(X.dtype, y) : null, val('int64', [null]), val('int64', [axis !== null && xs ? (xs[axis] ?? null) : countNull(xs)]), val('int64', [null])];
+  }),
   Compress: compress,
-  StringNormalizer: dynamic((ctx) => [val('string', input(ctx, 0)?.shape ? [...input(ctx, 0)!.shape!.slice(0, -1), null] : null)]),
+  StringNormalizer: stringNormalizer,
   SequenceConstruct: dynamic(unknownOutputs), SequenceEmpty: dynamic(unknownOutputs), SequenceInsert: dynamic(unknownOutputs),
   SequenceAt: dynamic(unknownOutputs), SequenceErase: dynamic(unknownOutputs), SequenceLength: dynamic(() => [val('int64', [])]),
   SplitToSequence: dynamic(unknownOutputs), ConcatFromSequence: dynamic(unknownOutputs), SequenceMap: dynamic(unknownOutputs),
@@ -1346,7 +1440,17 @@ export const OP_TABLE = {
 
   If: ifOp,
   Loop: loopOp,
-  Scan: { category: 'control', infer: unknownOutputs },
+  Scan: scanOp,
+
+  NegativeLogLikelihoodLoss: lossSpec(false),
+  SoftmaxCrossEntropyLoss: lossSpec(true),
+  BlackmanWindow: windowOp,
+  HammingWindow: windowOp,
+  HannWindow: windowOp,
+  TfIdfVectorizer: tfIdf,
+  'ai.onnx.preview.training.Adagrad': optimizer,
+  'ai.onnx.preview.training.Momentum': optimizer,
+  'ai.onnx.preview.training.Adam': optimizer,
 
   // Microsoft contrib ops that torch/ORT-optimised transformer exports commonly carry.
   'com.microsoft.Gelu': unary(W.exp + 3 * W.mul),
