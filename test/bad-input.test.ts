@@ -79,7 +79,7 @@ describe('fuzz: mutated real files', () => {
         const kind = rand(3);
         const at = rand(bytes.length);
         if (kind === 0) bytes[at] = rand(256);
-        else if (kind === 1) bytes[at] ^= 1 << rand(8);
+        else if (kind === 1) bytes[at] = bytes[at]! ^ (1 << rand(8));
         else bytes[at] = 0xff;
       }
       const cut = rand(10) === 0 ? bytes.subarray(0, rand(bytes.length)) : bytes;

@@ -1,0 +1,124 @@
+/**
+ * Graph → feature vector for the head.
+ *
+ * Representation `node-graph` (default): every compute node's phrase is embedded by the
+ * pretrained encoder; the graph is then summarised by three pooled statistics of those
+ * embeddings — nodes (mean of x), edges (mean of x_a ⊙ x_b over data-flow edges) and two-step
+ * paths (mean of x_a ⊙ x_b ⊙ x_c) — a parameter-free, Weisfeiler-Lehman-like summary that keeps
+ * which ops follow which — plus the numeric profile descriptors. Phrases repeat massively across
+ * a search space, so the encoder runs once per distinct phrase.
+ *
+ * Representation `text-chunks`: the whole text of the graph (a text mode of src/onnx-to-text)
+ * cut into encoder windows and mean-pooled, plus the numeric descriptors — the ONNX-Net-like
+ * baseline for the ablation.
+ */
+import type { Model } from '../onnx-to-text/ir.ts';
+import type { Profile } from '../onnx-to-text/profile.ts';
+import { graphView, NUMERIC_FEATURES, type GraphView } from './graph-features.ts';
+
+/** The slice of the encoder the predictor needs. */
+export interface TextEmbedder {
+  readonly id: string;
+  readonly dtype: string;
+  readonly dim: number;
+  embed(texts: readonly string[]): Promise<Float32Array[]>;
+}
+
+export const REPRESENTATIONS = ['node-graph', 'numeric-only', 'text-only'] as const;
+export type Representation = (typeof REPRESENTATIONS)[number];
+
+export interface FeatureLayout {
+  readonly representation: Representation;
+  readonly encoderDim: number;
+  readonly length: number;
+  readonly numeric: readonly string[];
+}
+
+export function featureLayout(representation: Representation, encoderDim: number): FeatureLayout {
+  const text = representation === 'numeric-only' ? 0 : 3 * encoderDim;
+  const numeric = representation === 'text-only' ? [] : [...NUMERIC_FEATURES];
+  return { representation, encoderDim, length: text + numeric.length, numeric };
+}
+
+/** Embeds phrases once per distinct string, memoised across calls. */
+export class PhraseEmbeddings {
+  private readonly memo = new Map<string, Float32Array>();
+  constructor(private readonly encoder: TextEmbedder) {}
+
+  async ensure(phrases: Iterable<string>): Promise<void> {
+    const missing = [...new Set(phrases)].filter((p) => !this.memo.has(p));
+    if (missing.length === 0) return;
+    const vecs = await this.encoder.embed(missing);
+    missing.forEach((p, i) => this.memo.set(p, vecs[i]!));
+  }
+
+  get(phrase: string): Float32Array {
+    const v = this.memo.get(phrase);
+    if (!v) throw new Error(`phrase not embedded: ${phrase}`);
+    return v;
+  }
+
+  get size(): number {
+    return this.memo.size;
+  }
+}
+
+/** Pooled node/edge/path statistics of node embeddings: 3 × dim values. */
+export function poolGraph(view: GraphView, emb: PhraseEmbeddings, dim: number): Float32Array {
+  const out = new Float32Array(3 * dim);
+  const n = view.nodeTexts.length;
+  if (n === 0) return out;
+  const x = view.nodeTexts.map((t) => emb.get(t));
+  for (const v of x) for (let d = 0; d < dim; d++) out[d]! += v[d]! / n;
+  const preds: number[][] = Array.from({ length: n }, () => []);
+  for (const [a, b] of view.edges) preds[b]!.push(a);
+  if (view.edges.length > 0) {
+    const inv = 1 / view.edges.length;
+    for (const [a, b] of view.edges) {
+      const xa = x[a]!;
+      const xb = x[b]!;
+      for (let d = 0; d < dim; d++) out[dim + d]! += xa[d]! * xb[d]! * inv;
+    }
+  }
+  // Two-step paths a → b → c, counted through each middle node b.
+  let paths = 0;
+  const acc = new Float64Array(dim);
+  for (let c = 0; c < n; c++) {
+    for (const b of preds[c]!) {
+      for (const a of preds[b]!) {
+        const xa = x[a]!;
+        const xb = x[b]!;
+        const xc = x[c]!;
+        for (let d = 0; d < dim; d++) acc[d]! += xa[d]! * xb[d]! * xc[d]!;
+        paths++;
+      }
+    }
+  }
+  if (paths > 0) for (let d = 0; d < dim; d++) out[2 * dim + d] = acc[d]! / paths;
+  return out;
+}
+
+export interface GraphInput {
+  readonly model: Model;
+  readonly profile: Profile;
+}
+
+/** Feature vectors for a batch of graphs. */
+export async function featurize(inputs: readonly GraphInput[], layout: FeatureLayout, emb: PhraseEmbeddings | null): Promise<Float32Array[]> {
+  const views = inputs.map(({ model, profile }) => graphView(model, profile));
+  const useText = layout.representation !== 'numeric-only';
+  if (useText) {
+    if (!emb) throw new Error(`representation '${layout.representation}' needs an encoder`);
+    await emb.ensure(views.flatMap((v) => v.nodeTexts));
+  }
+  return views.map((view) => {
+    const out = new Float32Array(layout.length);
+    let o = 0;
+    if (useText) {
+      out.set(poolGraph(view, emb!, layout.encoderDim), 0);
+      o = 3 * layout.encoderDim;
+    }
+    for (const name of layout.numeric) out[o++] = view.numeric[name as keyof GraphView['numeric']];
+    return out;
+  });
+}
