@@ -1,9 +1,51 @@
 /**
- * Dimension arithmetic for shape rules. A Dim is a number, a symbol ('N') or unknown (null);
- * symbols survive only the operations where that is trivially right (x*1, copying, equal
- * symbols cancelling), everything else degrades to null rather than guessing.
+ * Dimension arithmetic for shape rules. A Dim is a number, a symbol or unknown (null).
+ * Symbolic dims are monomials written canonically as '4*batch' or 'batch*seq' (coefficient
+ * first, symbols sorted): products and exact quotients of symbols stay exact, which is what
+ * torch's attention reshapes (batch × heads) need. Sums of symbols degrade to null rather than
+ * guessing.
  */
 import type { Dim, Shape } from '../ir.ts';
+
+interface Monomial {
+  readonly k: number;
+  readonly syms: readonly string[];
+}
+
+function mono(d: number | string): Monomial {
+  if (typeof d === 'number') return { k: d, syms: [] };
+  let k = 1;
+  const syms: string[] = [];
+  for (const part of d.split('*')) {
+    if (/^\d+$/.test(part)) k *= Number(part);
+    else syms.push(part);
+  }
+  return { k, syms: syms.sort() };
+}
+
+function fromMono(m: Monomial): Dim {
+  if (m.syms.length === 0 || m.k === 0) return m.k;
+  return m.k === 1 ? m.syms.join('*') : `${m.k}*${m.syms.join('*')}`;
+}
+
+/** a / b when exact (coefficient divisible, b's symbols all in a); null otherwise. */
+function divMono(a: Monomial, b: Monomial): Monomial | null {
+  if (b.k === 0 || a.k % b.k !== 0) return null;
+  const rest = [...a.syms];
+  for (const s of b.syms) {
+    const i = rest.indexOf(s);
+    if (i < 0) return null;
+    rest.splice(i, 1);
+  }
+  return { k: a.k / b.k, syms: rest };
+}
+
+export function divDim(a: Dim, b: Dim): Dim {
+  if (a === null || b === null) return null;
+  if (typeof a === 'number' && typeof b === 'number') return b !== 0 && a % b === 0 ? a / b : null;
+  const m = divMono(mono(a), mono(b));
+  return m === null ? null : fromMono(m);
+}
 
 export function isKnown(shape: Shape | readonly Dim[]): shape is number[] {
   return shape !== null && shape.every((d) => typeof d === 'number');
@@ -21,10 +63,11 @@ export function numel(shape: Shape | readonly Dim[]): number | null {
 
 export function mulDim(a: Dim, b: Dim): Dim {
   if (typeof a === 'number' && typeof b === 'number') return a * b;
-  if (a === 1) return b;
-  if (b === 1) return a;
   if (a === 0 || b === 0) return 0;
-  return null;
+  if (a === null || b === null) return null;
+  const x = mono(a);
+  const y = mono(b);
+  return fromMono({ k: x.k * y.k, syms: [...x.syms, ...y.syms].sort() });
 }
 
 export function addDim(a: Dim, b: Dim): Dim {
@@ -34,7 +77,7 @@ export function addDim(a: Dim, b: Dim): Dim {
   return null;
 }
 
-/** Product of dims; a single symbol times numeric 1s stays that symbol. */
+/** Product of dims as a monomial; null when any dim is unknown. */
 export function prodDims(dims: readonly Dim[]): Dim {
   let acc: Dim = 1;
   for (const d of dims) acc = mulDim(acc, d);
@@ -78,32 +121,13 @@ export function broadcast(shapes: readonly Shape[]): Shape {
 }
 
 /**
- * Resolves a Reshape target's -1 by cancelling the input's dims against the target's known
- * dims: equal symbols cancel, numbers divide. Returns null when symbols do not cancel.
+ * Resolves a Reshape target's -1 as (product of input dims) / (product of the target's other
+ * dims), exactly over monomials; null when the quotient is not exact or a dim is unknown.
  */
 export function inferMinusOne(input: readonly Dim[], target: readonly Dim[]): Dim {
-  const syms: string[] = [];
-  let num = 1;
-  for (const d of input) {
-    if (d === null) return null;
-    if (typeof d === 'number') num *= d;
-    else syms.push(d);
-  }
-  let den = 1;
-  for (const d of target) {
-    if (d === -1) continue;
-    if (d === null) return null;
-    if (typeof d === 'number') den *= d;
-    else {
-      const k = syms.indexOf(d);
-      if (k < 0) return null;
-      syms.splice(k, 1);
-    }
-  }
-  if (den === 0) return null;
-  if (syms.length === 0) return num % den === 0 ? num / den : null;
-  if (syms.length === 1 && num === den) return syms[0]!;
-  return null;
+  const num = prodDims(input);
+  const den = prodDims(target.filter((d) => d !== -1));
+  return divDim(num, den);
 }
 
 /**
@@ -111,7 +135,7 @@ export function inferMinusOne(input: readonly Dim[], target: readonly Dim[]): Di
  * of each symbol (per sample for a symbolic batch); an unknown dim makes the count unknown.
  */
 export function countDim(d: Dim): number | null {
-  return typeof d === 'number' ? d : typeof d === 'string' ? 1 : null;
+  return typeof d === 'number' ? d : typeof d === 'string' ? mono(d).k : null;
 }
 
 /** Element count with symbolic dims counted as 1 (see countDim); null when rank or a dim is unknown. */

@@ -6,7 +6,7 @@
  */
 import type { Dim, DType, Shape } from '../ir.ts';
 import { dtypeName } from '../reader.ts';
-import { addDim, broadcast, countDim, countElements, inferMinusOne, isKnown, mulDim, normAxis, numel, prodDims } from './dims.ts';
+import { addDim, broadcast, countDim, divDim, countElements, inferMinusOne, isKnown, mulDim, normAxis, numel, prodDims } from './dims.ts';
 import type { Cost, CostRule, InferValue, OpCategory, OpContext, OpSpec, ShapeRule } from './types.ts';
 
 /** Statically known values are kept only for tensors up to this many elements. */
@@ -145,12 +145,14 @@ function binaryValueFn(op: string, dtype: DType): DimFn | undefined {
     case 'Add': case 'Sum': return (a, b) => addDim(a, b);
     case 'Mul': return (a, b) => mulDim(a, b);
     case 'Sub': return (a, b) => (b === 0 ? a : typeof a === 'number' && typeof b === 'number' ? a - b : a === b && a !== null ? 0 : null);
-    case 'Div': return (a, b) => (b === 1 ? a : typeof a === 'number' && typeof b === 'number' && b !== 0 ? (int ? Math.trunc(a / b) : a / b) : null);
+    case 'Div': return (a, b) => (typeof a === 'number' && typeof b === 'number' ? (b === 0 ? null : int ? Math.trunc(a / b) : a / b) : divDim(a, b));
     case 'Mod': return numeric((a, b) => (b === 0 ? NaN : a - Math.floor(a / b) * b));
     case 'Pow': return numeric((a, b) => a ** b);
     case 'Max': return numeric((a, b) => Math.max(a, b));
     case 'Min': return numeric((a, b) => Math.min(a, b));
-    case 'Equal': return (a, b) => (a !== null && a === b ? 1 : typeof a === 'number' && typeof b === 'number' ? 0 : null);
+    // A symbolic extent never equals a non-positive number: this settles torch's expand(-1) idiom.
+    case 'Equal': return (a, b) => (a !== null && a === b ? 1 : typeof a === 'number' && typeof b === 'number' ? 0
+      : (typeof a === 'string' && typeof b === 'number' && b <= 0) || (typeof b === 'string' && typeof a === 'number' && a <= 0) ? 0 : null);
     case 'Less': return numeric((a, b) => (a < b ? 1 : 0));
     case 'LessOrEqual': return numeric((a, b) => (a <= b ? 1 : 0));
     case 'Greater': return numeric((a, b) => (a > b ? 1 : 0));
