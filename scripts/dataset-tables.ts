@@ -26,7 +26,8 @@ const nb201 = ['index,arch,cifar10,cifar100,imagenet16_120,params'];
 nats.forEach((r, i) => {
   const arch = r['ArchitectureString']!;
   if (formatArch(parseArch(arch)) !== arch || bw[i]!['cellstr'] !== arch || Number(bw[i]!['arch']) !== i) throw new Error(`NB201 row ${i} mismatch`);
-  const params = Math.round(Number(bw[i]!['params']) * 1e6);
+  // M → count; 199 rows are not whole numbers (a mean over seed records that disagree), kept as published.
+  const params = fixed(Number(bw[i]!['params']) * 1e6, 2);
   nb201.push([i, arch, fixed(Number(r['CIFAR10TestAccuracy200Epochs']), 6), fixed(Number(r['CIFAR100TestAccuracy200Epochs']), 6),
     fixed(Number(r['ImageNetTestAccuracy200Epochs']), 6), params].join(','));
 });

@@ -48,7 +48,7 @@ export function validateRecord(v: unknown, where: string): ManifestRecord {
   };
   if (r['published_params'] !== undefined) {
     const p = r['published_params'];
-    if (typeof p !== 'number' || !Number.isInteger(p) || p < 0) fail(where, `'published_params' must be a non-negative integer`);
+    if (typeof p !== 'number' || !Number.isFinite(p) || p < 0) fail(where, `'published_params' must be a non-negative number`);
     rec.published_params = p;
   }
   return rec;

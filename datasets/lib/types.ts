@@ -22,7 +22,7 @@ export interface ArchEntry {
   readonly labels: Readonly<Record<string, number>>;
   /** What each label measures, e.g. 'test@200ep', 'valid@108ep'. Same keys as `labels`. */
   readonly labelKind: Readonly<Record<string, string>>;
-  /** The benchmark's own parameter count for the network we build (for the params gate). */
+  /** The benchmark's own parameter count for the network we build (for the params gate); as published, so not always whole. */
   readonly publishedParams?: number;
   /** Space-specific data the builder needs (cell graph, block settings, ...). JSON-serializable. */
   readonly extra?: Readonly<Record<string, unknown>>;
