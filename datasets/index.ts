@@ -14,6 +14,7 @@ export const SPACES = Object.freeze({
   nb201: async () => (await import('./nb201/builder.ts')).nb201,
   nb101: async () => (await import('./nb101/builder.ts')).nb101,
   accel: async () => (await import('./accel/index.ts')).accelSpace,
+  'transnas-micro': async () => (await import('./transnas/index.ts')).transnasMicroSpace,
 } satisfies SpaceTable);
 
 export type SpaceName = keyof typeof SPACES;
