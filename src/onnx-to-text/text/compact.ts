@@ -15,7 +15,7 @@
  * benchmark build of the same net read the same. Grammar and examples: docs/TEXT.md.
  */
 import type { Graph, Model, Node, Shape, TensorType } from '../ir.ts';
-import { profileModel } from '../profile.ts';
+import type { Profile } from '../profile.ts';
 import { FAMILIES, opInfo, type OpFamily } from './ops.ts';
 
 /** Units per line before a forced break: divisible by 1, 2, 3, 6 so periodic chains align into equal lines. */
@@ -54,6 +54,8 @@ interface Item {
 
 export interface CompactOptions {
   readonly shapes: ReadonlyMap<string, TensorType>;
+  /** Totals for the header (params, MACs). */
+  readonly profile: Profile;
   readonly maxChars: number;
 }
 
@@ -66,6 +68,8 @@ export interface CompactText {
 function shapeWords(shape: Shape): string | null {
   if (shape === null || shape.length === 0) return null;
   const dims = shape.length >= 2 ? shape.slice(1) : shape;
+  // All unknown says nothing and costs tokens.
+  if (dims.every((d) => typeof d !== 'number')) return null;
   return dims.map((d) => (typeof d === 'number' ? String(d) : '?')).join('x');
 }
 
@@ -133,6 +137,22 @@ interface UnitContext {
   readonly graph: Graph;
   readonly shapes: ReadonlyMap<string, TensorType>;
   readonly isStatic: (v: string) => boolean;
+  /** Values of small constants: inline initializers and Constant nodes. */
+  readonly constants: ReadonlyMap<string, readonly number[]>;
+}
+
+function constantValues(graph: Graph): Map<string, readonly number[]> {
+  const out = new Map<string, readonly number[]>();
+  for (const [name, t] of graph.initializers) if (t.values) out.set(name, t.values);
+  for (const n of graph.nodes) {
+    if (n.op !== 'Constant' || !n.outputs[0]) continue;
+    for (const a of n.attributes.values()) {
+      if (a.kind === 'float' || a.kind === 'int') out.set(n.outputs[0], [a.value]);
+      else if (a.kind === 'floats' || a.kind === 'ints') out.set(n.outputs[0], a.value);
+      else if (a.kind === 'tensor' && a.value.values) out.set(n.outputs[0], a.value.values);
+    }
+  }
+  return out;
 }
 
 function staticDims(ctx: UnitContext, v: string | undefined): readonly number[] | undefined {
@@ -163,10 +183,11 @@ function makeUnit(node: Node, refs: string[], order: number, ctx: UnitContext): 
       const depthwise = group > 1 && cin === group;
       const word = depthwise ? `depthwise ${info.word}` : info.word;
       const parts = [`${word} ${kernelWords(kernel)}`.trim()];
+      // Channels only when they change: the line's output shape already says how many there are.
+      if (cin !== undefined && cout !== undefined && cin !== cout) parts.push(`${cin} to ${cout} channels`);
       const win = windowWords(node, kernel);
       if (win) parts.push(win);
       if (group > 1 && !depthwise) parts.push(`groups ${group}`);
-      if (cin !== undefined && cout !== undefined && cin !== cout) parts.push(`${cin} to ${cout}`);
       const strides = intsAttr(node, 'strides') ?? [];
       return { ...base, word, text: parts.join(' '), downsample: !transposed && strides.some((s) => s > 1), ...(cout !== undefined ? { channels: cout } : {}) };
     }
@@ -177,7 +198,7 @@ function makeUnit(node: Node, refs: string[], order: number, ctx: UnitContext): 
       return { ...base, word: info.word, text: [`${info.word} ${kernelWords(kernel)}`.trim(), win].filter(Boolean).join(' '), downsample: strides.some((s) => s > 1) };
     }
     case 'global-pool':
-      return { ...base, word: info.word, text: info.word, downsample: true };
+      return { ...base, word: info.word, text: info.word, downsample: false };
     case 'linear': {
       const staticIdx = node.inputs.findIndex((x, i) => i > 0 && i < 2 && ctx.isStatic(x));
       const w = staticDims(ctx, staticIdx > 0 ? node.inputs[staticIdx] : undefined);
@@ -204,9 +225,26 @@ function makeUnit(node: Node, refs: string[], order: number, ctx: UnitContext): 
       }
       return { ...base, word: info.word, text: info.word, downsample: false };
     }
-    case 'shape':
+    case 'shape': {
+      // Reshape to rank 2 is how PyTorch exports `x.view(n, -1)`: the same flatten as Flatten.
+      const rank = ctx.shapes.get(node.outputs[0] ?? '')?.shape?.length;
+      const word = node.op === 'Reshape' && rank === 2 ? 'flatten' : info.word;
+      return { ...base, word, text: word, downsample: false };
+    }
+    case 'other': {
+      // `x.mean([2, 3])` exports as ReduceMean over the spatial axes: a global average pool.
+      if (node.op === 'ReduceMean') {
+        const axes = intsAttr(node, 'axes') ?? ctx.constants.get(node.inputs[1] ?? '') ?? [];
+        const rank = ctx.shapes.get(refs[0] ?? '')?.shape?.length ?? 4;
+        const norm = axes.map((a) => (a < 0 ? a + rank : a)).sort();
+        if (rank === 4 && norm.length === 2 && norm[0] === 2 && norm[1] === 3) {
+          const word = 'global average pool';
+          return { ...base, family: 'global-pool', word, text: word, downsample: false };
+        }
+      }
       return { ...base, word: info.word, text: info.word, downsample: false };
-    case 'norm': case 'other': case 'passthrough': case 'static':
+    }
+    case 'norm': case 'passthrough': case 'static':
       return { ...base, word: info.word, text: info.word, downsample: false };
   }
 }
@@ -216,8 +254,7 @@ function clipBound(ctx: UnitContext, node: Node, idx: number, attr: string): num
   if (a?.kind === 'float') return a.value;
   const name = node.inputs[idx];
   if (!name) return undefined;
-  const v = ctx.graph.initializers.get(name)?.values?.[0];
-  return v;
+  return ctx.constants.get(name)?.[0];
 }
 
 /** Node order, topologically sorted if the file is not (stable: file order among ready nodes). */
@@ -258,7 +295,7 @@ export function buildUnits(graph: Graph, shapes: ReadonlyMap<string, TensorType>
     for (let guard = 0; guard < 10_000 && alias.has(x); guard++) x = alias.get(x) as string;
     return x;
   };
-  const ctx: UnitContext = { graph, shapes, isStatic: (v) => staticValues.has(resolve(v)) };
+  const ctx: UnitContext = { graph, shapes, isStatic: (v) => staticValues.has(resolve(v)), constants: constantValues(graph) };
   const live: Node[] = [];
   for (const n of nodes) {
     const fam = opInfo(n.op, n.domain).family;
@@ -316,7 +353,11 @@ export function buildUnits(graph: Graph, shapes: ReadonlyMap<string, TensorType>
   return { units, consumers };
 }
 
-/** Splits units into lines: a line continues while each unit reads only the previous unit's sole-use output. */
+/**
+ * Splits units into lines: a line continues while each unit reads only the previous unit's sole-use
+ * output. A line also ends after a downsampling unit (one line, one resolution) and after a merge
+ * (so a cell's closing add is its own line and the following cells still repeat exactly).
+ */
 function toLines(units: readonly Unit[], consumers: ReadonlyMap<string, number>): Line[] {
   const lines: Line[] = [];
   let cur: Line | null = null;
@@ -324,7 +365,7 @@ function toLines(units: readonly Unit[], consumers: ReadonlyMap<string, number>)
     const last = cur?.units[cur.units.length - 1];
     const continues = cur !== null && last !== undefined
       && u.refs.length === 1 && last.outs.length === 1 && u.refs[0] === last.outs[0]
-      && consumers.get(u.refs[0] as string) === 1 && !last.downsample
+      && consumers.get(u.refs[0] as string) === 1 && !last.downsample && last.family !== 'merge'
       && cur.units.length < MAX_UNITS_PER_LINE && u.family !== 'merge';
     if (continues && cur) cur.units.push(u);
     else {
@@ -335,12 +376,19 @@ function toLines(units: readonly Unit[], consumers: ReadonlyMap<string, number>)
   return lines;
 }
 
-function renderLines(lines: readonly Line[], graph: Graph, shapes: ReadonlyMap<string, TensorType>): { texts: string[]; scores: number[] } {
+interface RenderedLine {
+  /** With the output shape. */
+  readonly full: string;
+  /** With the output shape only where it differs from the previous line's: the first budget cut. */
+  readonly lean: string;
+  readonly score: number;
+}
+
+function renderLines(lines: readonly Line[], graph: Graph, shapes: ReadonlyMap<string, TensorType>): RenderedLine[] {
   const lineOf = new Map<string, number>();
   const inputNames = new Map<string, string>();
   graph.inputs.forEach((v, k) => inputNames.set(v.name, graph.inputs.length === 1 ? 'input' : `input ${k + 1}`));
-  const texts: string[] = [];
-  const scores: number[] = [];
+  const rendered: RenderedLine[] = [];
   let prevShape: string | null = null;
   lines.forEach((line, li) => {
     const ref = (v: string): string => {
@@ -362,29 +410,44 @@ function renderLines(lines: readonly Line[], graph: Graph, shapes: ReadonlyMap<s
     const last = line.units[line.units.length - 1] as Unit;
     const out = last.outs[0];
     const shape = out === undefined ? null : shapeWords(shapes.get(out)?.shape ?? null);
-    texts.push(`${prefix}${parts.join(', ')}${shape ? ` → ${shape}` : ''}`);
+    const body = `${prefix}${parts.join(', ')}`;
+    const changed = shape !== null && shape !== prevShape;
     let score = 0;
     for (const u of line.units) score = Math.max(score, FAMILIES[u.family].score);
-    if (shape !== null && prevShape !== null && shape !== prevShape) score += 2;
+    if (changed && prevShape !== null) score += 2;
+    rendered.push({ full: shape ? `${body} → ${shape}` : body, lean: changed ? `${body} → ${shape}` : body, score: score + line.units.length * 0.01 });
     if (shape !== null) prevShape = shape;
-    scores.push(score + line.units.length * 0.01);
     for (const u of line.units) for (const o of u.outs) lineOf.set(o, li);
   });
-  return { texts, scores };
+  return rendered;
 }
 
-/** Collapses runs of identical lines or blocks of lines into `N times ...` items. */
-export function collapseRepeats(texts: readonly string[], scores: readonly number[]): Item[] {
-  const items: Item[] = [];
+/** A run of `count` copies of `size` lines starting at `start` (count 1: a plain stretch). */
+interface Run {
+  readonly start: number;
+  readonly size: number;
+  readonly count: number;
+}
+
+/** Finds runs of identical lines or blocks of lines (greedy, longest coverage first). */
+export function findRepeats(texts: readonly string[]): Run[] {
+  // Compare small integers, not strings: the scan is O(lines × block sizes × copies).
+  const ids = new Map<string, number>();
+  const seq = texts.map((t) => {
+    let id = ids.get(t);
+    if (id === undefined) ids.set(t, (id = ids.size));
+    return id;
+  });
+  const runs: Run[] = [];
   let i = 0;
-  while (i < texts.length) {
+  while (i < seq.length) {
     let bestL = 1;
     let bestN = 1;
-    const maxL = Math.min(MAX_BLOCK_LINES, Math.floor((texts.length - i) / 2));
-    for (let L = 1; L <= maxL; L++) {
+    const maxL = Math.min(MAX_BLOCK_LINES, Math.floor((seq.length - i) / 2));
+    for (let L = 1; L <= maxL && bestL * bestN < seq.length - i; L++) {
       let n = 1;
-      outer: while (i + (n + 1) * L <= texts.length) {
-        for (let k = 0; k < L; k++) if (texts[i + n * L + k] !== texts[i + k]) break outer;
+      outer: while (i + (n + 1) * L <= seq.length) {
+        for (let k = 0; k < L; k++) if (seq[i + n * L + k] !== seq[i + k]) break outer;
         n++;
       }
       if (n >= 2 && L * n > bestL * bestN) {
@@ -392,17 +455,25 @@ export function collapseRepeats(texts: readonly string[], scores: readonly numbe
         bestN = n;
       }
     }
-    const block = texts.slice(i, i + bestL);
-    const score = Math.max(...scores.slice(i, i + bestL));
-    if (bestN === 1) items.push({ text: block[0] as string, score, lines: 1 });
-    else if (bestL === 1) items.push({ text: `${bestN} times: ${block[0]}`, score: score + 0.5, lines: 1 });
-    else items.push({ text: `${bestN} times the next ${bestL} lines:\n${block.join('\n')}`, score: score + 0.5, lines: bestL + 1 });
+    runs.push({ start: i, size: bestL, count: bestN });
     i += bestL * bestN;
   }
-  return items;
+  return runs;
 }
 
-function header(model: Model, units: readonly Unit[], shapes: ReadonlyMap<string, TensorType>): string {
+function toItems(runs: readonly Run[], lines: readonly RenderedLine[], pick: 'full' | 'lean'): Item[] {
+  return runs.map(({ start, size, count }) => {
+    const block = lines.slice(start, start + size);
+    // A repeated block stands for more of the network: worth more when the budget forces cuts.
+    const score = Math.max(...block.map((l) => l.score)) + Math.log2(count);
+    const texts = block.map((l) => l[pick]);
+    if (count === 1) return { text: texts[0] as string, score, lines: 1 };
+    if (size === 1) return { text: `${count} times: ${texts[0]}`, score, lines: 1 };
+    return { text: `${count} times the next ${size} lines:\n${texts.join('\n')}`, score, lines: size + 1 };
+  });
+}
+
+function header(model: Model, units: readonly Unit[], shapes: ReadonlyMap<string, TensorType>, profile: Profile): string {
   const g = model.graph;
   const parts: string[] = [];
   const ins = g.inputs.map((v) => shapeWords(v.type?.shape ?? null) ?? '?');
@@ -410,7 +481,6 @@ function header(model: Model, units: readonly Unit[], shapes: ReadonlyMap<string
   const outs = g.outputs.map((v) => shapeWords((shapes.get(v.name) ?? v.type)?.shape ?? null) ?? '?');
   if (outs.length > 0) parts.push(`output ${outs.join(' and ')}`);
   parts.push(`depth ${weightedDepth(units)}`);
-  const profile = profileModel(model);
   if (profile.totals.params > 0) parts.push(`${humanCount(profile.totals.params)} params`);
   if (profile.totals.macs > 0) parts.push(`${humanCount(profile.totals.macs)} MACs`);
   const widths = units.flatMap((u) => (u.channels !== undefined ? [u.channels] : []));
@@ -437,32 +507,38 @@ function weightedDepth(units: readonly Unit[]): number {
   return best;
 }
 
+const omission = (n: number): string => `(${n} ${n === 1 ? 'line' : 'lines'} omitted)`;
+
+const size = (lines: readonly string[]): number => lines.reduce((a, l) => a + l.length + 1, -1);
+
 /**
- * Fits items into `maxChars`: drops the lowest-scoring items first (later ones on ties), writing
+ * Fits items into `maxChars`: the full text if it fits; else shapes only where they change, dropping
+ * the lowest-scoring items first (later ones on ties) and writing
  * `(N lines omitted)` where lines went; the header stays. Last resort: a hard cut of the text.
  */
-function fitBudget(head: string, items: readonly Item[], maxChars: number): string[] {
+function fitBudget(head: string, fullItems: readonly Item[], items: readonly Item[], maxChars: number): string[] {
+  const full = [head, ...fullItems.map((it) => it.text)];
+  if (size(full) <= maxChars) return full.join('\n').split('\n');
   const render = (keep: readonly boolean[]): string[] => {
     const out = [head];
     let omitted = 0;
     items.forEach((it, k) => {
       if (keep[k]) {
-        if (omitted > 0) out.push(`(${omitted} lines omitted)`);
+        if (omitted > 0) out.push(omission(omitted));
         omitted = 0;
         out.push(it.text);
       } else omitted += it.lines;
     });
-    if (omitted > 0) out.push(`(${omitted} lines omitted)`);
+    if (omitted > 0) out.push(omission(omitted));
     return out;
   };
-  const size = (lines: readonly string[]): number => lines.reduce((a, l) => a + l.length + 1, -1);
   const keep = items.map(() => true);
   let lines = render(keep);
   if (size(lines) <= maxChars) return lines;
   // Drop in one pass by priority, tracking the size incrementally (quadratic re-rendering is too slow for big nets).
   const order = items.map((_, k) => k).sort((a, b) => (items[a] as Item).score - (items[b] as Item).score || b - a);
   let total = size(lines);
-  const markerCost = (n: number): number => `(${n} lines omitted)`.length + 1;
+  const markerCost = (n: number): number => omission(n).length + 1;
   const runAt = (k: number): [number, number] => {
     let s = k;
     while (s > 0 && !keep[s - 1]) s--;
@@ -484,6 +560,12 @@ function fitBudget(head: string, items: readonly Item[], maxChars: number): stri
     delta += markerCost(omittedIn(s, e));
     total += delta;
   }
+  // Greedy drops can overshoot (one big block); put back the best dropped items that still fit.
+  const dropped = order.filter((k) => !keep[k]).reverse().slice(0, 64);
+  for (const k of dropped) {
+    keep[k] = true;
+    if (size(render(keep)) > maxChars) keep[k] = false;
+  }
   lines = render(keep);
   let text = lines.join('\n');
   if (text.length > maxChars) {
@@ -497,7 +579,7 @@ function fitBudget(head: string, items: readonly Item[], maxChars: number): stri
 export function describeCompact(model: Model, options: CompactOptions): string[] {
   const { units, consumers } = buildUnits(model.graph, options.shapes);
   const lines = toLines(units, consumers);
-  const { texts, scores } = renderLines(lines, model.graph, options.shapes);
-  const items = collapseRepeats(texts, scores);
-  return fitBudget(header(model, units, options.shapes), items, options.maxChars);
+  const rendered = renderLines(lines, model.graph, options.shapes);
+  const runs = findRepeats(rendered.map((l) => l.full));
+  return fitBudget(header(model, units, options.shapes, options.profile), toItems(runs, rendered, 'full'), toItems(runs, rendered, 'lean'), options.maxChars);
 }

@@ -7,7 +7,7 @@
  */
 import { UsageError } from '../../errors.ts';
 import type { Model, TensorType } from '../ir.ts';
-import { inferShapes } from '../profile.ts';
+import { profileModel, type Profile } from '../profile.ts';
 import { CHAIN_SLIM_VARIANTS, describeChainSlim } from './chain-slim.ts';
 import { describeCompact } from './compact.ts';
 
@@ -22,33 +22,40 @@ export interface DescribeOptions {
    * `chain_slim` modes are cut at the budget like a tokenizer truncates. Defaults per mode.
    */
   readonly maxChars?: number;
-  /** Value types from a caller's own shape inference; default `inferShapes(model)`. */
+  /** Value types from a caller's own shape inference; default `inferShapes(model)` (via `profileModel`). */
   readonly shapes?: ReadonlyMap<string, TensorType>;
+}
+
+/** What a mode may read besides the model; the profile is computed at most once per call. */
+export interface TextContext {
+  readonly shapes: ReadonlyMap<string, TensorType>;
+  readonly profile: () => Profile;
 }
 
 interface ModeSpec {
   readonly summary: string;
   /** Default budget; Infinity = unbounded (ONNX-Net fed up to 8,192 tokens to ModernBERT). */
   readonly maxChars: number;
-  readonly lines: (model: Model, shapes: ReadonlyMap<string, TensorType>, maxChars: number) => string[];
+  readonly lines: (model: Model, ctx: TextContext, maxChars: number) => string[];
 }
 
-const chainSlim = (variant: keyof typeof CHAIN_SLIM_VARIANTS): ModeSpec['lines'] => (model, shapes, maxChars) => {
-  const text = describeChainSlim(model.graph, shapes, CHAIN_SLIM_VARIANTS[variant]);
+const chainSlim = (variant: keyof typeof CHAIN_SLIM_VARIANTS): ModeSpec['lines'] => (model, ctx, maxChars) => {
+  const text = describeChainSlim(model.graph, ctx.shapes, CHAIN_SLIM_VARIANTS[variant]);
   return (text.length > maxChars ? text.slice(0, maxChars) : text).split('\n');
 };
 
 /**
- * Default budget of `compact`: ~1,000 characters ≈ 256 all-MiniLM-L6-v2 tokens at the ~4 chars
- * per token measured on compact texts (docs/TEXT.md), i.e. one encoder window.
+ * Default budget of `compact`: 640 characters ≈ 256 all-MiniLM-L6-v2 tokens (one encoder window)
+ * at the ~2.5 characters per token measured on compact texts (docs/TEXT.md). Callers that embed
+ * lines separately pass `maxChars: Infinity`.
  */
-export const DEFAULT_COMPACT_MAX_CHARS = 1000;
+export const DEFAULT_COMPACT_MAX_CHARS = 640;
 
 export const TEXT_MODE_SPECS = Object.freeze({
   compact: {
     summary: 'our default: summary header, then one short English line per chain of layers; budget-aware',
     maxChars: DEFAULT_COMPACT_MAX_CHARS,
-    lines: (model, shapes, maxChars) => describeCompact(model, { shapes, maxChars }),
+    lines: (model, ctx, maxChars) => describeCompact(model, { shapes: ctx.shapes, profile: ctx.profile(), maxChars }),
   },
   chain_slim: { summary: "ONNX-Net's main encoding (faithful port, quirks included)", maxChars: Infinity, lines: chainSlim('chain_slim') },
   chain_slim_base: { summary: 'ONNX-Net ablation: op names only', maxChars: Infinity, lines: chainSlim('chain_slim_base') },
@@ -70,7 +77,13 @@ function resolve(model: Model, options: DescribeOptions): string[] {
   if (typeof maxChars !== 'number' || Number.isNaN(maxChars) || maxChars < 1) {
     throw new UsageError(`options.maxChars: expected a number >= 1, got ${String(options.maxChars)}`);
   }
-  return spec.lines(model, options.shapes ?? inferShapes(model), maxChars);
+  let profile: Profile | undefined;
+  const ctx: TextContext = {
+    profile: () => (profile ??= profileModel(model)),
+    // profileModel runs the shape inference; reuse it rather than inferring twice.
+    get shapes() { return options.shapes ?? ctx.profile().shapes; },
+  };
+  return spec.lines(model, ctx, maxChars);
 }
 
 /**
