@@ -85,18 +85,24 @@ export function profileModel(model: Model, options: ProfileOptions = {}): Profil
 
 // ---------------------------------------------------------------------------------------------
 
-function makeAttrs(attributes: ReadonlyMap<string, AttributeValue>): Attrs {
-  const get = (n: string) => attributes.get(n);
-  return {
-    has: (n) => attributes.has(n),
-    int: (n, def) => { const a = get(n); return a?.kind === 'int' ? a.value : a?.kind === 'float' ? Math.trunc(a.value) : def; },
-    float: (n, def) => { const a = get(n); return a?.kind === 'float' || a?.kind === 'int' ? a.value : def; },
-    string: (n, def) => { const a = get(n); return a?.kind === 'string' ? a.value : def; },
-    ints: (n) => { const a = get(n); return a?.kind === 'ints' ? a.value : a?.kind === 'int' ? [a.value] : undefined; },
-    floats: (n) => { const a = get(n); return a?.kind === 'floats' ? a.value : a?.kind === 'float' ? [a.value] : undefined; },
-    raw: get,
-    graphs: () => [...attributes.values()].flatMap((a) => (a.kind === 'graph' ? [a.value] : a.kind === 'graphs' ? [...a.value] : [])),
-  };
+/** Attribute reader over one node; a class so profiling a large graph allocates no closures per node. */
+class NodeAttrs implements Attrs {
+  constructor(private readonly attributes: ReadonlyMap<string, AttributeValue>) {}
+  has(n: string): boolean { return this.attributes.has(n); }
+  int(n: string, def: number): number { const a = this.attributes.get(n); return a?.kind === 'int' ? a.value : a?.kind === 'float' ? Math.trunc(a.value) : def; }
+  float(n: string, def: number): number { const a = this.attributes.get(n); return a?.kind === 'float' || a?.kind === 'int' ? a.value : def; }
+  string(n: string, def: string): string { const a = this.attributes.get(n); return a?.kind === 'string' ? a.value : def; }
+  ints(n: string): readonly number[] | undefined { const a = this.attributes.get(n); return a?.kind === 'ints' ? a.value : a?.kind === 'int' ? [a.value] : undefined; }
+  floats(n: string): readonly number[] | undefined { const a = this.attributes.get(n); return a?.kind === 'floats' ? a.value : a?.kind === 'float' ? [a.value] : undefined; }
+  raw(n: string): AttributeValue | undefined { return this.attributes.get(n); }
+  graphs(): readonly Graph[] {
+    const out: Graph[] = [];
+    for (const a of this.attributes.values()) {
+      if (a.kind === 'graph') out.push(a.value);
+      else if (a.kind === 'graphs') out.push(...a.value);
+    }
+    return out;
+  }
 }
 
 /** Node indices in dependency order; file order when the file is already sorted. */
@@ -244,7 +250,7 @@ function profileNode(
     }
   }
   const inputs = node.inputs.map((name) => (name === '' ? null : (values.get(name) ?? null)));
-  const attrs = makeAttrs(node.attributes);
+  const attrs = new NodeAttrs(node.attributes);
   const ctx: OpContext = { node, opset: opsets.get(node.domain) ?? (node.domain === '' ? 1 : 1), inputs, attrs };
   const spec = lookupOp(node.domain, node.op);
   const name = node.name || `${node.op}_${index}`;
