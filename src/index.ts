@@ -14,6 +14,7 @@ import { readModel } from './onnx-to-text/reader.ts';
 import { DEFAULT_TEXT_MODE, describe, TEXT_MODES, type TextMode } from './onnx-to-text/text/index.ts';
 import { readModelBytes } from './io.ts';
 import { statsReport, type StatsReport } from './stats.ts';
+import { SPACES } from '../datasets/index.ts';
 
 export * from './errors.ts';
 export type { Model, Graph, Node, Tensor, TensorType, Dim, DType, ValueInfo, AttributeValue } from './onnx-to-text/ir.ts';
@@ -22,6 +23,8 @@ export { GraphBuilder, type WeightMode } from './onnx-to-text/writer.ts';
 export { profileModel, inferShapes, type Profile, type NodeProfile, type Diagnostic } from './onnx-to-text/profile.ts';
 export { formatStats, humanCount, type StatsReport } from './stats.ts';
 export { DEFAULT_TEXT_MODE, TEXT_MODES, type TextMode };
+export { buildDataset, readManifest, SPACES, type ManifestRecord, type BuildSummary } from '../datasets/index.ts';
+export const DATASET_SPACES: readonly string[] = Object.freeze(Object.keys(SPACES));
 
 /** Reads and decodes an ONNX file; typed errors for missing, unreadable or invalid files. */
 export async function loadModelFile(path: string): Promise<Model> {
@@ -34,6 +37,12 @@ export function stats(model: Model, file?: string): StatsReport {
 
 export function describeModel(model: Model, options: { mode?: TextMode; maxChars?: number } = {}): string {
   return describe(model, options);
+}
+
+export function parseNonNegativeInt(name: string, v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new UsageError(`--${name} must be a non-negative integer, got '${v}'`);
+  return n;
 }
 
 export function parsePositiveInt(name: string, v: string): number {

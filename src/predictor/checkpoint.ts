@@ -1,0 +1,139 @@
+/**
+ * The predictor checkpoint: a folder (default `models/predictors/default/`) holding
+ *   predictor.json   metadata + head weights (float arrays as base64 little-endian float32)
+ *   phrases.json     the encoder's vectors for every node phrase seen in training
+ *   known.jsonl      one line per training architecture: id, space, arch, labels, fingerprint
+ *   index.hnsw       hnswlib index over the architectures' projected features (labels = line no.)
+ * Format documented in docs/CHECKPOINT.md. Versioned; loading refuses a mismatching encoder.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { OnnxPredictError } from '../errors.ts';
+import type { HeadConfig, HeadState } from './head.ts';
+import type { Representation } from './features.ts';
+
+export const CHECKPOINT_FORMAT = 'onnx-predict-predictor';
+export const CHECKPOINT_VERSION = 1;
+
+export interface KnownArch {
+  readonly id: string;
+  readonly space: string;
+  readonly arch: string;
+  readonly labels: Readonly<Record<string, number>>;
+  /** textHash of the graph's chain_slim text: equal graphs, equal fingerprints. */
+  readonly fingerprint: string;
+}
+
+export interface CheckpointMeta {
+  readonly format: typeof CHECKPOINT_FORMAT;
+  readonly version: number;
+  readonly name: string;
+  readonly createdAt: string;
+  readonly encoder: { readonly id: string; readonly dtype: string; readonly dim: number };
+  readonly representation: Representation;
+  readonly featureLength: number;
+  readonly fingerprintMode: string;
+  readonly targets: readonly string[];
+  readonly trainedOn: Readonly<Record<string, number>>;
+  /** Dimensions of the projected features that the neighbour index holds. */
+  readonly indexDim: number;
+  readonly metrics: Readonly<Record<string, unknown>>;
+}
+
+export interface Checkpoint {
+  readonly meta: CheckpointMeta;
+  readonly head: HeadState;
+  readonly phrases: ReadonlyMap<string, Float32Array>;
+  readonly known: readonly KnownArch[];
+  readonly indexPath: string | null;
+}
+
+function b64(a: Float32Array): string {
+  return Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
+}
+
+function fromB64(s: string): Float32Array {
+  const buf = Buffer.from(s, 'base64');
+  const out = new Float32Array(buf.byteLength / 4);
+  new Uint8Array(out.buffer).set(buf);
+  return out;
+}
+
+interface HeadJson {
+  version: 1;
+  targets: string[];
+  featureMean: string;
+  featureStd: string;
+  pca: string | null;
+  pcaDim: number;
+  labelMean: string;
+  labelStd: string;
+  intervalScale: string;
+  members: { w: string; b: string; inDim: number; outDim: number }[][];
+  config: HeadConfig;
+}
+
+export function headToJson(h: HeadState): HeadJson {
+  return {
+    version: 1,
+    targets: [...h.targets],
+    featureMean: b64(h.featureMean),
+    featureStd: b64(h.featureStd),
+    pca: h.pca ? b64(h.pca) : null,
+    pcaDim: h.pcaDim,
+    labelMean: b64(h.labelMean),
+    labelStd: b64(h.labelStd),
+    intervalScale: b64(h.intervalScale),
+    members: h.members.map((m) => m.map((l) => ({ w: b64(l.w), b: b64(l.b), inDim: l.inDim, outDim: l.outDim }))),
+    config: h.config,
+  };
+}
+
+export function headFromJson(j: HeadJson): HeadState {
+  return {
+    version: 1,
+    targets: j.targets,
+    featureMean: fromB64(j.featureMean),
+    featureStd: fromB64(j.featureStd),
+    pca: j.pca === null ? null : fromB64(j.pca),
+    pcaDim: j.pcaDim,
+    labelMean: fromB64(j.labelMean),
+    labelStd: fromB64(j.labelStd),
+    intervalScale: fromB64(j.intervalScale),
+    members: j.members.map((m) => m.map((l) => ({ w: fromB64(l.w), b: fromB64(l.b), inDim: l.inDim, outDim: l.outDim }))),
+    config: j.config,
+  };
+}
+
+export function saveCheckpoint(dir: string, c: Omit<Checkpoint, 'indexPath'>, writeIndex: (path: string) => void): void {
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'predictor.json'), `${JSON.stringify({ ...c.meta, head: headToJson(c.head) }, null, 1)}\n`);
+  const phrases: Record<string, string> = {};
+  for (const [k, v] of [...c.phrases].sort(([a], [b]) => a.localeCompare(b))) phrases[k] = b64(v);
+  writeFileSync(join(dir, 'phrases.json'), `${JSON.stringify(phrases, null, 1)}\n`);
+  writeFileSync(join(dir, 'known.jsonl'), c.known.map((k) => JSON.stringify(k)).join('\n') + '\n');
+  writeIndex(join(dir, 'index.hnsw'));
+}
+
+export function loadCheckpoint(dir: string): Checkpoint {
+  const metaPath = join(dir, 'predictor.json');
+  if (!existsSync(metaPath)) throw new OnnxPredictError('INCOMPATIBLE_CHECKPOINT', `no predictor checkpoint in ${dir} (predictor.json missing)`);
+  let raw: CheckpointMeta & { head: HeadJson };
+  try {
+    raw = JSON.parse(readFileSync(metaPath, 'utf8')) as CheckpointMeta & { head: HeadJson };
+  } catch (e) {
+    throw new OnnxPredictError('INCOMPATIBLE_CHECKPOINT', `${metaPath}: not valid JSON`, { cause: e });
+  }
+  if (raw.format !== CHECKPOINT_FORMAT || raw.version !== CHECKPOINT_VERSION) {
+    throw new OnnxPredictError('INCOMPATIBLE_CHECKPOINT', `${metaPath}: format ${raw.format} v${raw.version}, this build reads ${CHECKPOINT_FORMAT} v${CHECKPOINT_VERSION}`);
+  }
+  const { head, ...meta } = raw;
+  const phraseJson = JSON.parse(readFileSync(join(dir, 'phrases.json'), 'utf8')) as Record<string, string>;
+  const phrases = new Map(Object.entries(phraseJson).map(([k, v]) => [k, fromB64(v)] as const));
+  const knownPath = join(dir, 'known.jsonl');
+  const known = existsSync(knownPath)
+    ? readFileSync(knownPath, 'utf8').split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as KnownArch)
+    : [];
+  const indexPath = join(dir, 'index.hnsw');
+  return { meta, head: headFromJson(head), phrases, known, indexPath: existsSync(indexPath) ? indexPath : null };
+}

@@ -1,0 +1,142 @@
+/**
+ * Training and evaluation over dataset manifests (datasets/lib: `<dir>/manifest.jsonl` + ONNX
+ * files). Features are computed once per manifest and cached on disk; splits are seeded; model
+ * selection and interval calibration use held-out data of the TRAINING spaces only.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { readManifest } from '../../datasets/lib/manifest.ts';
+import { OnnxPredictError } from '../errors.ts';
+import { readModelBytes } from '../io.ts';
+import { readModel } from '../onnx-to-text/reader.ts';
+import { profileModel } from '../onnx-to-text/profile.ts';
+import { featureLayout, featurize, PhraseEmbeddings, type FeatureLayout, type Representation, type TextEmbedder } from './features.ts';
+import { calibrateIntervals, DEFAULT_HEAD_CONFIG, predictHead, seededRandom, trainHead, Z80, type HeadConfig, type HeadState } from './head.ts';
+import { kendallTau, rankReport, spearmanRho, type RankReport } from './metrics.ts';
+
+/** Bumped whenever feature extraction changes, so stale caches are not reused. */
+export const FEATURE_VERSION = 1;
+
+export interface LabeledRecord {
+  readonly id: string;
+  readonly space: string;
+  readonly arch: string;
+  readonly file: string;
+  readonly labels: Readonly<Record<string, number>>;
+  readonly params: number;
+  readonly macs: number;
+}
+
+/** Records of a built dataset, with ONNX paths made absolute. */
+export function loadManifest(manifestPath: string): LabeledRecord[] {
+  if (!existsSync(manifestPath)) {
+    throw new OnnxPredictError('DATASET_ERROR', `${manifestPath}: no manifest (build it with 'onnx-predict dataset build')`);
+  }
+  const base = dirname(resolve(manifestPath));
+  return readManifest(manifestPath).map((r) => ({ ...r, file: resolve(base, r.file) }));
+}
+
+export interface FeatureCacheOptions {
+  readonly cacheDir?: string | null;
+  readonly onProgress?: (done: number, total: number) => void;
+}
+
+/** Features for records, cached per (records, layout, encoder, FEATURE_VERSION). */
+export async function recordFeatures(records: readonly LabeledRecord[], layout: FeatureLayout, emb: PhraseEmbeddings | null, encoderKey: string, options: FeatureCacheOptions = {}): Promise<Float32Array[]> {
+  const key = createHash('sha256')
+    .update(JSON.stringify({ v: FEATURE_VERSION, layout, encoderKey, ids: records.map((r) => r.id), files: records.map((r) => r.file) }))
+    .digest('hex')
+    .slice(0, 24);
+  const cacheDir = options.cacheDir === undefined ? join(process.env.ONNX_PREDICT_CACHE ?? '.cache/onnx-predict', 'features') : options.cacheDir;
+  const cacheFile = cacheDir ? join(cacheDir, `${key}.f32`) : null;
+  if (cacheFile && existsSync(cacheFile)) {
+    const buf = readFileSync(cacheFile);
+    const all = new Float32Array(buf.buffer, buf.byteOffset, buf.byteLength / 4);
+    if (all.length === records.length * layout.length) {
+      return records.map((_, i) => all.slice(i * layout.length, (i + 1) * layout.length));
+    }
+  }
+  const out: Float32Array[] = [];
+  const batch = 256;
+  for (let s = 0; s < records.length; s += batch) {
+    const part = records.slice(s, s + batch);
+    const graphs = await Promise.all(part.map(async (r) => {
+      const model = readModel(await readModelBytes(r.file));
+      return { model, profile: profileModel(model) };
+    }));
+    out.push(...(await featurize(graphs, layout, emb)));
+    options.onProgress?.(Math.min(records.length, s + batch), records.length);
+  }
+  if (cacheFile) {
+    mkdirSync(dirname(cacheFile), { recursive: true });
+    const all = new Float32Array(records.length * layout.length);
+    out.forEach((v, i) => all.set(v, i * layout.length));
+    writeFileSync(`${cacheFile}.tmp`, all);
+    renameSync(`${cacheFile}.tmp`, cacheFile);
+  }
+  return out;
+}
+
+export function shuffled<T>(items: readonly T[], seed: number): T[] {
+  const rand = seededRandom(seed);
+  const a = [...items];
+  for (let i = a.length - 1; i > 0; i--) {
+    const j = Math.floor(rand() * (i + 1));
+    [a[i], a[j]] = [a[j]!, a[i]!];
+  }
+  return a;
+}
+
+export function labelMatrix(records: readonly LabeledRecord[], targets: readonly string[]): Float32Array[] {
+  return records.map((r) => Float32Array.from(targets, (t) => r.labels[t] ?? NaN));
+}
+
+export interface FitResult {
+  readonly head: HeadState;
+  readonly validation: Readonly<Record<string, RankReport & { coverage80: number }>>;
+}
+
+/**
+ * Trains a head on `train` with `valFraction` of it held out for calibration and validation
+ * metrics; the held-out part never sees the test space.
+ */
+export function fitHead(X: readonly Float32Array[], records: readonly LabeledRecord[], targets: readonly string[], config: HeadConfig, seed: number, valFraction = 0.1): FitResult {
+  const order = shuffled(records.map((_, i) => i), seed + 17);
+  const nVal = Math.max(2, Math.round(order.length * valFraction));
+  const valIdx = order.slice(0, nVal);
+  const trIdx = order.slice(nVal);
+  const Y = labelMatrix(records, targets);
+  const head = trainHead(trIdx.map((i) => X[i]!), trIdx.map((i) => Y[i]!), targets, { ...config, seed });
+  const Xv = valIdx.map((i) => X[i]!);
+  const Yv = valIdx.map((i) => Y[i]!);
+  calibrateIntervals(head, Xv, Yv);
+  const p = predictHead(head, Xv);
+  const validation: Record<string, RankReport & { coverage80: number }> = {};
+  targets.forEach((t, ti) => {
+    const rows = Yv.map((y, i) => [p.mean[i]![ti]!, y[ti]!, p.std[i]![ti]!] as const).filter(([, y]) => !Number.isNaN(y));
+    if (rows.length < 2) return;
+    validation[t] = { ...rankReport(rows.map((r) => r[0]), rows.map((r) => r[1])), coverage80: coverage(head, rows, ti) };
+  });
+  return { head, validation };
+}
+
+/** Share of samples whose truth falls inside the calibrated 80 % interval. */
+export function coverage(head: HeadState, rows: readonly (readonly [number, number, number])[], ti: number): number {
+  const floor = 0.05 * head.labelStd[ti]!;
+  let inside = 0;
+  for (const [mu, y, sd] of rows) if (Math.abs(y - mu) <= Z80 * head.intervalScale[ti]! * Math.max(sd, floor)) inside++;
+  return inside / Math.max(1, rows.length);
+}
+
+export interface BaselineReport {
+  readonly kendall: number;
+  readonly spearman: number;
+}
+
+/** Rank correlation of a single static quantity with the truth (params, MACs baselines). */
+export function baseline(values: readonly number[], truth: readonly number[]): BaselineReport {
+  return { kendall: kendallTau(values, truth), spearman: spearmanRho(values, truth) };
+}
+
+export { featureLayout, PhraseEmbeddings, DEFAULT_HEAD_CONFIG, type Representation, type TextEmbedder, type HeadConfig };
