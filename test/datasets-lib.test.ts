@@ -55,6 +55,15 @@ describe('buildDataset', () => {
     expect(s3).toMatchObject({ built: 0, skipped: 4 });
   });
 
+  it('worker threads give byte-identical output', async () => {
+    const a = tmp();
+    const b = tmp();
+    await buildDataset('nb201', { out: a, limit: 6, seed: 9 });
+    await buildDataset('nb201', { out: b, limit: 6, seed: 9, workers: 2 });
+    expect(readFileSync(join(b, 'manifest.jsonl'), 'utf8')).toBe(readFileSync(join(a, 'manifest.jsonl'), 'utf8'));
+    for (const r of readManifest(join(a, 'manifest.jsonl'))) expect(readFileSync(join(b, r.file))).toEqual(readFileSync(join(a, r.file)));
+  }, 60_000);
+
   it('different seeds sample different subsets', () => {
     const entries = Array.from({ length: 100 }, (_, i) => ({ space: 's', index: i, arch: String(i), labels: {}, labelKind: {} }));
     const a = selectEntries(entries, 10, 1).map((e) => e.index);

@@ -10,6 +10,7 @@
  */
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { OnnxPredictError } from '../../src/errors.ts';
 import { readModel } from '../../src/onnx-to-text/reader.ts';
 import { profileModel } from '../../src/onnx-to-text/profile.ts';
@@ -28,6 +29,62 @@ export interface BuildDatasetOptions {
   readonly weights?: WeightMode;
   /** Called after each record, skipped ones included: (done, total). */
   readonly onProgress?: (done: number, total: number) => void;
+  /**
+   * Worker threads that build and profile (default 1: in this thread). Needs a runtime that can
+   * load the TypeScript sources in workers (tsx does); output is identical for any count.
+   */
+  readonly workers?: number;
+}
+
+export interface BuildJob {
+  readonly entry: ArchEntry;
+  readonly weights: WeightMode;
+  readonly seed: number;
+}
+
+export interface BuildResult {
+  readonly bytes: Uint8Array;
+  readonly params: number;
+  readonly macs: number;
+}
+
+/** Builds and profiles one architecture (both in-thread and in workers). */
+export function buildOne(builder: SpaceBuilder, job: BuildJob): BuildResult {
+  const bytes = builder.build(job.entry, { weights: job.weights, seed: job.seed });
+  const profile = profileModel(readModel(bytes));
+  return { bytes, params: profile.totals.params, macs: profile.totals.macs };
+}
+
+type Runner = (jobs: readonly BuildJob[]) => Promise<BuildResult[]>;
+
+/** A pool of workers; each call splits the jobs into one chunk per worker and keeps their order. */
+async function workerPool(space: string, count: number): Promise<{ run: Runner; close: () => Promise<void> }> {
+  const url = new URL('./build-worker.mjs', import.meta.url);
+  const workers = await Promise.all(Array.from({ length: count }, () => new Promise<Worker>((resolve, reject) => {
+    const w = new Worker(url, { workerData: { space } });
+    w.once('message', () => resolve(w));
+    w.once('error', reject);
+  })));
+  const one = (w: Worker, jobs: readonly BuildJob[]): Promise<BuildResult[]> => new Promise((resolve, reject) => {
+    const onError = (e: Error) => reject(e);
+    w.once('error', onError);
+    w.once('message', (m: { results?: BuildResult[]; error?: string }) => {
+      w.off('error', onError);
+      if (m.results) resolve(m.results.map((r) => ({ ...r, bytes: new Uint8Array(r.bytes) })));
+      else reject(new OnnxPredictError('DATASET_ERROR', `build worker failed: ${m.error}`));
+    });
+    w.postMessage(jobs);
+  });
+  return {
+    run: async (jobs) => {
+      const size = Math.ceil(jobs.length / workers.length);
+      const parts = await Promise.all(workers.map((w, k) => one(w, jobs.slice(k * size, (k + 1) * size))));
+      return parts.flat();
+    },
+    close: async () => {
+      await Promise.all(workers.map((w) => w.terminate()));
+    },
+  };
 }
 
 export interface BuildSummary {
@@ -111,36 +168,46 @@ export async function buildSpace(builder: SpaceBuilder, options: BuildDatasetOpt
   checkBuildInfo(options.out, { space: builder.space, seed, weights, limit: options.limit ?? null });
   const manifestPath = join(options.out, MANIFEST_FILE);
   const done = loadForResume(manifestPath, options.out);
+  const workers = options.workers ?? 1;
+  if (!Number.isInteger(workers) || workers < 1) throw new RangeError(`workers must be a positive integer, got ${workers}`);
+  const pool = workers > 1 ? await workerPool(builder.space, workers) : undefined;
+  const run: Runner = pool?.run ?? (async (jobs) => jobs.map((j) => buildOne(builder, j)));
+  const batch = pool ? 32 * workers : 1;
   const fd = openSync(manifestPath, 'a');
   let built = 0;
   let skipped = 0;
+  let progressed = 0;
   try {
-    for (let i = 0; i < selected.length; i++) {
-      const entry = selected[i]!;
-      const id = recordId(entry);
-      const file = `${id}.onnx`;
-      const path = join(options.out, file);
-      if (done.has(id)) {
-        skipped++;
-      } else {
-        const bytes = builder.build(entry, { weights, seed: seed + entry.index });
-        const tmp = `${path}.tmp-${process.pid}`;
-        writeFileSync(tmp, bytes);
-        renameSync(tmp, path);
-        const profile = profileModel(readModel(bytes));
-        const rec: ManifestRecord = {
-          id, space: entry.space, arch: entry.arch, file,
-          labels: { ...entry.labels }, label_kind: { ...entry.labelKind },
-          params: profile.totals.params, macs: profile.totals.macs,
-        };
-        if (entry.publishedParams !== undefined) rec.published_params = entry.publishedParams;
-        writeSync(fd, JSON.stringify(rec) + '\n');
-        built++;
+    for (let start = 0; start < selected.length; start += batch) {
+      const slice = selected.slice(start, start + batch);
+      const todo = slice.filter((e) => !done.has(recordId(e)));
+      const results = await run(todo.map((entry) => ({ entry, weights, seed: seed + entry.index })));
+      let k = 0;
+      for (const entry of slice) {
+        const id = recordId(entry);
+        if (done.has(id)) {
+          skipped++;
+        } else {
+          const { bytes, params, macs } = results[k++]!;
+          const file = `${id}.onnx`;
+          const path = join(options.out, file);
+          const tmp = `${path}.tmp-${process.pid}`;
+          writeFileSync(tmp, bytes);
+          renameSync(tmp, path);
+          const rec: ManifestRecord = {
+            id, space: entry.space, arch: entry.arch, file,
+            labels: { ...entry.labels }, label_kind: { ...entry.labelKind }, params, macs,
+          };
+          if (entry.publishedParams !== undefined) rec.published_params = entry.publishedParams;
+          writeSync(fd, JSON.stringify(rec) + '\n');
+          built++;
+        }
+        options.onProgress?.(++progressed, selected.length);
       }
-      options.onProgress?.(i + 1, selected.length);
     }
   } finally {
     closeSync(fd);
+    await pool?.close();
   }
   return {
     space: builder.space, out: options.out, manifest: manifestPath, total: selected.length, built, skipped,
