@@ -34,7 +34,9 @@ export function decodeAccelGraph(model: Model): AccelConfig {
   const found: { stage: number; e: number; k: number; se: boolean }[] = [];
   for (const dw of g.nodes) {
     if (dw.op !== 'Conv' || intAttr(dw, 'group', 1) === 1) continue;
-    const [mid, , k] = [weightDims(dw)[0]!, weightDims(dw)[1]!, weightDims(dw)[2]!];
+    const dims = weightDims(dw);
+    const mid = dims[0]!;
+    const k = dims[2]!;
     const act = only(dw.outputs[0]!, 'Relu') ?? fail(`${dw.name}: depthwise conv without Relu`);
     const gap = only(act.outputs[0]!, 'GlobalAveragePool');
     const mul = only(act.outputs[0]!, 'Mul');
