@@ -20,6 +20,8 @@ interface Manifest {
   minFullShapesDeclared: number;
   minFullShapesInferred: number;
   knownUnsupportedOps: string[];
+  /** Models with If/Loop/Scan: relative path → nodes inside their bodies. */
+  subgraphNodes: Record<string, number>;
 }
 
 const manifest = JSON.parse(readFileSync(new URL('./fixtures/models/onnx-testdata.json', import.meta.url), 'utf8')) as Manifest;
@@ -55,6 +57,7 @@ describe.skipIf(!present)('libonnx-testdata corpus', () => {
     const errors: Record<string, string> = {};
     const conflicts: string[] = [];
     const unsupported = new Set<string>();
+    const subgraphNodes: Record<string, number> = {};
     const t0 = performance.now();
     for (const f of files) {
       const rel = relative(root, f);
@@ -69,6 +72,7 @@ describe.skipIf(!present)('libonnx-testdata corpus', () => {
       const declared = profileModel(model);
       const inferred = profileModel(model, { useDeclaredTypes: false });
       if (declared.totals.shapeCoverage === 1) fullDeclared++;
+      if (rel in manifest.subgraphNodes) subgraphNodes[rel] = inferred.totals.subgraphNodes;
       if (inferred.totals.shapeCoverage === 1) fullInferred++;
       for (const d of inferred.diagnostics) if (d.kind === 'unsupported-op') unsupported.add(d.op);
       for (const d of declared.diagnostics) if (d.kind === 'shape-mismatch') conflicts.push(`${rel}: ${d.value}`);
@@ -84,6 +88,7 @@ describe.skipIf(!present)('libonnx-testdata corpus', () => {
     console.log(`libonnx-testdata: ${files.length} models, full shapes ${fullDeclared} with declared types (${(100 * fullDeclared / files.length).toFixed(1)}%), ${fullInferred} from inference alone (${(100 * fullInferred / files.length).toFixed(1)}%), ${ms.toFixed(0)} ms`);
     expect(errors).toEqual(manifest.expectedErrors);
     expect(conflicts).toEqual([]);
+    expect(subgraphNodes).toEqual(manifest.subgraphNodes);
     expect([...unsupported].sort()).toEqual([...manifest.knownUnsupportedOps].sort());
     expect(fullDeclared).toBeGreaterThanOrEqual(manifest.minFullShapesDeclared);
     expect(fullInferred).toBeGreaterThanOrEqual(manifest.minFullShapesInferred);
