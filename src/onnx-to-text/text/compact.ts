@@ -297,11 +297,25 @@ export function buildUnits(graph: Graph, shapes: ReadonlyMap<string, TensorType>
   };
   const ctx: UnitContext = { graph, shapes, isStatic: (v) => staticValues.has(resolve(v)), constants: constantValues(graph) };
   const live: Node[] = [];
+  // Values known to be all zeros: NB201's `none` edge is `x * 0`; a builder that omits the edge
+  // and one that multiplies by zero should read the same, so zero operands vanish from sums.
+  const zeros = new Set<string>();
+  const isZeroConst = (v: string): boolean => {
+    const vals = ctx.constants.get(resolve(v));
+    return ctx.isStatic(v) && vals !== undefined && vals.length > 0 && vals.every((x) => x === 0);
+  };
   for (const n of nodes) {
     const fam = opInfo(n.op, n.domain).family;
     const present = n.inputs.filter((x) => x !== '');
     if (fam === 'static' || (present.length > 0 && present.every((x) => ctx.isStatic(x)))) {
       for (const o of n.outputs) staticValues.add(o);
+    } else if (n.op === 'Mul' && n.outputs[0] && present.some(isZeroConst)) {
+      zeros.add(n.outputs[0]);
+    } else if ((n.op === 'Add' || n.op === 'Sum') && n.outputs[0] && present.some((x) => zeros.has(resolve(x)))) {
+      const rest = present.filter((x) => !zeros.has(resolve(x)));
+      if (rest.length === 0) zeros.add(n.outputs[0]);
+      else if (rest.length === 1) alias.set(n.outputs[0], rest[0] as string);
+      else live.push({ ...n, inputs: rest });
     } else if (fam === 'passthrough' && n.inputs[0] && n.outputs[0]) {
       alias.set(n.outputs[0], n.inputs[0]);
     } else {
@@ -376,6 +390,15 @@ function toLines(units: readonly Unit[], consumers: ReadonlyMap<string, number>)
   return lines;
 }
 
+const COMMUTATIVE = new Set(['add', 'multiply', 'max', 'min', 'mean']);
+
+/** `input` first, then the farthest line first (`-7 -2 -1`). */
+function byDistance(a: string, b: string): number {
+  const na = a.startsWith('-') ? Number(a.slice(1)) : Infinity;
+  const nb = b.startsWith('-') ? Number(b.slice(1)) : Infinity;
+  return nb - na || (a < b ? -1 : a > b ? 1 : 0);
+}
+
 interface RenderedLine {
   /** With the output shape. */
   readonly full: string;
@@ -401,7 +424,12 @@ function renderLines(lines: readonly Line[], graph: Graph, shapes: ReadonlyMap<s
     const prevOut = li > 0 ? (lines[li - 1]?.units.at(-1)?.outs ?? []) : graph.inputs.map((v) => v.name);
     let prefix = '';
     const parts = line.units.map((u, k) => {
-      if (k === 0 && (u.refs.length > 1 || u.family === 'merge')) return `${u.text} ${u.refs.map(ref).join(' ')}`;
+      if (k === 0 && (u.refs.length > 1 || u.family === 'merge')) {
+        const refs = u.refs.map(ref);
+        // Operand order carries no meaning for commutative merges; sort so exports agree.
+        if (COMMUTATIVE.has(u.word)) refs.sort(byDistance);
+        return `${u.text} ${refs.join(' ')}`;
+      }
       return u.text;
     });
     if ((first.refs.length === 1 && first.family !== 'merge') && !prevOut.includes(first.refs[0] as string)) {
