@@ -87,6 +87,14 @@ group('compact', () => {
     expect(separate.join('\n')).not.toContain('batch norm, relu, conv');
   });
 
+  it('reads the same whether a none edge is omitted or multiplied by zero', () => {
+    const arch = ['nor_conv_3x3', 'none', 'avg_pool_3x3', 'skip_connect', 'nor_conv_1x1', 'none'] as const;
+    const omit = describeLines(readModel(nb201Net(arch, 2, 'separate', 'omit')), { maxChars: Infinity });
+    const zero = describeLines(readModel(nb201Net(arch, 2, 'separate', 'mul-zero')), { maxChars: Infinity });
+    expect(zero).toEqual(omit);
+    expect(zero.join('\n')).not.toContain('multiply');
+  });
+
   it('prints scalar attributes that carry signal: groups, stride, dilation, pads', () => {
     const t = describe(readModel(FIXTURES.find((f) => f.name === 'torch-style')!.bytes()));
     expect(t).toContain('conv 3x3 3 to 8 channels stride 2');

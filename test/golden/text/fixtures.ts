@@ -32,7 +32,7 @@ export function referenceNet(): Uint8Array {
 type Nb201Op = 'none' | 'skip_connect' | 'nor_conv_1x1' | 'nor_conv_3x3' | 'avg_pool_3x3';
 
 /** A NAS-Bench-201 style network: stem, 3 stages of `cells` cells, residual reductions, head. */
-export function nb201Net(arch: readonly Nb201Op[], cells = 5, batchNorm: 'separate' | 'folded' = 'separate'): Uint8Array {
+export function nb201Net(arch: readonly Nb201Op[], cells = 5, batchNorm: 'separate' | 'folded' = 'separate', none: 'omit' | 'mul-zero' = 'omit'): Uint8Array {
   const b = new GraphBuilder();
   const convBn = (x: string, cin: number, cout: number, k: number, stride: number): string => {
     const attrs = { dilations: [1, 1], group: 1, kernel_shape: [k, k], pads: Array(4).fill((k - 1) / 2), strides: [stride, stride] };
@@ -42,7 +42,7 @@ export function nb201Net(arch: readonly Nb201Op[], cells = 5, batchNorm: 'separa
   };
   const edge = (op: Nb201Op, x: string, c: number): string | null => {
     switch (op) {
-      case 'none': return null;
+      case 'none': return none === 'omit' ? null : b.op('Mul', [x, b.node('Constant', [], { value_float: { float: 0 } })[0] as string]);
       case 'skip_connect': return x;
       case 'nor_conv_1x1': return convBn(b.op('Relu', [x]), c, c, 1, 1);
       case 'nor_conv_3x3': return convBn(b.op('Relu', [x]), c, c, 3, 1);
