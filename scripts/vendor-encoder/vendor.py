@@ -266,9 +266,8 @@ def cmd_tiny(_: argparse.Namespace) -> None:
     for k in ("transformers_version", "dtype", "torch_dtype"):
         cfg.pop(k, None)
     (out / "config.json").write_text(json.dumps(cfg, indent=2, sort_keys=True) + "\n")
-    export_onnx(model, len(vocab), out / "onnx" / "model.onnx", out / "onnx" / "model_quantized.onnx")
-
-    # Reference embeddings (mean pooling + L2 normalisation over the fp32 torch model) for the unit tests.
+    # Reference embeddings (mean pooling + L2 normalisation over the fp32 torch model) for the unit
+    # tests, computed before exporting (tracing changes later eager outputs, see export_onnx).
     from tokenizers import Tokenizer
 
     tk = Tokenizer.from_str((out / "tokenizer.json").read_text())
@@ -287,6 +286,7 @@ def cmd_tiny(_: argparse.Namespace) -> None:
         v = h.mean(0)
         v = v / v.norm()
         refs.append({"text": text, "ids": enc.ids, "embedding": [round(float(x), 7) for x in v]})
+    export_onnx(model, len(vocab), out / "onnx" / "model.onnx", out / "onnx" / "model_quantized.onnx")
     (out / "reference.json").write_text(json.dumps({"note": "fp32 torch, mean pooling + L2 norm; written by scripts/vendor-encoder/vendor.py tiny", "items": refs}, indent=1) + "\n")
     (out / "README.md").write_text(
         "Tiny random BERT (hidden 32, 2 layers, 2 heads, vocabulary of "

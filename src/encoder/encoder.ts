@@ -35,8 +35,22 @@ export interface Encoder {
    */
   chunk(text: string, maxTokens?: number): Promise<string[]>;
 
+  /** Counters since load, for progress and performance reports. */
+  stats(): EncoderStats;
+
   /** Releases the inference session and cache file handles; the encoder is unusable afterwards. */
   dispose(): Promise<void>;
+}
+
+export interface EncoderStats {
+  /** Texts passed to `embed`, repeats included. */
+  readonly texts: number;
+  /** Texts answered from the embedding cache. */
+  readonly cacheHits: number;
+  /** Distinct texts run through the model. */
+  readonly computed: number;
+  /** Inference calls made. */
+  readonly batches: number;
 }
 
 export interface LoadEncoderOptions {

@@ -5,7 +5,7 @@
 import type { Encoder, LoadEncoderOptions } from './encoder.ts';
 import { loadTransformersEncoder } from './transformers-encoder.ts';
 
-export type { Encoder, EncoderDtype, LoadEncoderOptions, LongTextStrategy } from './encoder.ts';
+export type { Encoder, EncoderDtype, EncoderStats, LoadEncoderOptions, LongTextStrategy } from './encoder.ts';
 export { ENCODER_DTYPES, LONG_TEXT_STRATEGIES } from './encoder.ts';
 export { DEFAULT_ENCODER, ENCODERS, vendoredModelsDir, type EncoderSpec } from './registry.ts';
 export { DEFAULT_BATCH_SIZE, defaultCacheDir } from './transformers-encoder.ts';

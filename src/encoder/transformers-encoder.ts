@@ -21,7 +21,7 @@ import {
 } from '@huggingface/transformers';
 import { OnnxPredictError } from '../errors.ts';
 import { DiskEmbeddingCache, embeddingKey, type EmbeddingCache } from './cache.ts';
-import { ENCODER_DTYPES, type Encoder, type EncoderDtype, type LoadEncoderOptions } from './encoder.ts';
+import { ENCODER_DTYPES, type Encoder, type EncoderDtype, type EncoderStats, type LoadEncoderOptions } from './encoder.ts';
 import { DEFAULT_ENCODER, ENCODERS, vendoredModelsDir } from './registry.ts';
 
 /**
@@ -214,6 +214,7 @@ class TransformersEncoder implements Encoder {
   readonly #layout: { prefix: number; suffix: number };
   readonly #padId: number;
   #disposed = false;
+  #stats = { texts: 0, cacheHits: 0, computed: 0, batches: 0 };
 
   constructor(p: Parts) {
     this.id = p.id;
@@ -237,9 +238,11 @@ class TransformersEncoder implements Encoder {
     checkTexts(texts, 'texts');
     const out: (Float32Array | undefined)[] = new Array(texts.length);
     const keys = this.#cache ? texts.map((t) => embeddingKey(this.#namespace, t)) : null;
+    this.#stats.texts += texts.length;
     if (this.#cache && keys) {
       this.#cache.get(keys).forEach((v, i) => {
         out[i] = v;
+        if (v) this.#stats.cacheHits++;
       });
     }
     // Each distinct missing text is run once, however often it repeats in the call.
@@ -252,6 +255,7 @@ class TransformersEncoder implements Encoder {
     });
     if (pending.size > 0) {
       const unique = [...pending.keys()];
+      this.#stats.computed += unique.length;
       const vectors = await this.#run(unique.map((t) => this.#truncate(this.#tokenizer.encode(t))));
       const fresh: { key: string; vector: Float32Array }[] = [];
       unique.forEach((t, u) => {
@@ -265,6 +269,10 @@ class TransformersEncoder implements Encoder {
       this.#cache?.put(fresh);
     }
     return out as Float32Array[];
+  }
+
+  stats(): EncoderStats {
+    return { ...this.#stats };
   }
 
   async countTokens(texts: readonly string[]): Promise<number[]> {
@@ -345,6 +353,7 @@ class TransformersEncoder implements Encoder {
         });
       });
       const dims = [batch.length, width];
+      this.#stats.batches++;
       let hidden: Tensor;
       try {
         const output = (await this.#model({
