@@ -15,16 +15,86 @@ import { DEFAULT_TEXT_MODE, describe, TEXT_MODES, type TextMode } from './onnx-t
 import { readModelBytes } from './io.ts';
 import { statsReport, type StatsReport } from './stats.ts';
 import { SPACES } from '../datasets/index.ts';
+import { loadEncoder, type LoadEncoderOptions } from './encoder/index.ts';
+import { profileModel } from './onnx-to-text/profile.ts';
+import { DEFAULT_CHECKPOINT_DIR, Predictor, type TargetPrediction } from './predictor/predictor.ts';
+import { loadCheckpoint } from './predictor/checkpoint.ts';
+import type { PredictorInfo } from './format.ts';
 
 export * from './errors.ts';
 export type { Model, Graph, Node, Tensor, TensorType, Dim, DType, ValueInfo, AttributeValue } from './onnx-to-text/ir.ts';
 export { readModel } from './onnx-to-text/reader.ts';
 export { GraphBuilder, type WeightMode } from './onnx-to-text/writer.ts';
-export { profileModel, inferShapes, type Profile, type NodeProfile, type Diagnostic } from './onnx-to-text/profile.ts';
+export { inferShapes, type Profile, type NodeProfile, type Diagnostic } from './onnx-to-text/profile.ts';
+export { profileModel };
+export { Predictor, DEFAULT_CHECKPOINT_DIR, type Prediction, type TargetPrediction } from './predictor/predictor.ts';
+export { loadEncoder, type Encoder, type LoadEncoderOptions } from './encoder/index.ts';
+export { formatPrediction, formatInfo, formatEval, type PredictorInfo } from './format.ts';
+export { trainPredictor, type TrainPredictorOptions, type TrainSummary } from './predictor/build.ts';
+export { evaluate, PROTOCOLS, type Protocol, type EvalReport, type EvalOptions } from './predictor/evaluate.ts';
+export { REPRESENTATIONS, PhraseEmbeddings, type Representation } from './predictor/features.ts';
+export { DEFAULT_HEAD_CONFIG, type HeadConfig } from './predictor/head.ts';
+export { kendallTau, spearmanRho, rankReport } from './predictor/metrics.ts';
 export { formatStats, humanCount, type StatsReport } from './stats.ts';
 export { DEFAULT_TEXT_MODE, TEXT_MODES, type TextMode };
 export { buildDataset, readManifest, SPACES, type ManifestRecord, type BuildSummary } from '../datasets/index.ts';
 export const DATASET_SPACES: readonly string[] = Object.freeze(Object.keys(SPACES));
+
+export interface PredictReport {
+  readonly file: string;
+  readonly predictions: Readonly<Record<string, TargetPrediction>>;
+  readonly neighbors: readonly { readonly id: string; readonly space: string; readonly arch: string; readonly distance: number; readonly accuracy: Readonly<Record<string, number>> }[];
+  /** Present when the graph is identical to a benchmark architecture. */
+  readonly exact: { readonly id: string; readonly space: string; readonly arch: string; readonly labels: Readonly<Record<string, number>>; readonly note: string } | null;
+  readonly stats: { readonly params: number; readonly macs: number; readonly nodes: number };
+  readonly model: { readonly encoder: string; readonly predictor: string };
+}
+
+export interface LoadPredictorOptions {
+  /** Checkpoint folder (default: the shipped `models/predictors/default/`). */
+  readonly checkpoint?: string;
+  /** Encoder options for phrases the checkpoint has not seen (default: vendored, offline). */
+  readonly encoder?: LoadEncoderOptions;
+}
+
+/**
+ * Loads the predictor. The text encoder itself is loaded only when a graph has node phrases
+ * the checkpoint has not seen, so most predictions never start it.
+ */
+export function loadPredictor(options: LoadPredictorOptions = {}): Predictor {
+  return Predictor.load(options.checkpoint ?? DEFAULT_CHECKPOINT_DIR, {
+    loadEncoder: () => loadEncoder({ dtype: 'q8', ...options.encoder }),
+  });
+}
+
+/** Predicts accuracy for decoded models; `file` names each in the report. */
+export async function predictModels(predictor: Predictor, items: readonly { model: Model; file: string }[], options: { target?: string; neighbors?: number } = {}): Promise<PredictReport[]> {
+  if (options.target !== undefined && !predictor.targets.includes(options.target)) {
+    throw new UsageError(`--target must be one of ${predictor.targets.join(', ')}, got '${options.target}'`);
+  }
+  const graphs = items.map(({ model }) => ({ model, profile: profileModel(model) }));
+  const preds = await predictor.predict(graphs, { neighbors: options.neighbors ?? 3 });
+  const meta = predictor.checkpoint.meta;
+  return preds.map((p, i) => {
+    const pick = <T>(rec: Readonly<Record<string, T>>): Record<string, T> =>
+      options.target === undefined ? { ...rec } : Object.fromEntries(Object.entries(rec).filter(([k]) => k === options.target));
+    const prof = graphs[i]!.profile;
+    return {
+      file: items[i]!.file,
+      predictions: pick(p.predictions),
+      neighbors: p.neighbors.map((n) => ({ ...n, accuracy: pick(n.accuracy) })),
+      exact: p.exact ? { id: p.exact.id, space: p.exact.space, arch: p.exact.arch, labels: pick(p.exact.labels), note: p.exact.note } : null,
+      stats: { params: prof.totals.params, macs: prof.totals.macs, nodes: prof.totals.nodes },
+      model: { encoder: `${meta.encoder.id} (${meta.encoder.dtype})`, predictor: `${meta.name} v${meta.version} (${meta.createdAt})` },
+    };
+  });
+}
+
+/** One file: read, decode, predict. */
+export async function predictFile(predictor: Predictor, path: string, options: { target?: string; neighbors?: number } = {}): Promise<PredictReport> {
+  const model = await loadModelFile(path);
+  return (await predictModels(predictor, [{ model, file: path }], options))[0]!;
+}
 
 /** Reads and decodes an ONNX file; typed errors for missing, unreadable or invalid files. */
 export async function loadModelFile(path: string): Promise<Model> {
@@ -37,6 +107,12 @@ export function stats(model: Model, file?: string): StatsReport {
 
 export function describeModel(model: Model, options: { mode?: TextMode; maxChars?: number } = {}): string {
   return describe(model, options);
+}
+
+export const VERSION = '0.1.0';
+
+export function predictorInfo(checkpoint: string = DEFAULT_CHECKPOINT_DIR): PredictorInfo {
+  return { version: VERSION, checkpoint, meta: loadCheckpoint(checkpoint).meta };
 }
 
 export function parseNonNegativeInt(name: string, v: string): number {

@@ -5,6 +5,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { isOnnxPredictError, toOnnxPredictError } from '../errors.ts';
 import { registerCommands } from './commands.ts';
+import { VERSION } from '../index.ts';
 
 export interface CliIO {
   readonly stdout: (s: string) => void;
@@ -28,7 +29,7 @@ export async function main(argv: readonly string[], io: CliIO = defaultIO): Prom
 
   const program = new Command('onnx-predict')
     .description('Predict the accuracy of a neural network from its ONNX file alone.')
-    .version('0.1.0', '-V, --version')
+    .version(VERSION, '-V, --version')
     .addOption(new Option('--debug', 'print stack traces on errors'))
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr, outputError: () => {} })

@@ -61,6 +61,11 @@ export class PhraseEmbeddings {
   get size(): number {
     return this.memo.size;
   }
+
+  /** Every phrase embedded so far (shipped in checkpoints). */
+  entries(): ReadonlyMap<string, Float32Array> {
+    return this.memo;
+  }
 }
 
 /** Pooled node/edge/path statistics of node embeddings: 3 × dim values. */

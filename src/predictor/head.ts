@@ -8,7 +8,7 @@
  * ~190 ms a step, almost all per-op overhead. A small MLP's gradients are a few loops over
  * Float32Arrays (bench/head.ts measures both).
  */
-import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
+import { Matrix, QrDecomposition, SingularValueDecomposition } from 'ml-matrix';
 
 export interface HeadConfig {
   readonly hidden: readonly number[];
@@ -86,22 +86,32 @@ function standardize(X: readonly Float32Array[]): { mean: Float32Array; std: Flo
   return { mean, std };
 }
 
-/** Top-k principal directions of standardised features (eigenvectors of the covariance). */
+/**
+ * Top-k principal directions of standardised features by randomized SVD (Halko et al.): a random
+ * projection, two power iterations, QR, and the SVD of a small (k+10) × d matrix — O(n·d·k)
+ * rather than the O(d³) of a full covariance eigendecomposition.
+ */
 function fitPca(Z: readonly Float32Array[], k: number, seed: number): Float32Array {
   const d = Z[0]!.length;
   const rand = seededRandom(seed);
-  // A subsample bounds the cost on large training sets; 4,000 rows estimate the covariance well.
   const rows = Z.length > 4000 ? Array.from({ length: 4000 }, () => Z[Math.floor(rand() * Z.length)]!) : Z;
-  const m = new Matrix(rows.map((r) => Array.from(r)));
-  const cov = m.transpose().mmul(m).div(rows.length);
-  const eig = new EigenvalueDecomposition(cov, { assumeSymmetric: true });
-  const values = eig.realEigenvalues;
-  const order = values.map((v, i) => [v, i] as const).sort((a, b) => b[0] - a[0]).slice(0, Math.min(k, d));
-  const vecs = eig.eigenvectorMatrix;
-  const out = new Float32Array(order.length * d);
-  order.forEach(([, col], r) => {
-    for (let j = 0; j < d; j++) out[r * d + j] = vecs.get(j, col);
-  });
+  const A = new Matrix(rows.map((r) => Array.from(r)));
+  const l = Math.min(k + 10, d, rows.length);
+  const omega = Matrix.from1DArray(d, l, Array.from({ length: d * l }, () => rand() * 2 - 1));
+  let Y = A.mmul(omega);
+  for (let it = 0; it < 2; it++) Y = A.mmul(A.transpose().mmul(new QrDecomposition(Y).orthogonalMatrix));
+  const Q = new QrDecomposition(Y).orthogonalMatrix;
+  const B = Q.transpose().mmul(A);
+  const svd = new SingularValueDecomposition(B.transpose(), { autoTranspose: true });
+  const V = svd.leftSingularVectors;
+  const kk = Math.min(k, V.columns);
+  const out = new Float32Array(kk * d);
+  // Whitened: each component scaled to unit variance on the training rows, so the MLP sees
+  // inputs on one scale.
+  for (let r = 0; r < kk; r++) {
+    const sd = svd.diagonal[r]! / Math.sqrt(rows.length) || 1;
+    for (let j = 0; j < d; j++) out[r * d + j] = V.get(j, r) / sd;
+  }
   return out;
 }
 
@@ -279,11 +289,12 @@ export function trainHead(X: readonly Float32Array[], Y: LabelMatrix, targets: r
   if (X.length !== Y.length || X.length < 2) throw new RangeError(`need ≥ 2 samples with labels, got ${X.length} features and ${Y.length} labels`);
   const T = targets.length;
   const { mean, std } = standardize(X);
-  const pcaDim = config.pcaDim > 0 && config.pcaDim < X[0]!.length ? Math.min(config.pcaDim, X.length - 1) : 0;
-  const base = { featureMean: mean, featureStd: std, pca: null as Float32Array | null, pcaDim };
-  if (pcaDim > 0) {
-    const Z = transformFeatures({ ...base, pca: null, pcaDim: 0 }, X);
-    base.pca = fitPca(Z, pcaDim, config.seed);
+  const wantPca = config.pcaDim > 0 && config.pcaDim < X[0]!.length;
+  const base = { featureMean: mean, featureStd: std, pca: null as Float32Array | null, pcaDim: 0 };
+  if (wantPca) {
+    const Z = transformFeatures(base, X);
+    base.pca = fitPca(Z, Math.min(config.pcaDim, X.length - 1), config.seed);
+    base.pcaDim = base.pca.length / X[0]!.length;
   }
   const H = transformFeatures(base, X);
   const inDim = H[0]!.length;

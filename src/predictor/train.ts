@@ -11,6 +11,8 @@ import { OnnxPredictError } from '../errors.ts';
 import { readModelBytes } from '../io.ts';
 import { readModel } from '../onnx-to-text/reader.ts';
 import { profileModel } from '../onnx-to-text/profile.ts';
+import { graphView } from './graph-features.ts';
+import { fingerprint } from './predictor.ts';
 import { featureLayout, featurize, PhraseEmbeddings, type FeatureLayout, type Representation, type TextEmbedder } from './features.ts';
 import { calibrateIntervals, DEFAULT_HEAD_CONFIG, predictHead, seededRandom, trainHead, Z80, type HeadConfig, type HeadState } from './head.ts';
 import { kendallTau, rankReport, spearmanRho, type RankReport } from './metrics.ts';
@@ -43,21 +45,34 @@ export interface FeatureCacheOptions {
 }
 
 /** Features for records, cached per (records, layout, encoder, FEATURE_VERSION). */
-export async function recordFeatures(records: readonly LabeledRecord[], layout: FeatureLayout, emb: PhraseEmbeddings | null, encoderKey: string, options: FeatureCacheOptions = {}): Promise<Float32Array[]> {
+export interface RecordFeatures {
+  readonly features: Float32Array[];
+  /** Exact-match fingerprints (chain_slim text hashes), one per record. */
+  readonly fingerprints: string[];
+}
+
+export async function recordFeatures(records: readonly LabeledRecord[], layout: FeatureLayout, emb: PhraseEmbeddings | null, encoderKey: string, options: FeatureCacheOptions = {}): Promise<RecordFeatures> {
   const key = createHash('sha256')
     .update(JSON.stringify({ v: FEATURE_VERSION, layout, encoderKey, ids: records.map((r) => r.id), files: records.map((r) => r.file) }))
     .digest('hex')
     .slice(0, 24);
   const cacheDir = options.cacheDir === undefined ? join(process.env.ONNX_PREDICT_CACHE ?? '.cache/onnx-predict', 'features') : options.cacheDir;
   const cacheFile = cacheDir ? join(cacheDir, `${key}.f32`) : null;
-  if (cacheFile && existsSync(cacheFile)) {
+  const sideFile = cacheFile ? `${cacheFile}.json` : null;
+  if (cacheFile && sideFile && existsSync(cacheFile) && existsSync(sideFile)) {
     const buf = readFileSync(cacheFile);
     const all = new Float32Array(buf.buffer, buf.byteOffset, buf.byteLength / 4);
-    if (all.length === records.length * layout.length) {
-      return records.map((_, i) => all.slice(i * layout.length, (i + 1) * layout.length));
+    const side = JSON.parse(readFileSync(sideFile, 'utf8')) as { phrases: string[]; fingerprints: string[] };
+    if (all.length === records.length * layout.length && side.fingerprints.length === records.length) {
+      // The phrases are re-registered so a checkpoint built from cached features still ships them
+      // (the encoder's own cache makes this cheap).
+      if (emb && layout.representation !== 'numeric-only') await emb.ensure(side.phrases);
+      return { features: records.map((_, i) => all.slice(i * layout.length, (i + 1) * layout.length)), fingerprints: side.fingerprints };
     }
   }
-  const out: Float32Array[] = [];
+  const features: Float32Array[] = [];
+  const fingerprints: string[] = [];
+  const phrases = new Set<string>();
   const batch = 256;
   for (let s = 0; s < records.length; s += batch) {
     const part = records.slice(s, s + batch);
@@ -65,17 +80,22 @@ export async function recordFeatures(records: readonly LabeledRecord[], layout: 
       const model = readModel(await readModelBytes(r.file));
       return { model, profile: profileModel(model) };
     }));
-    out.push(...(await featurize(graphs, layout, emb)));
+    for (const g of graphs) {
+      fingerprints.push(fingerprint(g.model, g.profile.shapes));
+      for (const t of graphView(g.model, g.profile).nodeTexts) phrases.add(t);
+    }
+    features.push(...(await featurize(graphs, layout, emb)));
     options.onProgress?.(Math.min(records.length, s + batch), records.length);
   }
-  if (cacheFile) {
+  if (cacheFile && sideFile) {
     mkdirSync(dirname(cacheFile), { recursive: true });
     const all = new Float32Array(records.length * layout.length);
-    out.forEach((v, i) => all.set(v, i * layout.length));
+    features.forEach((v, i) => all.set(v, i * layout.length));
     writeFileSync(`${cacheFile}.tmp`, all);
     renameSync(`${cacheFile}.tmp`, cacheFile);
+    writeFileSync(sideFile, JSON.stringify({ phrases: [...phrases].sort(), fingerprints }));
   }
-  return out;
+  return { features, fingerprints };
 }
 
 export function shuffled<T>(items: readonly T[], seed: number): T[] {

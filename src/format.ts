@@ -1,0 +1,76 @@
+/**
+ * Human-readable renderings of predictions, predictor info and evaluation reports. Pure.
+ */
+import type { CheckpointMeta } from './predictor/checkpoint.ts';
+import type { EvalReport } from './predictor/evaluate.ts';
+import { humanCount } from './stats.ts';
+
+/** Shape of a prediction report as the CLI and HTTP service print it (see src/index.ts). */
+interface PredictionLike {
+  readonly file: string;
+  readonly predictions: Readonly<Record<string, { accuracy: number; low: number; high: number }>>;
+  readonly neighbors: readonly { id: string; space: string; arch: string; distance: number; accuracy: Readonly<Record<string, number>> }[];
+  readonly exact: { id: string; space: string; arch: string; labels: Readonly<Record<string, number>>; note: string } | null;
+  readonly stats: { params: number; macs: number; nodes: number };
+}
+
+const pct = (v: number) => `${v.toFixed(2)}%`;
+
+export function formatPrediction(r: PredictionLike): string {
+  const lines = [`${r.file}`, `  ${humanCount(r.stats.params)} params, ${humanCount(r.stats.macs)} MACs, ${r.stats.nodes} nodes`];
+  if (r.exact) {
+    lines.push(`  exact match: ${r.exact.note}`);
+    for (const [t, v] of Object.entries(r.exact.labels)) lines.push(`    ${t.padEnd(15)} ${pct(v)} (measured)`);
+  }
+  lines.push('  predicted accuracy (80% interval):');
+  for (const [t, p] of Object.entries(r.predictions)) {
+    lines.push(`    ${t.padEnd(15)} ${pct(p.accuracy)}  [${pct(p.low)} – ${pct(p.high)}]`);
+  }
+  if (r.neighbors.length > 0) {
+    lines.push('  nearest known architectures:');
+    for (const n of r.neighbors) {
+      const acc = Object.entries(n.accuracy).map(([t, v]) => `${t} ${pct(v)}`).join(', ');
+      const arch = n.arch.length > 60 ? `${n.arch.slice(0, 57)}...` : n.arch;
+      lines.push(`    ${n.id} (${n.space}, distance ${n.distance.toFixed(3)}) ${arch}: ${acc}`);
+    }
+  }
+  return lines.join('\n');
+}
+
+export interface PredictorInfo {
+  readonly version: string;
+  readonly checkpoint: string;
+  readonly meta: CheckpointMeta;
+}
+
+export function formatInfo(info: PredictorInfo): string {
+  const m = info.meta;
+  const lines = [
+    `onnx-predict ${info.version}`,
+    `predictor:      ${m.name} (${m.format} v${m.version}, ${m.createdAt})`,
+    `checkpoint:     ${info.checkpoint}`,
+    `encoder:        ${m.encoder.id} (${m.encoder.dtype}, ${m.encoder.dim} dims)`,
+    `representation: ${m.representation} (${m.featureLength} features)`,
+    `targets:        ${m.targets.join(', ')}`,
+    `trained on:     ${Object.entries(m.trainedOn).map(([s, n]) => `${s} ${n}`).join(', ')}`,
+  ];
+  const v = (m.metrics as { validation?: Record<string, { kendall: number; spearman: number; coverage80: number; n: number }> }).validation;
+  if (v) {
+    lines.push('held-out validation (training spaces):');
+    for (const [t, r] of Object.entries(v)) {
+      lines.push(`  ${t.padEnd(15)} n=${r.n} kendall ${r.kendall.toFixed(3)} spearman ${r.spearman.toFixed(3)} 80%-coverage ${(r.coverage80 * 100).toFixed(1)}%`);
+    }
+  }
+  return lines.join('\n');
+}
+
+export function formatEval(r: EvalReport): string {
+  const f = (x: number) => (Number.isNaN(x) ? 'n/a' : x.toFixed(3));
+  return [
+    `${r.protocol}: train ${r.train.join('+')} (n=${r.n_train}) → test ${r.test} (n=${r.n_test}), target ${r.target}${r.trained_target !== r.target ? ` (ranked by ${r.trained_target})` : ''}, seed ${r.seed}`,
+    `  predictor:   kendall ${f(r.kendall)}  spearman ${f(r.spearman)}  mae ${f(r.mae)}  top-5% recall ${f(r.top5_recall)}  80%-coverage ${f(r.coverage80)}`,
+    `  params:      kendall ${f(r.baselines.params.kendall)}  spearman ${f(r.baselines.params.spearman)}`,
+    `  MACs:        kendall ${f(r.baselines.macs.kendall)}  spearman ${f(r.baselines.macs.spearman)}`,
+    `  time (s):    features ${r.seconds.features.toFixed(1)}  train ${r.seconds.train.toFixed(1)}  test ${r.seconds.test.toFixed(1)}`,
+  ].join('\n');
+}

@@ -1,0 +1,119 @@
+/**
+ * Evaluation protocols, as ONNX-Net reports them:
+ *  - `in-space`:  train on a seeded sample of one space, test on (a sample of) the rest of it;
+ *  - `zero-shot`: train on other spaces, test on a space never seen (ONNX-Net: NB101 → all NB201);
+ *  - `loso`:      leave one space out: train on every other built space, test on it.
+ * Selection and calibration use held-out data of the training spaces only; the test space never
+ * influences training. Params/MACs baselines are computed on the same test architectures.
+ */
+import { join } from 'node:path';
+import { UsageError } from '../errors.ts';
+import { featureLayout, type PhraseEmbeddings, type Representation } from './features.ts';
+import { predictHead, type HeadConfig } from './head.ts';
+import { rankReport, type RankReport } from './metrics.ts';
+import { baseline, coverage, fitHead, loadManifest, recordFeatures, shuffled, type BaselineReport, type LabeledRecord } from './train.ts';
+
+export const PROTOCOLS = ['in-space', 'zero-shot', 'loso'] as const;
+export type Protocol = (typeof PROTOCOLS)[number];
+
+export interface EvalOptions {
+  readonly protocol: Protocol;
+  readonly train: readonly string[];
+  readonly test: string;
+  readonly target: string;
+  readonly trainSize?: number;
+  readonly testSize?: number;
+  readonly seed: number;
+  readonly dataDir: string;
+  readonly representation: Representation;
+  readonly head: HeadConfig;
+  readonly embeddings: PhraseEmbeddings | null;
+  readonly encoderKey: string;
+  readonly encoderDim: number;
+  readonly onProgress?: (stage: string, done: number, total: number) => void;
+}
+
+export interface EvalReport extends RankReport {
+  readonly protocol: Protocol;
+  readonly train: readonly string[];
+  readonly test: string;
+  readonly target: string;
+  /** Target the head was trained on when the test target is absent from the training spaces. */
+  readonly trained_target: string;
+  readonly n_train: number;
+  readonly n_test: number;
+  readonly seed: number;
+  readonly representation: Representation;
+  readonly coverage80: number;
+  readonly validation: Readonly<Record<string, RankReport>>;
+  readonly baselines: { readonly params: BaselineReport; readonly macs: BaselineReport };
+  readonly seconds: { readonly features: number; readonly train: number; readonly test: number };
+}
+
+function spaceRecords(dataDir: string, space: string): LabeledRecord[] {
+  return loadManifest(join(dataDir, space, 'manifest.jsonl'));
+}
+
+export async function evaluate(o: EvalOptions): Promise<EvalReport> {
+  if (o.protocol === 'in-space' && (o.train.length !== 1 || o.train[0] !== o.test)) {
+    throw new UsageError(`in-space evaluation trains and tests on one space: --train ${o.test} --test ${o.test}`);
+  }
+  if (o.protocol !== 'in-space' && o.train.includes(o.test)) {
+    throw new UsageError(`${o.protocol}: the test space '${o.test}' must not be among the training spaces`);
+  }
+  const layout = featureLayout(o.representation, o.encoderDim);
+  const testAll = spaceRecords(o.dataDir, o.test).filter((r) => Number.isFinite(r.labels[o.target]));
+  let trainPool: LabeledRecord[];
+  let testPool: LabeledRecord[];
+  if (o.protocol === 'in-space') {
+    const order = shuffled(testAll, o.seed);
+    const n = Math.min(o.trainSize ?? Math.floor(order.length / 2), order.length - 2);
+    trainPool = order.slice(0, n);
+    testPool = order.slice(n);
+  } else {
+    trainPool = shuffled(o.train.flatMap((s) => spaceRecords(o.dataDir, s)), o.seed);
+    if (o.trainSize !== undefined) trainPool = trainPool.slice(0, o.trainSize);
+    testPool = testAll;
+  }
+  if (o.testSize !== undefined) testPool = shuffled(testPool, o.seed + 1).slice(0, o.testSize);
+  // The head learns the test target when training spaces have it; otherwise the training spaces'
+  // most common target stands in (ranking only: zero-shot NB101 valid → NB201 test accuracy).
+  const counts = new Map<string, number>();
+  for (const r of trainPool) for (const t of Object.keys(r.labels)) counts.set(t, (counts.get(t) ?? 0) + 1);
+  const trainedTarget = counts.has(o.target) ? o.target : [...counts].sort((a, b) => b[1] - a[1])[0]?.[0];
+  if (trainedTarget === undefined) throw new UsageError('no labelled training architectures');
+  trainPool = trainPool.filter((r) => Number.isFinite(r.labels[trainedTarget]));
+
+  const t0 = performance.now();
+  const progress = (stage: string) => (d: number, t: number) => o.onProgress?.(stage, d, t);
+  const { features: Xtr } = await recordFeatures(trainPool, layout, o.embeddings, o.encoderKey, { onProgress: progress('features (train)') });
+  const { features: Xte } = await recordFeatures(testPool, layout, o.embeddings, o.encoderKey, { onProgress: progress('features (test)') });
+  const t1 = performance.now();
+  const fit = fitHead(Xtr, trainPool, [trainedTarget], o.head, o.seed);
+  const t2 = performance.now();
+  const p = predictHead(fit.head, Xte);
+  const pred = p.mean.map((m) => m[0]!);
+  const truth = testPool.map((r) => r.labels[o.target]!);
+  const t3 = performance.now();
+  const rows = testPool.map((_, i) => [pred[i]!, truth[i]!, p.std[i]![0]!] as const);
+  return {
+    protocol: o.protocol,
+    train: o.train,
+    test: o.test,
+    target: o.target,
+    trained_target: trainedTarget,
+    n_train: trainPool.length,
+    n_test: testPool.length,
+    seed: o.seed,
+    representation: o.representation,
+    ...rankReport(pred, truth),
+    // Interval coverage means something only when the head learnt the test target itself.
+    coverage80: trainedTarget === o.target ? coverage(fit.head, rows, 0) : NaN,
+    validation: fit.validation,
+    baselines: {
+      params: baseline(testPool.map((r) => r.params), truth),
+      macs: baseline(testPool.map((r) => r.macs), truth),
+    },
+    seconds: { features: (t1 - t0) / 1000, train: (t2 - t1) / 1000, test: (t3 - t2) / 1000 },
+  };
+}
