@@ -9,6 +9,8 @@ import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isOnnxPredictError } from '../src/errors.ts';
 import type { Model, Shape } from '../src/onnx-to-text/ir.ts';
+import { statsReport } from '../src/stats.ts';
+import { describe as describeText, TEXT_MODES } from '../src/onnx-to-text/text/index.ts';
 import { profileModel } from '../src/onnx-to-text/profile.ts';
 import { readModel } from '../src/onnx-to-text/reader.ts';
 
@@ -72,6 +74,9 @@ describe.skipIf(!present)('libonnx-testdata corpus', () => {
       const declared = profileModel(model);
       const inferred = profileModel(model, { useDeclaredTypes: false });
       if (declared.totals.shapeCoverage === 1) fullDeclared++;
+      // What `stats` and `describe` print, in every text mode: none may throw on a real model.
+      statsReport(model, declared, rel);
+      for (const mode of TEXT_MODES) describeText(model, { mode });
       if (rel in manifest.subgraphNodes) subgraphNodes[rel] = inferred.totals.subgraphNodes;
       if (inferred.totals.shapeCoverage === 1) fullInferred++;
       for (const d of inferred.diagnostics) if (d.kind === 'unsupported-op') unsupported.add(d.op);

@@ -50,8 +50,24 @@ export interface EvalReport extends RankReport {
   readonly seconds: { readonly features: number; readonly train: number; readonly test: number };
 }
 
-function spaceRecords(dataDir: string, space: string): LabeledRecord[] {
-  return loadManifest(join(dataDir, space, 'manifest.jsonl'));
+interface SpaceData {
+  readonly records: LabeledRecord[];
+  readonly features: Float32Array[];
+}
+
+/** Every record of a space with its features (computed once per manifest, then cached). */
+async function spaceData(o: EvalOptions, space: string, stage: string): Promise<SpaceData> {
+  const records = loadManifest(join(o.dataDir, space, 'manifest.jsonl'));
+  const { features } = await recordFeatures(records, featureLayout(o.representation, o.encoderDim), o.embeddings, o.encoderKey, {
+    onProgress: (d, t) => o.onProgress?.(stage, d, t),
+  });
+  return { records, features };
+}
+
+type Row = { readonly r: LabeledRecord; readonly x: Float32Array };
+
+function toRows(d: SpaceData): Row[] {
+  return d.records.map((r, i) => ({ r, x: d.features[i]! }));
 }
 
 export async function evaluate(o: EvalOptions): Promise<EvalReport> {
@@ -61,17 +77,19 @@ export async function evaluate(o: EvalOptions): Promise<EvalReport> {
   if (o.protocol !== 'in-space' && o.train.includes(o.test)) {
     throw new UsageError(`${o.protocol}: the test space '${o.test}' must not be among the training spaces`);
   }
-  const layout = featureLayout(o.representation, o.encoderDim);
-  const testAll = spaceRecords(o.dataDir, o.test).filter((r) => Number.isFinite(r.labels[o.target]));
-  let trainPool: LabeledRecord[];
-  let testPool: LabeledRecord[];
+  const t0 = performance.now();
+  const testAll = toRows(await spaceData(o, o.test, `features ${o.test}`)).filter((x) => Number.isFinite(x.r.labels[o.target]));
+  let trainPool: Row[];
+  let testPool: Row[];
   if (o.protocol === 'in-space') {
     const order = shuffled(testAll, o.seed);
     const n = Math.min(o.trainSize ?? Math.floor(order.length / 2), order.length - 2);
     trainPool = order.slice(0, n);
     testPool = order.slice(n);
   } else {
-    trainPool = shuffled(o.train.flatMap((s) => spaceRecords(o.dataDir, s)), o.seed);
+    const pools: Row[] = [];
+    for (const s of o.train) pools.push(...toRows(await spaceData(o, s, `features ${s}`)));
+    trainPool = shuffled(pools, o.seed);
     if (o.trainSize !== undefined) trainPool = trainPool.slice(0, o.trainSize);
     testPool = testAll;
   }
@@ -79,23 +97,19 @@ export async function evaluate(o: EvalOptions): Promise<EvalReport> {
   // The head learns the test target when training spaces have it; otherwise the training spaces'
   // most common target stands in (ranking only: zero-shot NB101 valid → NB201 test accuracy).
   const counts = new Map<string, number>();
-  for (const r of trainPool) for (const t of Object.keys(r.labels)) counts.set(t, (counts.get(t) ?? 0) + 1);
+  for (const { r } of trainPool) for (const t of Object.keys(r.labels)) counts.set(t, (counts.get(t) ?? 0) + 1);
   const trainedTarget = counts.has(o.target) ? o.target : [...counts].sort((a, b) => b[1] - a[1])[0]?.[0];
   if (trainedTarget === undefined) throw new UsageError('no labelled training architectures');
-  trainPool = trainPool.filter((r) => Number.isFinite(r.labels[trainedTarget]));
+  trainPool = trainPool.filter(({ r }) => Number.isFinite(r.labels[trainedTarget]));
 
-  const t0 = performance.now();
-  const progress = (stage: string) => (d: number, t: number) => o.onProgress?.(stage, d, t);
-  const { features: Xtr } = await recordFeatures(trainPool, layout, o.embeddings, o.encoderKey, { onProgress: progress('features (train)') });
-  const { features: Xte } = await recordFeatures(testPool, layout, o.embeddings, o.encoderKey, { onProgress: progress('features (test)') });
   const t1 = performance.now();
-  const fit = fitHead(Xtr, trainPool, [trainedTarget], o.head, o.seed);
+  const fit = fitHead(trainPool.map((x) => x.x), trainPool.map((x) => x.r), [trainedTarget], o.head, o.seed);
   const t2 = performance.now();
-  const p = predictHead(fit.head, Xte);
+  const p = predictHead(fit.head, testPool.map((x) => x.x));
   const pred = p.mean.map((m) => m[0]!);
-  const truth = testPool.map((r) => r.labels[o.target]!);
+  const truth = testPool.map(({ r }) => r.labels[o.target]!);
   const t3 = performance.now();
-  const rows = testPool.map((_, i) => [pred[i]!, truth[i]!, p.std[i]![0]!] as const);
+  const scored = testPool.map((_, i) => [pred[i]!, truth[i]!, p.std[i]![0]!] as const);
   return {
     protocol: o.protocol,
     train: o.train,
@@ -108,11 +122,11 @@ export async function evaluate(o: EvalOptions): Promise<EvalReport> {
     representation: o.representation,
     ...rankReport(pred, truth),
     // Interval coverage means something only when the head learnt the test target itself.
-    coverage80: trainedTarget === o.target ? coverage(fit.head, rows, 0) : NaN,
+    coverage80: trainedTarget === o.target ? coverage(fit.head, scored, 0) : NaN,
     validation: fit.validation,
     baselines: {
-      params: baseline(testPool.map((r) => r.params), truth),
-      macs: baseline(testPool.map((r) => r.macs), truth),
+      params: baseline(testPool.map(({ r }) => r.params), truth),
+      macs: baseline(testPool.map(({ r }) => r.macs), truth),
     },
     seconds: { features: (t1 - t0) / 1000, train: (t2 - t1) / 1000, test: (t3 - t2) / 1000 },
   };

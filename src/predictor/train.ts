@@ -4,7 +4,7 @@
  * selection and interval calibration use held-out data of the TRAINING spaces only.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { readManifest } from '../../datasets/lib/manifest.ts';
 import { OnnxPredictError } from '../errors.ts';
@@ -45,6 +45,16 @@ export interface FeatureCacheOptions {
 }
 
 /** Features for records, cached per (records, layout, encoder, FEATURE_VERSION). */
+/** Size and mtime: a rebuilt file invalidates cached features. */
+function fileStamp(path: string): string {
+  try {
+    const st = statSync(path);
+    return `${st.size}:${Math.round(st.mtimeMs)}`;
+  } catch {
+    return 'missing';
+  }
+}
+
 export interface RecordFeatures {
   readonly features: Float32Array[];
   /** Exact-match fingerprints (chain_slim text hashes), one per record. */
@@ -53,7 +63,7 @@ export interface RecordFeatures {
 
 export async function recordFeatures(records: readonly LabeledRecord[], layout: FeatureLayout, emb: PhraseEmbeddings | null, encoderKey: string, options: FeatureCacheOptions = {}): Promise<RecordFeatures> {
   const key = createHash('sha256')
-    .update(JSON.stringify({ v: FEATURE_VERSION, layout, encoderKey, ids: records.map((r) => r.id), files: records.map((r) => r.file) }))
+    .update(JSON.stringify({ v: FEATURE_VERSION, layout, encoderKey, ids: records.map((r) => r.id), files: records.map((r) => r.file), mtimes: records.map((r) => fileStamp(r.file)) }))
     .digest('hex')
     .slice(0, 24);
   const cacheDir = options.cacheDir === undefined ? join(process.env.ONNX_PREDICT_CACHE ?? '.cache/onnx-predict', 'features') : options.cacheDir;
