@@ -38,7 +38,7 @@ for (const dtype of ['q8', 'fp32'] as const satisfies readonly EncoderDtype[]) {
   const worst = cosines.indexOf(min);
   console.log(
     `${dtype}: ${cosines.length} sentences, cosine to PyTorch min ${min.toFixed(5)} (sentence ${worst}: ${JSON.stringify(ref.items[worst]!.text.slice(0, 40))}), ` +
-      `mean ${mean.toFixed(5)}; token counts ${tokensAgree ? 'identical' : 'DIFFER'}`,
+      `mean ${mean.toFixed(5)}, 1 - min = ${(1 - min).toExponential(1)}; token counts ${tokensAgree ? 'identical' : 'DIFFER'}`,
   );
   console.log(`  per sentence: ${cosines.map((c) => c.toFixed(4)).join(' ')}`);
   if (min < threshold || !tokensAgree) failed = true;
