@@ -126,3 +126,4 @@ export function parsePositiveInt(name: string, v: string): number {
   if (!Number.isInteger(n) || n <= 0) throw new UsageError(`--${name} must be a positive integer, got '${v}'`);
   return n;
 }
+export { runBatch, rankRows, collectModelPaths, csvColumns, type BatchOptions, type BatchSummary, type BatchRow, type BatchFormat } from './batch/index.ts';

@@ -1,0 +1,131 @@
+/**
+ * One batch result row, and its two on-disk forms (CSV with a fixed header, JSON Lines).
+ * Rows are written one per line so a killed run leaves a valid file minus at most a torn last line.
+ */
+import { stringify } from 'csv-stringify/sync';
+import { parse } from 'csv-parse/sync';
+import { UsageError } from '../errors.ts';
+
+export type BatchFormat = 'csv' | 'jsonl';
+
+export interface BatchRow {
+  readonly file: string;
+  /** Hex sha256 of the bytes; '' when the file could not be read. */
+  readonly sha256: string;
+  /** Empty when the file failed. */
+  readonly predictions: Readonly<Record<string, { readonly accuracy: number; readonly low: number; readonly high: number }>>;
+  readonly params: number | null;
+  readonly macs: number | null;
+  /** Nearest known architecture in the predictor's index and its measured accuracies. */
+  readonly nearest: { readonly id: string; readonly distance: number; readonly accuracy: Readonly<Record<string, number>> } | null;
+  /** Id of the benchmark architecture this graph is identical to. */
+  readonly exact: string | null;
+  readonly error: { readonly code: string; readonly message: string } | null;
+}
+
+export function formatFromPath(path: string): BatchFormat {
+  if (/\.csv$/i.test(path)) return 'csv';
+  if (/\.jsonl$/i.test(path)) return 'jsonl';
+  throw new UsageError(`--out must end in .csv or .jsonl, got '${path}'`);
+}
+
+export function csvColumns(targets: readonly string[]): string[] {
+  return [
+    'file', 'sha256',
+    ...targets.flatMap((t) => [`${t}_accuracy`, `${t}_low`, `${t}_high`]),
+    'params', 'macs', 'nearest_id', 'nearest_distance',
+    ...targets.map((t) => `nearest_${t}`),
+    'exact_id', 'error_code', 'error_message',
+  ];
+}
+
+const round = (v: number, d = 4): number => Math.round(v * 10 ** d) / 10 ** d;
+const num = (v: number | null | undefined): string => (v === null || v === undefined || !Number.isFinite(v) ? '' : String(v));
+
+/** Rounds floats once, so a row read back on resume equals the row that was written. */
+export function normalizeRow(r: BatchRow): BatchRow {
+  const preds = Object.fromEntries(Object.entries(r.predictions).map(([t, p]) => [t, { accuracy: round(p.accuracy), low: round(p.low), high: round(p.high) }]));
+  return {
+    ...r,
+    predictions: preds,
+    nearest: r.nearest ? { id: r.nearest.id, distance: round(r.nearest.distance, 6), accuracy: { ...r.nearest.accuracy } } : null,
+    error: r.error ? { code: r.error.code, message: r.error.message.replace(/\s+/g, ' ').trim() } : null,
+  };
+}
+
+export function csvHeaderLine(targets: readonly string[]): string {
+  return stringify([csvColumns(targets)], { record_delimiter: '\n' });
+}
+
+export function serializeRow(r: BatchRow, format: BatchFormat, targets: readonly string[]): string {
+  if (format === 'jsonl') return `${JSON.stringify(r)}\n`;
+  const rec = [
+    r.file, r.sha256,
+    ...targets.flatMap((t) => { const p = r.predictions[t]; return [num(p?.accuracy), num(p?.low), num(p?.high)]; }),
+    num(r.params), num(r.macs), r.nearest?.id ?? '', num(r.nearest?.distance),
+    ...targets.map((t) => num(r.nearest?.accuracy[t])),
+    r.exact ?? '', r.error?.code ?? '', r.error?.message ?? '',
+  ];
+  return stringify([rec], { record_delimiter: '\n' });
+}
+
+export interface ExistingOutput {
+  readonly rows: BatchRow[];
+  /** Length of the valid prefix: everything after it (a torn last line) is cut before appending. */
+  readonly validBytes: number;
+  /** False when the file is empty (a header still has to be written). */
+  readonly hasHeader: boolean;
+}
+
+/** Reads an output file written by an earlier (possibly killed) run. */
+export function parseExisting(buf: Buffer, format: BatchFormat, targets: readonly string[], path: string): ExistingOutput {
+  const validBytes = buf.lastIndexOf(0x0a) + 1;
+  const text = buf.subarray(0, validBytes).toString('utf8');
+  const bad = (why: string) => new UsageError(`--resume: ${path} is not a batch ${format.toUpperCase()} for this predictor (${why}); remove it or drop --resume`);
+  if (format === 'jsonl') {
+    const rows = text.split('\n').filter((l) => l !== '').map((l, i) => {
+      try {
+        const r = JSON.parse(l) as BatchRow;
+        if (typeof r.file !== 'string' || typeof r.sha256 !== 'string' || typeof r.predictions !== 'object') throw new Error('missing fields');
+        return r;
+      } catch (e) {
+        throw bad(`line ${i + 1}: ${(e as Error).message}`);
+      }
+    });
+    return { rows, validBytes, hasHeader: true };
+  }
+  let records: string[][];
+  try {
+    records = parse(text, { relax_column_count: false }) as string[][];
+  } catch (e) {
+    throw bad((e as Error).message);
+  }
+  if (records.length === 0) return { rows: [], validBytes: 0, hasHeader: false };
+  const cols = csvColumns(targets);
+  const header = records[0]!;
+  if (header.join(',') !== cols.join(',')) throw bad(`header has ${header.length} columns ${JSON.stringify(header.slice(0, 4))}..., expected ${cols.length}`);
+  const idx = (c: string) => cols.indexOf(c);
+  const f = (v: string | undefined): number | null => (v === undefined || v === '' ? null : Number(v));
+  const rows = records.slice(1).map((rec): BatchRow => {
+    const predictions: Record<string, { accuracy: number; low: number; high: number }> = {};
+    for (const t of targets) {
+      const a = f(rec[idx(`${t}_accuracy`)]);
+      if (a !== null) predictions[t] = { accuracy: a, low: f(rec[idx(`${t}_low`)]) ?? a, high: f(rec[idx(`${t}_high`)]) ?? a };
+    }
+    const nid = rec[idx('nearest_id')] ?? '';
+    const nacc: Record<string, number> = {};
+    for (const t of targets) {
+      const v = f(rec[idx(`nearest_${t}`)]);
+      if (v !== null) nacc[t] = v;
+    }
+    const code = rec[idx('error_code')] ?? '';
+    return {
+      file: rec[0]!, sha256: rec[1]!, predictions,
+      params: f(rec[idx('params')]), macs: f(rec[idx('macs')]),
+      nearest: nid === '' ? null : { id: nid, distance: f(rec[idx('nearest_distance')]) ?? 0, accuracy: nacc },
+      exact: (rec[idx('exact_id')] ?? '') === '' ? null : rec[idx('exact_id')]!,
+      error: code === '' ? null : { code, message: rec[idx('error_message')] ?? '' },
+    };
+  });
+  return { rows, validBytes, hasHeader: true };
+}
