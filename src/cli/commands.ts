@@ -5,6 +5,8 @@ import { Argument, Option, type Command } from 'commander';
 import * as api from '../index.ts';
 import type { CliIO } from './main.ts';
 import { progressBar } from './progress.ts';
+import { registerBatch } from './batch.ts';
+import { registerServe } from '../server/command.ts';
 
 export function registerCommands(program: Command, io: CliIO): void {
   program
@@ -141,7 +143,7 @@ export function registerCommands(program: Command, io: CliIO): void {
         const report = await api.evaluate({
           protocol: opts.protocol, train, test: opts.test, target: opts.target, seed: opts.seed, dataDir: opts.data,
           representation: opts.representation, head: api.DEFAULT_HEAD_CONFIG,
-          embeddings: encoder ? new api.PhraseEmbeddings(encoder) : null,
+          embeddings: encoder ? new api.PhraseEmbeddings(api.textEmbedder(encoder)) : null,
           encoderKey: encoder ? `${encoder.id}/${encoder.dtype}` : 'none', encoderDim: encoder?.dim ?? 384,
           ...(opts.trainSize !== undefined ? { trainSize: opts.trainSize } : {}),
           ...(opts.testSize !== undefined ? { testSize: opts.testSize } : {}),
@@ -154,4 +156,7 @@ export function registerCommands(program: Command, io: CliIO): void {
         await encoder?.dispose();
       }
     });
+
+  registerBatch(program, io);
+  registerServe(program, io);
 }
