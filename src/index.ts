@@ -32,7 +32,7 @@ export { loadEncoder, type Encoder, type LoadEncoderOptions } from './encoder/in
 export { formatPrediction, formatInfo, formatEval, type PredictorInfo } from './format.ts';
 export { trainPredictor, type TrainPredictorOptions, type TrainSummary } from './predictor/build.ts';
 export { evaluate, PROTOCOLS, type Protocol, type EvalReport, type EvalOptions } from './predictor/evaluate.ts';
-export { REPRESENTATIONS, PhraseEmbeddings, type Representation } from './predictor/features.ts';
+export { REPRESENTATIONS, PhraseEmbeddings, textEmbedder, type Representation } from './predictor/features.ts';
 export { DEFAULT_HEAD_CONFIG, type HeadConfig } from './predictor/head.ts';
 export { kendallTau, spearmanRho, rankReport } from './predictor/metrics.ts';
 export { formatStats, humanCount, type StatsReport } from './stats.ts';

@@ -14,6 +14,9 @@
  */
 import type { Model } from '../onnx-to-text/ir.ts';
 import type { Profile } from '../onnx-to-text/profile.ts';
+import type { Encoder } from '../encoder/encoder.ts';
+import { embedLongBatch } from '../encoder/long-text.ts';
+import { describe as describeText, type TextMode } from '../onnx-to-text/text/index.ts';
 import { graphView, NUMERIC_FEATURES, type GraphView } from './graph-features.ts';
 
 /** The slice of the encoder the predictor needs. */
@@ -22,10 +25,35 @@ export interface TextEmbedder {
   readonly dtype: string;
   readonly dim: number;
   embed(texts: readonly string[]): Promise<Float32Array[]>;
+  /** Texts longer than the encoder's window: chunk-and-mean (whole-text representations). */
+  embedLong?(texts: readonly string[]): Promise<Float32Array[]>;
 }
 
-export const REPRESENTATIONS = ['node-graph', 'numeric-only', 'text-only'] as const;
+/**
+ * Feature recipes. `node-graph` is the product's; the others exist for the ablation:
+ * `numeric-only` (static profile descriptors), `text-only` (node-graph without them),
+ * `text-compact` (the whole compact text in one encoder window + descriptors) and
+ * `text-chain-slim` (ONNX-Net's chain_slim text, chunk-mean embedded + descriptors).
+ */
+export const REPRESENTATIONS = ['node-graph', 'numeric-only', 'text-only', 'text-compact', 'text-chain-slim'] as const;
 export type Representation = (typeof REPRESENTATIONS)[number];
+
+/** Adapts an `Encoder` (src/encoder) to the predictor's `TextEmbedder`, chunk-mean for long texts. */
+export function textEmbedder(encoder: Encoder): TextEmbedder {
+  return {
+    id: encoder.id,
+    dtype: encoder.dtype,
+    dim: encoder.dim,
+    embed: (texts) => encoder.embed(texts),
+    embedLong: (texts) => embedLongBatch(encoder, texts, 'chunk-mean'),
+  };
+}
+
+const WHOLE_TEXT_MODE = { 'text-compact': 'compact', 'text-chain-slim': 'chain_slim' } as const satisfies Partial<Record<Representation, TextMode>>;
+
+function isWholeText(r: Representation): r is keyof typeof WHOLE_TEXT_MODE {
+  return r in WHOLE_TEXT_MODE;
+}
 
 export interface FeatureLayout {
   readonly representation: Representation;
@@ -35,7 +63,7 @@ export interface FeatureLayout {
 }
 
 export function featureLayout(representation: Representation, encoderDim: number): FeatureLayout {
-  const text = representation === 'numeric-only' ? 0 : 3 * encoderDim;
+  const text = representation === 'numeric-only' ? 0 : isWholeText(representation) ? encoderDim : 3 * encoderDim;
   const numeric = representation === 'text-only' ? [] : [...NUMERIC_FEATURES];
   return { representation, encoderDim, length: text + numeric.length, numeric };
 }
@@ -43,7 +71,7 @@ export function featureLayout(representation: Representation, encoderDim: number
 /** Embeds phrases once per distinct string, memoised across calls. */
 export class PhraseEmbeddings {
   private readonly memo = new Map<string, Float32Array>();
-  constructor(private readonly encoder: TextEmbedder) {}
+  constructor(readonly encoder: TextEmbedder) {}
 
   async ensure(phrases: Iterable<string>): Promise<void> {
     const missing = [...new Set(phrases)].filter((p) => !this.memo.has(p));
@@ -111,7 +139,21 @@ export interface GraphInput {
 /** Feature vectors for a batch of graphs. */
 export async function featurize(inputs: readonly GraphInput[], layout: FeatureLayout, emb: PhraseEmbeddings | null): Promise<Float32Array[]> {
   const views = inputs.map(({ model, profile }) => graphView(model, profile));
-  const useText = layout.representation !== 'numeric-only';
+  const rep = layout.representation;
+  if (isWholeText(rep)) {
+    if (!emb) throw new Error(`representation '${rep}' needs an encoder`);
+    const texts = inputs.map(({ model, profile }) => describeText(model, { mode: WHOLE_TEXT_MODE[rep], shapes: new Map(profile.shapes) }));
+    const long = emb.encoder.embedLong?.bind(emb.encoder);
+    const vecs = rep === 'text-chain-slim' && long ? await long(texts) : await emb.encoder.embed(texts);
+    return views.map((view, i) => {
+      const out = new Float32Array(layout.length);
+      out.set(vecs[i]!, 0);
+      let o = layout.encoderDim;
+      for (const name of layout.numeric) out[o++] = view.numeric[name as keyof GraphView['numeric']];
+      return out;
+    });
+  }
+  const useText = rep !== 'numeric-only';
   if (useText) {
     if (!emb) throw new Error(`representation '${layout.representation}' needs an encoder`);
     await emb.ensure(views.flatMap((v) => v.nodeTexts));

@@ -26,6 +26,7 @@ export const NUMERIC_FEATURES = [
   'log_params', 'log_macs', 'log_nodes', 'depth_weighted', 'log_depth_weighted', 'n_weighted',
   'frac_conv3', 'frac_conv1', 'frac_depthwise', 'n_pool', 'n_add', 'n_concat', 'n_mul',
   'log_resolution', 'log_max_channels', 'log_mean_conv_macs', 'paths_log', 'n_skip_adds',
+  'min_depth_weighted', 'mean_depth_weighted', 'frac_min_over_max_depth',
 ] as const;
 export type NumericFeature = (typeof NUMERIC_FEATURES)[number];
 
@@ -154,6 +155,10 @@ function numericFeatures(model: Model, profile: Profile, kept: number, edges: re
   // pass over the kept nodes in graph order (edges always point forward in a sorted graph).
   const depth = new Float64Array(kept);
   const paths = new Float64Array(kept);
+  // Shortest path in weighted layers (a conv-free skip route gives 0) and the weighted depth
+  // summed over all paths (mean depth = sum / paths): how much of the signal bypasses convs.
+  const minDepth = new Float64Array(kept);
+  const depthSum = new Float64Array(kept);
   const preds: number[][] = Array.from({ length: kept }, () => []);
   for (const [a, b] of edges) preds[b]!.push(a);
   for (let i = 0; i < kept; i++) {
@@ -167,13 +172,31 @@ function numericFeatures(model: Model, profile: Profile, kept: number, edges: re
     }
     depth[i] = d + weighted[i]!;
     paths[i] = preds[i]!.length === 0 ? 1 : Math.max(1, p);
+    let mn = Infinity;
+    let sum = 0;
+    for (const a of preds[i]!) {
+      if (a < i) {
+        mn = Math.min(mn, minDepth[a]!);
+        sum += depthSum[a]!;
+      }
+    }
+    minDepth[i] = (mn === Infinity ? 0 : mn) + weighted[i]!;
+    depthSum[i] = sum + weighted[i]! * paths[i]!;
   }
   let maxDepth = 0;
   for (const d of depth) maxDepth = Math.max(maxDepth, d);
   const sinks = new Set(Array.from({ length: kept }, (_, i) => i));
   for (const [a] of edges) sinks.delete(a);
   let totalPaths = 0;
-  for (const s of sinks) totalPaths += paths[s]!;
+  let totalDepthSum = 0;
+  let shortest = Infinity;
+  for (const s of sinks) {
+    totalPaths += paths[s]!;
+    totalDepthSum += depthSum[s]!;
+    shortest = Math.min(shortest, minDepth[s]!);
+  }
+  if (shortest === Infinity) shortest = 0;
+  const meanDepth = totalPaths > 0 ? totalDepthSum / totalPaths : 0;
 
   const convs = keptNodes.filter((n) => n.op === 'Conv');
   const kernelIs = (n: Node, k: number) => (kernelOf(n, g) ?? []).every((v) => v === k);
@@ -210,5 +233,8 @@ function numericFeatures(model: Model, profile: Profile, kept: number, edges: re
     log_mean_conv_macs: log(convMacs.length ? convMacs.reduce((a, b) => a + b, 0) / convMacs.length : 0),
     paths_log: log(totalPaths),
     n_skip_adds: skipAdds,
+    min_depth_weighted: shortest,
+    mean_depth_weighted: meanDepth,
+    frac_min_over_max_depth: maxDepth > 0 ? shortest / maxDepth : 0,
   };
 }

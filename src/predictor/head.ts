@@ -280,6 +280,14 @@ function trainStep(layers: Layer[], x: Float32Array, y: Float32Array, mask: Floa
   return loss;
 }
 
+/**
+ * `epochs` is meant for ~1,000 samples; larger sets get proportionally fewer passes (at least 8)
+ * so every member sees about the same number of samples and training time stays bounded.
+ */
+export function effectiveEpochs(epochs: number, n: number): number {
+  return n <= 1000 ? epochs : Math.max(8, Math.round((epochs * 1000) / n));
+}
+
 export interface TrainOptions {
   readonly onEpoch?: (member: number, epoch: number, loss: number) => void;
 }
@@ -328,7 +336,7 @@ export function trainHead(X: readonly Float32Array[], Y: LabelMatrix, targets: r
     // Bootstrap resample per member (member 0 sees the data as is) for ensemble diversity.
     const sample = m === 0 ? Int32Array.from({ length: n }, (_, i) => i) : Int32Array.from({ length: n }, () => Math.floor(rand() * n));
     let step = 0;
-    for (let epoch = 0; epoch < config.epochs; epoch++) {
+    for (let epoch = 0; epoch < effectiveEpochs(config.epochs, n); epoch++) {
       for (let i = n - 1; i > 0; i--) {
         const j = Math.floor(rand() * (i + 1));
         [sample[i], sample[j]] = [sample[j]!, sample[i]!];
