@@ -63,6 +63,19 @@ function toTyped(e: unknown, config: ServerConfig): api.OnnxPredictError {
   return api.toOnnxPredictError(e);
 }
 
+/**
+ * Decodes uploaded bytes. A decoder limit (e.g. subgraphs nested too deep) is a property of the
+ * model, not of the request size, so it answers 400 INVALID_MODEL; 413 is kept for --max-body.
+ */
+function decode(bytes: Uint8Array): api.Model {
+  try {
+    return api.readModel(bytes);
+  } catch (e) {
+    if (api.isOnnxPredictError(e) && e.code === 'LIMIT_EXCEEDED') throw new api.InvalidModelError(`model over a decoder limit: ${e.message}`, { cause: e });
+    throw e;
+  }
+}
+
 interface Upload {
   readonly name: string;
   readonly bytes: Uint8Array;
@@ -113,6 +126,10 @@ function readMultipart(req: Request, config: ServerConfig): Promise<Upload[]> {
       if (!failed) void Promise.all(uploads).then(resolve, reject);
     });
     req.on('aborted', () => fail(new api.UsageError('the client aborted the request')));
+    const sock = req.socket;
+    const onSocketClose = () => fail(new api.UsageError('the connection closed before the request body was complete'));
+    sock.once('close', onSocketClose);
+    bb.once('close', () => sock.off('close', onSocketClose));
     req.pipe(bb);
   });
 }
@@ -127,7 +144,13 @@ export function createApp(config: ServerConfig, deps: AppDeps = {}): Express {
   const doc = openApiDocument(api.VERSION);
 
   const readBody = (req: Request, res: Response): Promise<Uint8Array> => new Promise((resolve, reject) => {
+    // Once a response has gone out (e.g. 503 TIMEOUT), Node no longer tells the request that its
+    // socket closed and raw-body never settles; watching the socket keeps the slot from leaking.
+    const sock = req.socket;
+    const onSocketClose = () => reject(new api.UsageError('the connection closed before the request body was complete'));
+    sock.once('close', onSocketClose);
     raw(req, res, (err?: unknown) => {
+      sock.off('close', onSocketClose);
       if (err !== undefined && err !== null) reject(err);
       else resolve(Buffer.isBuffer(req.body) ? req.body : new Uint8Array(0));
     });
@@ -226,7 +249,7 @@ export function createApp(config: ServerConfig, deps: AppDeps = {}): Express {
     checkTarget(target);
     checkDeclaredLength(req);
     const report = await work(res, async () => {
-      const model = api.readModel(await readBody(req, res));
+      const model = decode(await readBody(req, res));
       return (await api.predictModels(predictor, [{ model, file }], { neighbors, ...(target !== undefined ? { target } : {}) }))[0]!;
     });
     res.json(report);
@@ -240,7 +263,7 @@ export function createApp(config: ServerConfig, deps: AppDeps = {}): Express {
     const file = queryString(req, 'name') ?? 'upload';
     checkDeclaredLength(req);
     const body = await work(res, async () => {
-      const model = api.readModel(await readBody(req, res));
+      const model = decode(await readBody(req, res));
       return { file, mode, text: api.describeModel(model, { mode, ...(maxChars !== undefined ? { maxChars } : {}) }), stats: api.stats(model, file) };
     });
     res.json(body);
@@ -258,7 +281,7 @@ export function createApp(config: ServerConfig, deps: AppDeps = {}): Express {
       for (const u of uploads) {
         try {
           if (u.error) throw u.error;
-          const model = api.readModel(u.bytes);
+          const model = decode(u.bytes);
           out.push((await api.predictModels(predictor, [{ model, file: u.name }], { neighbors, ...(target !== undefined ? { target } : {}) }))[0]);
         } catch (e) {
           const err = api.toOnnxPredictError(e);
