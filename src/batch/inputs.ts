@@ -41,8 +41,8 @@ async function readList(listPath: string, depth: number, out: string[], cwd: str
   for (const raw of text.split(/\r?\n/)) {
     const line = raw.trim();
     if (line === '' || line.startsWith('#')) continue;
-    const p = isAbsolute(line) ? line : join(base, line);
-    await expand(relative(cwd, p) || p, depth + 1, out, cwd);
+    // Absolute entries stay as written; relative ones are relative to the list's folder.
+    await expand(isAbsolute(line) ? line : relative(cwd, join(base, line)) || '.', depth + 1, out, cwd);
   }
 }
 

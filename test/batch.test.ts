@@ -1,0 +1,160 @@
+/**
+ * Batch scoring: inputs (dirs, globs, @lists), CSV/JSONL correctness, error rows, resume after a
+ * torn write and after a real kill, and the `onnx-predict batch` command.
+ */
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { parse } from 'csv-parse/sync';
+import { beforeAll, describe, expect, it } from 'vitest';
+import * as api from '../src/index.ts';
+import { badInputs } from './helpers/bad-inputs.ts';
+import { BIN, runCli } from './helpers/cli.ts';
+
+let root: string;
+let zoo: string;
+let good: string[];
+let many: string;
+const sha = (p: string) => createHash('sha256').update(readFileSync(p)).digest('hex');
+const csv = (p: string) => parse(readFileSync(p), { columns: true }) as Record<string, string>[];
+
+beforeAll(async () => {
+  root = mkdtempSync(join(tmpdir(), 'onnx-predict-batch-'));
+  zoo = join(root, 'zoo');
+  await api.buildDataset('nb201', { out: zoo, limit: 5, seed: 5 });
+  good = readdirSync(zoo).filter((f) => f.endsWith('.onnx')).sort().map((f) => join(zoo, f));
+  mkdirSync(join(zoo, 'sub', 'deeper'), { recursive: true });
+  writeFileSync(join(zoo, 'sub', 'corrupt.onnx'), badInputs()[2]!.bytes);
+  // A name that needs CSV quoting.
+  copyFileSync(good[0]!, join(zoo, 'sub', 'deeper', 'we,ird "name".onnx'));
+  writeFileSync(join(zoo, 'sub', 'notes.txt'), 'not a model, not listed\n');
+  many = join(root, 'many');
+  await api.buildDataset('nb201', { out: many, limit: 40, seed: 9 });
+});
+
+describe('collectModelPaths', () => {
+  it('walks directories recursively for .onnx only, sorted', async () => {
+    const paths = await api.collectModelPaths([zoo]);
+    expect(paths).toHaveLength(7);
+    expect(paths.every((p) => p.endsWith('.onnx'))).toBe(true);
+    expect(paths).toContain(join(zoo, 'sub', 'deeper', 'we,ird "name".onnx'));
+  });
+  it('reads @lists and plain text lists (paths relative to the list), globs, dedupes', async () => {
+    const list = join(root, 'list.txt');
+    writeFileSync(list, `# models\n${relative(root, good[0]!)}\n\n${good[1]}\nmissing.onnx\n`);
+    expect(await api.collectModelPaths([`@${list}`], { cwd: root })).toEqual([relative(root, good[0]!), good[1]!, 'missing.onnx']);
+    expect(await api.collectModelPaths([list, good[1]!], { cwd: root })).toHaveLength(3);
+    const globbed = await api.collectModelPaths([`${relative(root, zoo)}/*.onnx`], { cwd: root });
+    expect(globbed).toHaveLength(5);
+  });
+});
+
+describe('runBatch', () => {
+  it('CSV: one row per input, correct quoting, sha256, error rows, targets as columns', async () => {
+    const out = join(root, 'r.csv');
+    const s = await api.runBatch({ inputs: [zoo, join(root, 'nope.onnx')], out });
+    expect(s).toMatchObject({ inputs: 8, scored: 8, failed: 2, skipped: 0 });
+    const rows = csv(out);
+    expect(Object.keys(rows[0]!)).toEqual(api.csvColumns(s.targets));
+    expect(rows).toHaveLength(8);
+    const weird = rows.find((r) => r.file!.endsWith('we,ird "name".onnx'))!;
+    expect(weird.sha256).toBe(sha(good[0]!));
+    const same = rows.find((r) => r.file === good[0])!;
+    expect(weird[`${s.targets[0]}_accuracy`]).toBe(same[`${s.targets[0]}_accuracy`]);
+    const corrupt = rows.find((r) => r.file!.endsWith('corrupt.onnx'))!;
+    expect(corrupt).toMatchObject({ error_code: 'INVALID_MODEL', [`${s.targets[0]}_accuracy`]: '' });
+    expect(corrupt.sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(rows.find((r) => r.file!.endsWith('nope.onnx'))).toMatchObject({ error_code: 'UNREADABLE_INPUT', sha256: '' });
+    for (const r of rows.filter((x) => x.error_code === '')) {
+      for (const t of s.targets) {
+        const [a, lo, hi] = [Number(r[`${t}_accuracy`]), Number(r[`${t}_low`]), Number(r[`${t}_high`])];
+        expect(lo).toBeLessThanOrEqual(a);
+        expect(hi).toBeGreaterThanOrEqual(a);
+      }
+      expect(Number(r.params)).toBeGreaterThan(0);
+      expect(r.nearest_id).toMatch(/^nb201-/);
+    }
+  });
+
+  it('JSONL gives the same rows; output is deterministic', async () => {
+    const a = await api.runBatch({ inputs: [zoo], out: join(root, 'a.jsonl') });
+    const b = await api.runBatch({ inputs: [zoo], out: join(root, 'b.jsonl') });
+    expect(readFileSync(join(root, 'a.jsonl'), 'utf8')).toBe(readFileSync(join(root, 'b.jsonl'), 'utf8'));
+    const lines = readFileSync(join(root, 'a.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as api.BatchRow);
+    expect(lines).toEqual(a.rows);
+    expect(b.rows.filter((r) => r.error).map((r) => r.error!.code)).toEqual(['INVALID_MODEL']);
+  });
+
+  it('resume: cuts a torn last line, skips rows already present, no duplicates', async () => {
+    const out = join(root, 'resume.csv');
+    await api.runBatch({ inputs: [many], out });
+    const full = readFileSync(out, 'utf8');
+    const lines = full.split('\n');
+    // Header + 12 rows + half of row 13, as a kill mid-write would leave it.
+    writeFileSync(out, `${lines.slice(0, 13).join('\n')}\n${lines[13]!.slice(0, 20)}`);
+    const s = await api.runBatch({ inputs: [many], out, resume: true });
+    expect(s).toMatchObject({ inputs: 40, skipped: 12, scored: 28 });
+    expect(readFileSync(out, 'utf8')).toBe(full);
+  });
+
+  it('worker threads write the same file as one thread', async () => {
+    const s = await api.runBatch({ inputs: [zoo], out: join(root, 'w2.csv'), concurrency: 2 });
+    expect(s.scored).toBe(7);
+    await api.runBatch({ inputs: [zoo], out: join(root, 'w1.csv'), concurrency: 1 });
+    expect(readFileSync(join(root, 'w2.csv'), 'utf8')).toBe(readFileSync(join(root, 'w1.csv'), 'utf8'));
+  });
+
+  it('rankRows: top k by the chosen target, failures excluded', async () => {
+    const s = await api.runBatch({ inputs: [zoo], out: join(root, 'rank.csv') });
+    const t = s.targets[1]!;
+    const top = api.rankRows(s.rows, t, 3);
+    expect(top).toHaveLength(3);
+    expect(top[0]!.predictions[t]!.accuracy).toBeGreaterThanOrEqual(top[2]!.predictions[t]!.accuracy);
+    expect(api.rankRows(s.rows, t, 100)).toHaveLength(6);
+  });
+
+  it('BAD CALL: wrong extension, nothing to score, a foreign file on resume', async () => {
+    await expect(api.runBatch({ inputs: [zoo], out: join(root, 'x.txt') })).rejects.toMatchObject({ code: 'USAGE' });
+    await expect(api.runBatch({ inputs: [join(root, 'empty-dir-*')], out: join(root, 'y.csv') })).rejects.toMatchObject({ code: 'USAGE' });
+    writeFileSync(join(root, 'foreign.csv'), 'a,b,c\n1,2,3\n');
+    await expect(api.runBatch({ inputs: [zoo], out: join(root, 'foreign.csv'), resume: true })).rejects.toThrow(/--resume/);
+  });
+});
+
+describe('onnx-predict batch (real binary)', () => {
+  it('writes the CSV, prints the ranked table and a summary; exit 0 with error rows', async () => {
+    const out = join(root, 'cli.csv');
+    const r = await runCli(['batch', zoo, '--out', out, '--top', '3', '--target', 'cifar100', '--progress']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/top 3 by predicted cifar100 accuracy/);
+    expect(r.stdout).toMatch(/7 inputs: 7 scored \(1 failed\), 0 skipped/);
+    expect(csv(out)).toHaveLength(7);
+    const bad = await runCli(['batch', zoo, '--out', out, '--target', 'mnist']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--target must be one of/);
+  });
+
+  it('resume after a real kill: exactly one row per file', async () => {
+    const out = join(root, 'killed.csv');
+    const child = spawn(process.execPath, [BIN, 'batch', many, '--out', out, '--top', '0', '-j', '1'], { stdio: 'ignore' });
+    const exited = new Promise((r) => child.on('exit', r));
+    const t0 = Date.now();
+    while (Date.now() - t0 < 60_000) {
+      if (existsSync(out) && readFileSync(out, 'utf8').split('\n').length > 6) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    child.kill('SIGKILL');
+    await exited;
+    const partial = csv(out).length;
+    expect(partial).toBeGreaterThanOrEqual(5);
+    expect(statSync(out).size).toBeGreaterThan(0);
+    const r = await runCli(['batch', many, '--out', out, '--resume', '--top', '0']);
+    expect(r.code, r.stderr).toBe(0);
+    const rows = csv(out);
+    expect(rows).toHaveLength(40);
+    expect(new Set(rows.map((x) => x.file)).size).toBe(40);
+    expect(r.stdout).toMatch(new RegExp(`40 inputs: ${40 - Math.min(partial, 40)} scored`));
+  });
+});
