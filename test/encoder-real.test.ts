@@ -3,6 +3,7 @@
  * repository, agrees with PyTorch, is deterministic, and places graph texts sensibly.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -32,6 +33,20 @@ describe('vendored all-MiniLM-L6-v2 (q8)', () => {
     expect(env.allowRemoteModels).toBe(false);
     expect(encoder).toMatchObject({ id: 'all-MiniLM-L6-v2', dtype: 'q8', dim: 384, maxTokens: 256 });
     expect(existsSync(join(vendoredModelsDir(), ENCODERS['all-MiniLM-L6-v2']!.folder, 'onnx', 'model_quantized.onnx'))).toBe(true);
+  });
+
+  it('finds its model from the source tree, not the working directory', async () => {
+    const here = process.cwd();
+    process.chdir(tmpdir());
+    try {
+      const elsewhere = await loadEncoder({ cacheDir: null });
+      const [a] = await elsewhere.embed(['Relu(prev)']);
+      await elsewhere.dispose();
+      const [b] = await encoder.embed(['Relu(prev)']);
+      expect(Array.from(a!)).toEqual(Array.from(b!));
+    } finally {
+      process.chdir(here);
+    }
   });
 
   it('agrees with PyTorch sentence-transformers, including a text truncated at 256 tokens', async () => {
