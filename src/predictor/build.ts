@@ -50,7 +50,7 @@ export async function trainPredictor(o: TrainPredictorOptions): Promise<TrainSum
   const { features, fingerprints } = await recordFeatures(records, layout, emb, `${o.encoder.id}/${o.encoder.dtype}`, {
     onProgress: (d, t) => o.onProgress?.('features', d, t),
   });
-  const fit = fitHead(features, records, targets, o.head ?? DEFAULT_HEAD_CONFIG, seed);
+  const fit = fitHead(features, records, targets, o.head ?? DEFAULT_HEAD_CONFIG, seed, { pcaInputs: layout.textLength });
   const projected = transformFeatures(fit.head, features);
   const indexDim = Math.min(INDEX_DIM, projected[0]?.length ?? INDEX_DIM);
   const index = VECTOR_INDEXES.hnsw(indexDim, { maxElements: records.length });

@@ -66,6 +66,7 @@ interface HeadJson {
   featureStd: string;
   pca: string | null;
   pcaDim: number;
+  pcaInputs: number;
   labelMean: string;
   labelStd: string;
   intervalScale: string;
@@ -81,6 +82,7 @@ export function headToJson(h: HeadState): HeadJson {
     featureStd: b64(h.featureStd),
     pca: h.pca ? b64(h.pca) : null,
     pcaDim: h.pcaDim,
+    pcaInputs: h.pcaInputs,
     labelMean: b64(h.labelMean),
     labelStd: b64(h.labelStd),
     intervalScale: b64(h.intervalScale),
@@ -97,6 +99,7 @@ export function headFromJson(j: HeadJson): HeadState {
     featureStd: fromB64(j.featureStd),
     pca: j.pca === null ? null : fromB64(j.pca),
     pcaDim: j.pcaDim,
+    pcaInputs: j.pcaInputs,
     labelMean: fromB64(j.labelMean),
     labelStd: fromB64(j.labelStd),
     intervalScale: fromB64(j.intervalScale),

@@ -31,6 +31,8 @@ export interface EvalOptions {
   readonly encoderKey: string;
   readonly encoderDim: number;
   readonly onProgress?: (stage: string, done: number, total: number) => void;
+  /** Keep up to this many (predicted, true) test points in the report, for plots. */
+  readonly keepPoints?: number;
 }
 
 export interface EvalReport extends RankReport {
@@ -48,6 +50,8 @@ export interface EvalReport extends RankReport {
   readonly validation: Readonly<Record<string, RankReport>>;
   readonly baselines: { readonly params: BaselineReport; readonly macs: BaselineReport };
   readonly seconds: { readonly features: number; readonly train: number; readonly test: number };
+  /** A seeded sample of (predicted, true) test points when `keepPoints` was given. */
+  readonly points?: readonly (readonly [number, number])[];
 }
 
 interface SpaceData {
@@ -103,7 +107,7 @@ export async function evaluate(o: EvalOptions): Promise<EvalReport> {
   trainPool = trainPool.filter(({ r }) => Number.isFinite(r.labels[trainedTarget]));
 
   const t1 = performance.now();
-  const fit = fitHead(trainPool.map((x) => x.x), trainPool.map((x) => x.r), [trainedTarget], o.head, o.seed);
+  const fit = fitHead(trainPool.map((x) => x.x), trainPool.map((x) => x.r), [trainedTarget], o.head, o.seed, { pcaInputs: featureLayout(o.representation, o.encoderDim).textLength });
   const t2 = performance.now();
   const p = predictHead(fit.head, testPool.map((x) => x.x));
   const pred = p.mean.map((m) => m[0]!);
@@ -129,5 +133,6 @@ export async function evaluate(o: EvalOptions): Promise<EvalReport> {
       macs: baseline(testPool.map(({ r }) => r.macs), truth),
     },
     seconds: { features: (t1 - t0) / 1000, train: (t2 - t1) / 1000, test: (t3 - t2) / 1000 },
+    ...(o.keepPoints ? { points: shuffled(pred.map((v, i) => [v, truth[i]!] as const), o.seed).slice(0, o.keepPoints) } : {}),
   };
 }

@@ -59,13 +59,15 @@ export interface FeatureLayout {
   readonly representation: Representation;
   readonly encoderDim: number;
   readonly length: number;
+  /** Length of the leading encoder block (0 for numeric-only); numeric descriptors follow. */
+  readonly textLength: number;
   readonly numeric: readonly string[];
 }
 
 export function featureLayout(representation: Representation, encoderDim: number): FeatureLayout {
   const text = representation === 'numeric-only' ? 0 : isWholeText(representation) ? encoderDim : 3 * encoderDim;
   const numeric = representation === 'text-only' ? [] : [...NUMERIC_FEATURES];
-  return { representation, encoderDim, length: text + numeric.length, numeric };
+  return { representation, encoderDim, length: text + numeric.length, textLength: text, numeric };
 }
 
 /** Embeds phrases once per distinct string, memoised across calls. */

@@ -51,9 +51,15 @@ export interface HeadState {
   readonly targets: readonly string[];
   readonly featureMean: Float32Array;
   readonly featureStd: Float32Array;
-  /** Row-major [pcaDim × featureDim], or null without PCA. */
+  /** Row-major [pcaDim × pcaInputs], or null without PCA. */
   readonly pca: Float32Array | null;
   readonly pcaDim: number;
+  /**
+   * Leading features the PCA projects (the encoder block); the rest (the numeric descriptors)
+   * pass through standardised, so a few strong scalars are not drowned among 1,000+ embedding
+   * dimensions.
+   */
+  readonly pcaInputs: number;
   readonly labelMean: Float32Array;
   readonly labelStd: Float32Array;
   readonly members: readonly (readonly Dense[])[];
@@ -116,19 +122,21 @@ function fitPca(Z: readonly Float32Array[], k: number, seed: number): Float32Arr
 }
 
 /** Standardise, then project onto the principal components. */
-export function transformFeatures(state: Pick<HeadState, 'featureMean' | 'featureStd' | 'pca' | 'pcaDim'>, X: readonly Float32Array[]): Float32Array[] {
+export function transformFeatures(state: Pick<HeadState, 'featureMean' | 'featureStd' | 'pca' | 'pcaDim' | 'pcaInputs'>, X: readonly Float32Array[]): Float32Array[] {
   const d = state.featureMean.length;
+  const k = state.pcaInputs;
   return X.map((x) => {
     const z = new Float32Array(d);
     for (let j = 0; j < d; j++) z[j] = (x[j]! - state.featureMean[j]!) / state.featureStd[j]!;
     if (!state.pca) return z;
-    const out = new Float32Array(state.pcaDim);
+    const out = new Float32Array(state.pcaDim + d - k);
     for (let r = 0; r < state.pcaDim; r++) {
       let s = 0;
-      const off = r * d;
-      for (let j = 0; j < d; j++) s += state.pca[off + j]! * z[j]!;
+      const off = r * k;
+      for (let j = 0; j < k; j++) s += state.pca[off + j]! * z[j]!;
       out[r] = s;
     }
+    out.set(z.subarray(k), state.pcaDim);
     return out;
   });
 }
@@ -290,6 +298,8 @@ export function effectiveEpochs(epochs: number, n: number): number {
 
 export interface TrainOptions {
   readonly onEpoch?: (member: number, epoch: number, loss: number) => void;
+  /** Leading features the PCA projects (default: all). */
+  readonly pcaInputs?: number;
 }
 
 /** Trains the head. X: raw feature vectors; Y: labels (percent) per target, NaN where missing. */
@@ -297,12 +307,13 @@ export function trainHead(X: readonly Float32Array[], Y: LabelMatrix, targets: r
   if (X.length !== Y.length || X.length < 2) throw new RangeError(`need ≥ 2 samples with labels, got ${X.length} features and ${Y.length} labels`);
   const T = targets.length;
   const { mean, std } = standardize(X);
-  const wantPca = config.pcaDim > 0 && config.pcaDim < X[0]!.length;
-  const base = { featureMean: mean, featureStd: std, pca: null as Float32Array | null, pcaDim: 0 };
+  const pcaInputs = options.pcaInputs ?? X[0]!.length;
+  const wantPca = config.pcaDim > 0 && config.pcaDim < pcaInputs;
+  const base = { featureMean: mean, featureStd: std, pca: null as Float32Array | null, pcaDim: 0, pcaInputs: wantPca ? pcaInputs : 0 };
   if (wantPca) {
-    const Z = transformFeatures(base, X);
+    const Z = transformFeatures(base, X).map((z) => z.subarray(0, pcaInputs));
     base.pca = fitPca(Z, Math.min(config.pcaDim, X.length - 1), config.seed);
-    base.pcaDim = base.pca.length / X[0]!.length;
+    base.pcaDim = base.pca.length / pcaInputs;
   }
   const H = transformFeatures(base, X);
   const inDim = H[0]!.length;

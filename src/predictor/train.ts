@@ -62,6 +62,14 @@ export interface RecordFeatures {
 }
 
 export async function recordFeatures(records: readonly LabeledRecord[], layout: FeatureLayout, emb: PhraseEmbeddings | null, encoderKey: string, options: FeatureCacheOptions = {}): Promise<RecordFeatures> {
+  // numeric-only and text-only are slices of node-graph: derive them from its features so one
+  // pass over the graphs serves all three (numeric-only still works without an encoder).
+  if ((layout.representation === 'numeric-only' || layout.representation === 'text-only') && emb !== null) {
+    const full = featureLayout('node-graph', layout.encoderDim);
+    const r = await recordFeatures(records, full, emb, encoderKey, options);
+    const from = layout.representation === 'numeric-only' ? full.textLength : 0;
+    return { features: r.features.map((v) => v.slice(from, from + layout.length)), fingerprints: r.fingerprints };
+  }
   const key = createHash('sha256')
     .update(JSON.stringify({ v: FEATURE_VERSION, layout, encoderKey, ids: records.map((r) => r.id), files: records.map((r) => r.file), mtimes: records.map((r) => fileStamp(r.file)) }))
     .digest('hex')
@@ -131,13 +139,14 @@ export interface FitResult {
  * Trains a head on `train` with `valFraction` of it held out for calibration and validation
  * metrics; the held-out part never sees the test space.
  */
-export function fitHead(X: readonly Float32Array[], records: readonly LabeledRecord[], targets: readonly string[], config: HeadConfig, seed: number, valFraction = 0.1): FitResult {
+export function fitHead(X: readonly Float32Array[], records: readonly LabeledRecord[], targets: readonly string[], config: HeadConfig, seed: number, options: { valFraction?: number; pcaInputs?: number } = {}): FitResult {
+  const valFraction = options.valFraction ?? 0.1;
   const order = shuffled(records.map((_, i) => i), seed + 17);
   const nVal = Math.max(2, Math.round(order.length * valFraction));
   const valIdx = order.slice(0, nVal);
   const trIdx = order.slice(nVal);
   const Y = labelMatrix(records, targets);
-  const head = trainHead(trIdx.map((i) => X[i]!), trIdx.map((i) => Y[i]!), targets, { ...config, seed });
+  const head = trainHead(trIdx.map((i) => X[i]!), trIdx.map((i) => Y[i]!), targets, { ...config, seed }, options.pcaInputs !== undefined ? { pcaInputs: options.pcaInputs } : {});
   const Xv = valIdx.map((i) => X[i]!);
   const Yv = valIdx.map((i) => Y[i]!);
   calibrateIntervals(head, Xv, Yv);
