@@ -13,7 +13,7 @@ import { parseArgs } from 'node:util';
 import { loadEncoder, type Encoder } from '../src/encoder/index.ts';
 import { evaluate, type EvalOptions, type EvalReport } from '../src/predictor/evaluate.ts';
 import { PhraseEmbeddings, textEmbedder, type Representation } from '../src/predictor/features.ts';
-import { DEFAULT_HEAD_CONFIG } from '../src/predictor/head.ts';
+import { HEAD_CANDIDATES } from '../src/predictor/head.ts';
 
 const { values } = parseArgs({ options: { only: { type: 'string' }, data: { type: 'string', default: 'data' }, out: { type: 'string', default: 'out/results.jsonl' } } });
 const only = values.only ? new Set(values.only.split(',')) : null;
@@ -82,7 +82,7 @@ for (const run of runs) {
     report = await evaluate({
       ...o,
       dataDir: values.data!,
-      head: DEFAULT_HEAD_CONFIG,
+      head: HEAD_CANDIDATES,
       embeddings: new PhraseEmbeddings(textEmbedder(encoder)),
       // fp32 features are cached apart from q8 ones.
       encoderKey: `${encoder.id}/${encoder.dtype}`,

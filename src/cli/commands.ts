@@ -142,7 +142,7 @@ export function registerCommands(program: Command, io: CliIO): void {
       try {
         const report = await api.evaluate({
           protocol: opts.protocol, train, test: opts.test, target: opts.target, seed: opts.seed, dataDir: opts.data,
-          representation: opts.representation, head: api.DEFAULT_HEAD_CONFIG,
+          representation: opts.representation, head: api.HEAD_CANDIDATES,
           embeddings: encoder ? new api.PhraseEmbeddings(api.textEmbedder(encoder)) : null,
           encoderKey: encoder ? `${encoder.id}/${encoder.dtype}` : 'none', encoderDim: encoder?.dim ?? 384,
           ...(opts.trainSize !== undefined ? { trainSize: opts.trainSize } : {}),

@@ -5,7 +5,7 @@
  */
 import { CHECKPOINT_FORMAT, CHECKPOINT_VERSION, saveCheckpoint, type KnownArch } from './checkpoint.ts';
 import { featureLayout, PhraseEmbeddings, type Representation, type TextEmbedder } from './features.ts';
-import { DEFAULT_HEAD_CONFIG, transformFeatures, type HeadConfig } from './head.ts';
+import { HEAD_CANDIDATES, transformFeatures, type HeadConfig } from './head.ts';
 import { fitHead, loadManifest, recordFeatures, shuffled, type LabeledRecord } from './train.ts';
 import { VECTOR_INDEXES } from './vector-index.ts';
 
@@ -17,7 +17,7 @@ export interface TrainPredictorOptions {
   readonly trainSize?: number;
   readonly seed?: number;
   readonly representation?: Representation;
-  readonly head?: HeadConfig;
+  readonly head?: HeadConfig | readonly HeadConfig[];
   readonly encoder: TextEmbedder;
   readonly name?: string;
   readonly onProgress?: (stage: string, done: number, total: number) => void;
@@ -50,7 +50,7 @@ export async function trainPredictor(o: TrainPredictorOptions): Promise<TrainSum
   const { features, fingerprints } = await recordFeatures(records, layout, emb, `${o.encoder.id}/${o.encoder.dtype}`, {
     onProgress: (d, t) => o.onProgress?.('features', d, t),
   });
-  const fit = fitHead(features, records, targets, o.head ?? DEFAULT_HEAD_CONFIG, seed, { pcaInputs: layout.textLength });
+  const fit = fitHead(features, records, targets, o.head ?? HEAD_CANDIDATES, seed, { pcaInputs: layout.textLength });
   const projected = transformFeatures(fit.head, features);
   const indexDim = Math.min(INDEX_DIM, projected[0]?.length ?? INDEX_DIM);
   const index = VECTOR_INDEXES.hnsw(indexDim, { maxElements: records.length });
@@ -71,7 +71,7 @@ export async function trainPredictor(o: TrainPredictorOptions): Promise<TrainSum
       targets,
       trainedOn,
       indexDim,
-      metrics: { validation: fit.validation },
+      metrics: { validation: fit.validation, selection: fit.selection },
     },
     head: fit.head,
     phrases: emb.entries(),

@@ -26,7 +26,7 @@ export interface EvalOptions {
   readonly seed: number;
   readonly dataDir: string;
   readonly representation: Representation;
-  readonly head: HeadConfig;
+  readonly head: HeadConfig | readonly HeadConfig[];
   readonly embeddings: PhraseEmbeddings | null;
   readonly encoderKey: string;
   readonly encoderDim: number;
@@ -48,6 +48,7 @@ export interface EvalReport extends RankReport {
   readonly representation: Representation;
   readonly coverage80: number;
   readonly validation: Readonly<Record<string, RankReport>>;
+  readonly selection: { readonly candidates: readonly number[]; readonly chosen: number };
   readonly baselines: { readonly params: BaselineReport; readonly macs: BaselineReport };
   readonly seconds: { readonly features: number; readonly train: number; readonly test: number };
   /** A seeded sample of (predicted, true) test points when `keepPoints` was given. */
@@ -128,6 +129,7 @@ export async function evaluate(o: EvalOptions): Promise<EvalReport> {
     // Interval coverage means something only when the head learnt the test target itself.
     coverage80: trainedTarget === o.target ? coverage(fit.head, scored, 0) : NaN,
     validation: fit.validation,
+    selection: fit.selection,
     baselines: {
       params: baseline(testPool.map(({ r }) => r.params), truth),
       macs: baseline(testPool.map(({ r }) => r.macs), truth),

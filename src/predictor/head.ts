@@ -26,6 +26,16 @@ export interface HeadConfig {
   readonly seed: number;
 }
 
+/**
+ * Candidates the trainer chooses from on held-out training-space data (`fitHead`): a small
+ * well-regularised MLP on few principal components for small or noisy training sets, and the
+ * default wider one for large sets.
+ */
+export const HEAD_CANDIDATES: readonly HeadConfig[] = Object.freeze([
+  { hidden: [32], epochs: 60, batchSize: 128, learningRate: 2e-3, weightDecay: 1e-3, rankWeight: 1, margin: 0.05, members: 5, pcaDim: 16, seed: 0 },
+  { hidden: [128, 64], epochs: 60, batchSize: 128, learningRate: 2e-3, weightDecay: 1e-4, rankWeight: 1, margin: 0.05, members: 5, pcaDim: 32, seed: 0 },
+]);
+
 export const DEFAULT_HEAD_CONFIG: HeadConfig = {
   hidden: [128, 64],
   epochs: 60,

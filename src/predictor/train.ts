@@ -133,31 +133,45 @@ export function labelMatrix(records: readonly LabeledRecord[], targets: readonly
 export interface FitResult {
   readonly head: HeadState;
   readonly validation: Readonly<Record<string, RankReport & { coverage80: number }>>;
+  /** Mean validation Kendall τ of each candidate configuration, and the index chosen. */
+  readonly selection: { readonly candidates: readonly number[]; readonly chosen: number };
 }
 
 /**
- * Trains a head on `train` with `valFraction` of it held out for calibration and validation
- * metrics; the held-out part never sees the test space.
+ * Trains a head on `train` with `valFraction` of it held out. With several candidate
+ * configurations, each is trained on the same split and the one with the best mean validation
+ * Kendall τ is kept: model selection sees the training spaces only, never the test space.
+ * The held-out part also calibrates the interval.
  */
-export function fitHead(X: readonly Float32Array[], records: readonly LabeledRecord[], targets: readonly string[], config: HeadConfig, seed: number, options: { valFraction?: number; pcaInputs?: number } = {}): FitResult {
+export function fitHead(X: readonly Float32Array[], records: readonly LabeledRecord[], targets: readonly string[], config: HeadConfig | readonly HeadConfig[], seed: number, options: { valFraction?: number; pcaInputs?: number } = {}): FitResult {
   const valFraction = options.valFraction ?? 0.1;
   const order = shuffled(records.map((_, i) => i), seed + 17);
   const nVal = Math.max(2, Math.round(order.length * valFraction));
   const valIdx = order.slice(0, nVal);
   const trIdx = order.slice(nVal);
   const Y = labelMatrix(records, targets);
-  const head = trainHead(trIdx.map((i) => X[i]!), trIdx.map((i) => Y[i]!), targets, { ...config, seed }, options.pcaInputs !== undefined ? { pcaInputs: options.pcaInputs } : {});
   const Xv = valIdx.map((i) => X[i]!);
   const Yv = valIdx.map((i) => Y[i]!);
-  calibrateIntervals(head, Xv, Yv);
-  const p = predictHead(head, Xv);
-  const validation: Record<string, RankReport & { coverage80: number }> = {};
-  targets.forEach((t, ti) => {
-    const rows = Yv.map((y, i) => [p.mean[i]![ti]!, y[ti]!, p.std[i]![ti]!] as const).filter(([, y]) => !Number.isNaN(y));
-    if (rows.length < 2) return;
-    validation[t] = { ...rankReport(rows.map((r) => r[0]), rows.map((r) => r[1])), coverage80: coverage(head, rows, ti) };
+  const candidates = Array.isArray(config) ? (config as readonly HeadConfig[]) : [config as HeadConfig];
+  let best: { head: HeadState; validation: Record<string, RankReport & { coverage80: number }>; score: number; index: number } | null = null;
+  const scores: number[] = [];
+  candidates.forEach((cfg, index) => {
+    const head = trainHead(trIdx.map((i) => X[i]!), trIdx.map((i) => Y[i]!), targets, { ...cfg, seed }, options.pcaInputs !== undefined ? { pcaInputs: options.pcaInputs } : {});
+    calibrateIntervals(head, Xv, Yv);
+    const p = predictHead(head, Xv);
+    const validation: Record<string, RankReport & { coverage80: number }> = {};
+    targets.forEach((t, ti) => {
+      const rows = Yv.map((y, i) => [p.mean[i]![ti]!, y[ti]!, p.std[i]![ti]!] as const).filter(([, y]) => !Number.isNaN(y));
+      if (rows.length < 2) return;
+      validation[t] = { ...rankReport(rows.map((r) => r[0]), rows.map((r) => r[1])), coverage80: coverage(head, rows, ti) };
+    });
+    const taus = Object.values(validation).map((v) => v.kendall).filter(Number.isFinite);
+    const score = taus.length ? taus.reduce((a, b) => a + b, 0) / taus.length : -Infinity;
+    scores.push(score);
+    if (best === null || score > best.score) best = { head, validation, score, index };
   });
-  return { head, validation };
+  const chosen = best!;
+  return { head: chosen.head, validation: chosen.validation, selection: { candidates: scores, chosen: chosen.index } };
 }
 
 /** Share of samples whose truth falls inside the calibrated 80 % interval. */
