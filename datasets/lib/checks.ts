@@ -5,7 +5,11 @@
 import type { Model } from '../../src/onnx-to-text/ir.ts';
 import { readModel } from '../../src/onnx-to-text/reader.ts';
 import { profileModel } from '../../src/onnx-to-text/profile.ts';
+import { decodeAccelGraph } from '../accel/decode.ts';
+import { formatKey } from '../accel/space.ts';
 import { recoverNb101Hash } from '../nb101/recover.ts';
+import { decodeTransnasGraph } from '../transnas/decode.ts';
+import { transnasString } from '../transnas/space.ts';
 import { recoverNb201Arch } from '../nb201/recover.ts';
 import { benchmarkParams } from './gates.ts';
 import type { ArchEntry, SpaceBuilder } from './types.ts';
@@ -14,6 +18,8 @@ import type { ArchEntry, SpaceBuilder } from './types.ts';
 export const RECOVER = Object.freeze({
   nb201: recoverNb201Arch,
   nb101: recoverNb101Hash,
+  accel: (m: Model) => formatKey(decodeAccelGraph(m)),
+  'transnas-micro': (m: Model) => transnasString(decodeTransnasGraph(m)),
 } satisfies Record<string, (model: Model) => string>);
 
 export interface StaticCheck {
