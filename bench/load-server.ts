@@ -16,6 +16,8 @@ export interface ServerProc {
   readonly url: string;
   /** Request log lines the server wrote on stderr so far. */
   logLines(): number;
+  /** Server-side `ms` of every logged request so far. */
+  serverMs(): number[];
   /** Non-log stderr (errors, stack traces). */
   errors(): string[];
   rssBytes(): number;
@@ -25,13 +27,17 @@ export interface ServerProc {
 export async function spawnServer(args: readonly string[] = [], env: NodeJS.ProcessEnv = {}): Promise<ServerProc> {
   const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   let lines = 0;
+  const ms: number[] = [];
   const errors: string[] = [];
   let rest = '';
   child.stderr!.on('data', (d: Buffer) => {
     const parts = (rest + d.toString()).split('\n');
     rest = parts.pop()!;
     for (const l of parts) {
-      if (l.startsWith('{"time"') && l.includes('"method"')) lines++;
+      if (l.startsWith('{"time"') && l.includes('"method"')) {
+        lines++;
+        ms.push((JSON.parse(l) as { ms: number }).ms);
+      }
       else if (l.trim() !== '') errors.push(l);
     }
   });
@@ -52,6 +58,7 @@ export async function spawnServer(args: readonly string[] = [], env: NodeJS.Proc
   return {
     child, url,
     logLines: () => lines,
+    serverMs: () => ms,
     errors: () => errors,
     rssBytes: () => {
       const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
@@ -81,3 +88,9 @@ export function arg(name: string, fallback?: string): string | undefined {
 }
 
 export const mb = (b: number): string => `${(b / 1024 / 1024).toFixed(1)} MB`;
+
+export function percentiles(xs: readonly number[]): { p50: number; p99: number; max: number } {
+  const s = [...xs].sort((a, b) => a - b);
+  const at = (q: number) => s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? NaN;
+  return { p50: at(0.5), p99: at(0.99), max: s[s.length - 1] ?? NaN };
+}
