@@ -4,11 +4,11 @@
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { parse } from 'csv-parse/sync';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as api from '../src/index.ts';
 import { badInputs } from './helpers/bad-inputs.ts';
 import { BIN, runCli } from './helpers/cli.ts';
@@ -32,6 +32,10 @@ beforeAll(async () => {
   writeFileSync(join(zoo, 'sub', 'notes.txt'), 'not a model, not listed\n');
   many = join(root, 'many');
   await api.buildDataset('nb201', { out: many, limit: 40, seed: 9 });
+});
+
+afterAll(() => {
+  rmSync(root, { recursive: true, force: true });
 });
 
 describe('collectModelPaths', () => {

@@ -3,7 +3,7 @@
  * `onnx-predict serve` binary (SIGTERM drain). Every documented error status is exercised.
  */
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, request as httpRequest, type ClientRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -70,6 +70,7 @@ beforeAll(async () => {
   const dir = mkdtempSync(join(tmpdir(), 'onnx-predict-server-'));
   await api.buildDataset('nb201', { out: dir, limit: 3, seed: 11 });
   nb201 = readdirSync(dir).filter((f) => f.endsWith('.onnx')).sort().map((f) => new Uint8Array(readFileSync(join(dir, f))));
+  rmSync(dir, { recursive: true, force: true });
 });
 
 afterAll(async () => {
