@@ -99,15 +99,16 @@ export function registerCommands(program: Command, io: CliIO): void {
     .option('--seed <s>', 'seed', (v) => api.parseNonNegativeInt('seed', v), 0)
     .addOption(new Option('--representation <r>', 'features').choices(api.REPRESENTATIONS).default('node-graph'))
     .requiredOption('-o, --out <dir>', 'checkpoint folder to write')
+    .option('--name <name>', 'checkpoint name shown by `info`', 'custom')
     .option('--progress', 'show progress even when stderr is not a terminal')
-    .action(async (opts: { spaces?: string[]; manifest?: string[]; data: string; targets?: string[]; trainSize?: number; seed: number; representation: api.Representation; out: string; progress?: boolean }) => {
+    .action(async (opts: { spaces?: string[]; manifest?: string[]; data: string; targets?: string[]; trainSize?: number; seed: number; representation: api.Representation; out: string; name: string; progress?: boolean }) => {
       const manifests = [...(opts.spaces ?? []).map((s) => `${opts.data}/${s}/manifest.jsonl`), ...(opts.manifest ?? [])];
       if (manifests.length === 0) throw new api.UsageError('train needs --spaces or --manifest');
       const bar = progressBar('train', { force: opts.progress === true });
       const encoder = await api.loadEncoder({});
       try {
         const summary = await api.trainPredictor({
-          manifests, out: opts.out, seed: opts.seed, representation: opts.representation, encoder, name: 'custom',
+          manifests, out: opts.out, seed: opts.seed, representation: opts.representation, encoder: api.textEmbedder(encoder), name: opts.name,
           ...(opts.targets ? { targets: opts.targets } : {}),
           ...(opts.trainSize !== undefined ? { trainSize: opts.trainSize } : {}),
           onProgress: (_s, d, t) => bar.update(d, t),

@@ -120,8 +120,11 @@ export class Predictor {
     return graphs.map((g, i) => {
       const predictions: Record<string, TargetPrediction> = {};
       head.targets.forEach((t, ti) => {
-        const accuracy = p.mean[i]![ti]!;
-        predictions[t] = { accuracy, ...interval(head, accuracy, p.std[i]![ti]!, ti) };
+        // Accuracies live in [0, 100]; an extrapolating head must not say otherwise.
+        const clamp = (v: number) => Math.min(100, Math.max(0, v));
+        const raw = p.mean[i]![ti]!;
+        const { low, high } = interval(head, raw, p.std[i]![ti]!, ti);
+        predictions[t] = { accuracy: clamp(raw), low: clamp(low), high: clamp(high) };
       });
       const neighbors = index && k > 0
         ? index.search(projected[i]!.subarray(0, this.checkpoint.meta.indexDim), k).map((n) => {

@@ -42,7 +42,7 @@ class HnswIndex implements VectorIndex {
     const { HierarchicalNSW } = require('hnswlib-node') as { HierarchicalNSW: new (space: string, dim: number) => HnswNative };
     this.native = new HierarchicalNSW('cosine', dim);
     if (options.path !== undefined) this.native.readIndexSync(options.path);
-    else this.native.initIndex({ maxElements: Math.max(16, options.maxElements ?? 1024), m: 12, efConstruction: 100, randomSeed: 100 });
+    else this.native.initIndex({ maxElements: Math.max(16, options.maxElements ?? 1024), m: 8, efConstruction: 100, randomSeed: 100 });
     this.native.setEf(64);
   }
   get size(): number {

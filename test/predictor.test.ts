@@ -1,0 +1,213 @@
+/**
+ * Predictor: the head learns and ranks, is deterministic and calibrated; a checkpoint trained on
+ * real builder output round-trips, finds exact matches and neighbours, and refuses a mismatching
+ * encoder. Uses the tiny random BERT fixture as the encoder (fast) and real NB201 graphs.
+ */
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildDataset } from '../datasets/index.ts';
+import { loadEncoder, type Encoder } from '../src/encoder/index.ts';
+import { OnnxPredictError } from '../src/errors.ts';
+import { readModel } from '../src/onnx-to-text/reader.ts';
+import { profileModel } from '../src/onnx-to-text/profile.ts';
+import { trainPredictor } from '../src/predictor/build.ts';
+import { featureLayout, featurize, PhraseEmbeddings, textEmbedder } from '../src/predictor/features.ts';
+import { graphView } from '../src/predictor/graph-features.ts';
+import { calibrateIntervals, DEFAULT_HEAD_CONFIG, predictHead, seededRandom, trainHead, Z80 } from '../src/predictor/head.ts';
+import { kendallTau } from '../src/predictor/metrics.ts';
+import { Predictor } from '../src/predictor/predictor.ts';
+import { ExactIndex, VECTOR_INDEXES } from '../src/predictor/vector-index.ts';
+import { runCli } from './helpers/cli.ts';
+
+const TINY = fileURLToPath(new URL('./fixtures/tiny-bert/', import.meta.url));
+
+function synthetic(n: number, seed: number) {
+  const r = seededRandom(seed);
+  const X = Array.from({ length: n }, () => Float32Array.from({ length: 12 }, () => r() * 2 - 1));
+  const y = X.map((x) => 90 + 2 * x[0]! - x[1]! + 0.5 * Math.tanh(3 * x[2]!) + 0.1 * (r() - 0.5));
+  return { X, Y: y.map((v) => Float32Array.of(v)), y };
+}
+
+describe('head', () => {
+  const cfg = { ...DEFAULT_HEAD_CONFIG, hidden: [16], epochs: 40, members: 3, pcaDim: 0 };
+
+  it('learns a ranking of held-out samples (τ > 0.8) with calibrated 80 % intervals', () => {
+    const tr = synthetic(600, 1);
+    const va = synthetic(200, 2);
+    const te = synthetic(400, 3);
+    const head = trainHead(tr.X, tr.Y, ['acc'], cfg);
+    calibrateIntervals(head, va.X, va.Y);
+    const p = predictHead(head, te.X);
+    expect(kendallTau(p.mean.map((m) => m[0]!), te.y)).toBeGreaterThan(0.8);
+    let inside = 0;
+    te.y.forEach((y, i) => {
+      const half = Z80 * head.intervalScale[0]! * Math.max(p.std[i]![0]!, 0.05 * head.labelStd[0]!);
+      if (Math.abs(y - p.mean[i]![0]!) <= half) inside++;
+    });
+    expect(inside / te.y.length).toBeGreaterThan(0.65);
+    expect(inside / te.y.length).toBeLessThan(0.95);
+  });
+
+  it('is deterministic for a seed and differs across seeds', () => {
+    const tr = synthetic(200, 4);
+    const a = trainHead(tr.X, tr.Y, ['acc'], { ...cfg, epochs: 5 });
+    const b = trainHead(tr.X, tr.Y, ['acc'], { ...cfg, epochs: 5 });
+    const c = trainHead(tr.X, tr.Y, ['acc'], { ...cfg, epochs: 5, seed: 9 });
+    expect(Array.from(a.members[0]![0]!.w)).toEqual(Array.from(b.members[0]![0]!.w));
+    expect(Array.from(a.members[0]![0]!.w)).not.toEqual(Array.from(c.members[0]![0]!.w));
+  });
+
+  it('handles missing labels per target (multi-target masks)', () => {
+    const tr = synthetic(300, 5);
+    const Y = tr.Y.map((y, i) => Float32Array.of(y[0]!, i % 2 === 0 ? y[0]! - 20 : NaN));
+    const head = trainHead(tr.X, Y, ['a', 'b'], { ...cfg, epochs: 10 });
+    const p = predictHead(head, tr.X.slice(0, 5));
+    for (const m of p.mean) expect(m.every(Number.isFinite)).toBe(true);
+    expect(head.labelMean[1]! - head.labelMean[0]!).toBeCloseTo(-20, 0);
+  });
+
+  it('BAD CALL: fewer than two samples throws RangeError', () => {
+    expect(() => trainHead([new Float32Array(3)], [Float32Array.of(1)], ['a'], cfg)).toThrow(RangeError);
+  });
+});
+
+describe('vector index', () => {
+  it('hnsw agrees with exact search on 500 random points', () => {
+    const r = seededRandom(3);
+    const hnsw = VECTOR_INDEXES.hnsw(8, { maxElements: 10 });
+    const exact = new ExactIndex(8);
+    for (let i = 0; i < 500; i++) {
+      const v = Float32Array.from({ length: 8 }, () => r() - 0.5);
+      hnsw.add(v, i);
+      exact.add(v, i);
+    }
+    let agree = 0;
+    for (let q = 0; q < 50; q++) {
+      const v = Float32Array.from({ length: 8 }, () => r() - 0.5);
+      if (hnsw.search(v, 1)[0]!.label === exact.search(v, 1)[0]!.label) agree++;
+    }
+    expect(agree).toBeGreaterThanOrEqual(48);
+    expect(hnsw.search(new Float32Array(8).fill(1), 1000)).toHaveLength(500);
+  });
+});
+
+describe('graph features', () => {
+  it('phrases and structure of a real NB201 network', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'op-graph-'));
+    await buildDataset('nb201', { out: dir, limit: 2, seed: 5 });
+    const rec = JSON.parse(readFileSync(join(dir, 'manifest.jsonl'), 'utf8').split('\n')[0]!) as { file: string; params: number };
+    const model = readModel(readFileSync(join(dir, rec.file)));
+    const view = graphView(model, profileModel(model));
+    expect(view.nodeTexts).toContain('global average pooling');
+    expect(view.nodeTexts.some((t) => /3x3 convolution with stride 2/.test(t))).toBe(true);
+    expect(view.edges.length).toBeGreaterThan(view.nodeTexts.length - 1);
+    expect(view.numeric.log_params).toBeCloseTo(Math.log10(1 + rec.params), 6);
+    expect(view.numeric.depth_weighted).toBeGreaterThanOrEqual(view.numeric.min_depth_weighted);
+  });
+});
+
+describe('checkpoint: train, reload, predict', () => {
+  let dir: string;
+  let ckpt: string;
+  let encoder: Encoder;
+  let manifest: string;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'op-ckpt-'));
+    await buildDataset('nb201', { out: join(dir, 'nb201'), limit: 60, seed: 11 });
+    manifest = join(dir, 'nb201', 'manifest.jsonl');
+    encoder = await loadEncoder({ modelDir: TINY, dtype: 'fp32', cacheDir: null });
+    ckpt = join(dir, 'ckpt');
+    await trainPredictor({
+      manifests: [manifest], out: ckpt, encoder: textEmbedder(encoder), name: 'test', seed: 0,
+      head: { ...DEFAULT_HEAD_CONFIG, hidden: [8], epochs: 5, members: 2, pcaDim: 8 },
+    });
+  });
+
+  afterAll(async () => {
+    await encoder.dispose();
+  });
+
+  it('an architecture from the training set is an exact match, with its measured labels', async () => {
+    const rec = JSON.parse(readFileSync(manifest, 'utf8').split('\n')[0]!) as { id: string; file: string; labels: Record<string, number> };
+    const predictor = Predictor.load(ckpt, { loadEncoder: async () => encoder });
+    const model = readModel(readFileSync(join(dir, 'nb201', rec.file)));
+    const [p] = await predictor.predict([{ model, profile: profileModel(model) }], { neighbors: 3 });
+    expect(p!.exact?.id).toBe(rec.id);
+    expect(p!.exact?.labels).toEqual(rec.labels);
+    expect(p!.neighbors).toHaveLength(3);
+    expect(p!.neighbors[0]!.id).toBe(rec.id);
+    expect(Object.keys(p!.predictions).sort()).toEqual(['cifar10', 'cifar100', 'imagenet16-120']);
+    for (const t of Object.values(p!.predictions)) {
+      expect(t.low).toBeLessThanOrEqual(t.accuracy);
+      expect(t.high).toBeGreaterThanOrEqual(t.accuracy);
+      // Clamped to the range of an accuracy, whatever the (deliberately undertrained) head says.
+      expect(t.accuracy).toBeGreaterThanOrEqual(0);
+      expect(t.accuracy).toBeLessThanOrEqual(100);
+    }
+  });
+
+  it('predicting needs no encoder when every phrase is known, and features are reproducible', async () => {
+    let loads = 0;
+    const predictor = Predictor.load(ckpt, { loadEncoder: async () => { loads++; return encoder; } });
+    const rec = JSON.parse(readFileSync(manifest, 'utf8').split('\n')[1]!) as { file: string };
+    const model = readModel(readFileSync(join(dir, 'nb201', rec.file)));
+    const g = [{ model, profile: profileModel(model) }];
+    const [a] = await predictor.predict(g);
+    const [b] = await predictor.predict(g);
+    expect(loads).toBe(0);
+    expect(a!.predictions).toEqual(b!.predictions);
+    const layout = featureLayout('node-graph', encoder.dim);
+    const [x] = await featurize(g, layout, new PhraseEmbeddings(textEmbedder(encoder)));
+    expect(x).toHaveLength(layout.length);
+  });
+
+  it('EXPECTED FAILURE: an encoder other than the checkpoint\'s is refused', async () => {
+    const other = { ...textEmbedder(encoder), id: 'not-the-same' };
+    const predictor = Predictor.load(ckpt, { loadEncoder: async () => ({ ...encoder, id: other.id, embed: encoder.embed.bind(encoder), countTokens: encoder.countTokens.bind(encoder), chunk: encoder.chunk.bind(encoder), dispose: async () => {}, stats: encoder.stats.bind(encoder) }) });
+    // A graph with a phrase the checkpoint never saw forces the encoder to load.
+    const { GraphBuilder } = await import('../src/onnx-to-text/writer.ts');
+    const b = new GraphBuilder();
+    const x = b.input('x', [1, 3, 8, 8]);
+    b.node('LpPool', [x], { kernel_shape: [2, 2] }, { outputs: ['y'] });
+    b.output('y', [1, 3, 7, 7]);
+    const model = readModel(b.toBytes());
+    await expect(predictor.predict([{ model, profile: profileModel(model) }])).rejects.toThrow(OnnxPredictError);
+  });
+
+  it('EXPECTED FAILURE: a checkpoint of another format version is refused', async () => {
+    const bad = join(dir, 'bad');
+    const { cpSync } = await import('node:fs');
+    cpSync(ckpt, bad, { recursive: true });
+    const meta = JSON.parse(readFileSync(join(bad, 'predictor.json'), 'utf8')) as Record<string, unknown>;
+    writeFileSync(join(bad, 'predictor.json'), JSON.stringify({ ...meta, version: 99 }));
+    expect(() => Predictor.load(bad, { loadEncoder: async () => encoder })).toThrow(/v99/);
+  });
+});
+
+describe('CLI with the shipped predictor', () => {
+  it('predict --json has the documented shape; info names encoder and training data', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'op-cli-'));
+    await buildDataset('nb201', { out: dir, limit: 1, seed: 21 });
+    const rec = JSON.parse(readFileSync(join(dir, 'manifest.jsonl'), 'utf8').split('\n')[0]!) as { file: string };
+    const r = await runCli([join(dir, rec.file), '--json']);
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout) as { file: string; predictions: Record<string, { accuracy: number; low: number; high: number }>; neighbors: unknown[]; stats: { params: number; macs: number; nodes: number }; model: { encoder: string; predictor: string } };
+    expect(out.file).toBe(join(dir, rec.file));
+    expect(out.predictions.cifar10!.accuracy).toBeGreaterThan(0);
+    expect(out.neighbors).toHaveLength(3);
+    expect(out.stats.params).toBeGreaterThan(0);
+    expect(out.model.encoder).toMatch(/all-MiniLM-L6-v2/);
+    const info = await runCli(['info', '--json']);
+    expect(info.code).toBe(0);
+    const meta = (JSON.parse(info.stdout) as { meta: { encoder: { id: string }; trainedOn: Record<string, number> } }).meta;
+    expect(meta.encoder.id).toBe('all-MiniLM-L6-v2');
+    expect(Object.keys(meta.trainedOn).length).toBeGreaterThan(0);
+    const bad = await runCli([join(dir, rec.file), '--target', 'mnist']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--target must be one of/);
+  });
+});
