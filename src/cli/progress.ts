@@ -16,6 +16,9 @@ export function progressBar(label: string, options: { force?: boolean } = {}): P
     format: `${label} [{bar}] {value}/{total} {percentage}% | {rate}/s | ETA {eta_formatted}`,
     stream: process.stderr,
     hideCursor: true,
+    // Forced on a pipe (--progress): cli-progress then prints a line per update interval.
+    noTTYOutput: options.force === true && process.stderr.isTTY !== true,
+    notTTYSchedule: 2000,
     etaBuffer: 50,
   }, cliProgress.Presets.shades_classic);
   let started = false;
