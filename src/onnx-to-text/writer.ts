@@ -29,6 +29,7 @@ import {
   type ValueInfoProto,
 } from 'onnx-buf';
 import type { Dim, DType } from './ir.ts';
+import { mulberry32 } from '../random.ts';
 import { dtypeCode, STRIPPED_LOCATION } from './reader.ts';
 
 export type WeightMode = 'random' | 'zeros' | 'stripped';
@@ -41,18 +42,6 @@ export interface BuilderOptions {
   readonly seed?: number;
   readonly producer?: string;
   readonly graphName?: string;
-}
-
-/** Mulberry32: a tiny seeded PRNG so generated weights are reproducible. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function valueInfo(name: string, dtype: DType, shape: readonly Dim[]): ValueInfoProto {
@@ -102,7 +91,7 @@ export class GraphBuilder {
   constructor(private readonly options: BuilderOptions = {}) {
     this.weights = options.weights ?? 'stripped';
     this.opset = options.opset ?? 13;
-    this.rand = prng(options.seed ?? 0);
+    this.rand = mulberry32(options.seed ?? 0);
   }
 
   /** A fresh value name with the given prefix (`prefix`, `prefix_1`, ...). */

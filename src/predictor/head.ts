@@ -9,6 +9,7 @@
  * Float32Arrays (bench/head.ts measures both).
  */
 import { Matrix, QrDecomposition, SingularValueDecomposition } from 'ml-matrix';
+import { mulberry32 } from '../random.ts';
 
 export interface HeadConfig {
   readonly hidden: readonly number[];
@@ -81,15 +82,9 @@ export interface HeadState {
 /** Labels per sample per target; NaN = missing. */
 export type LabelMatrix = readonly Float32Array[];
 
+/** The head's generator: Mulberry32 on a scrambled seed, so seed 0 is not a degenerate state. */
 export function seededRandom(seed: number): () => number {
-  let a = (seed ^ 0x9e3779b9) >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return mulberry32((seed ^ 0x9e3779b9) >>> 0);
 }
 
 function standardize(X: readonly Float32Array[]): { mean: Float32Array; std: Float32Array } {

@@ -14,6 +14,7 @@ import { profileModel } from '../onnx-to-text/profile.ts';
 import { graphView } from './graph-features.ts';
 import { fingerprint } from './predictor.ts';
 import { featureLayout, featurize, PhraseEmbeddings, type FeatureLayout, type Representation, type TextEmbedder } from './features.ts';
+import { shuffleWith } from '../random.ts';
 import { calibrateIntervals, DEFAULT_HEAD_CONFIG, predictHead, seededRandom, trainHead, Z80, type HeadConfig, type HeadState } from './head.ts';
 import { kendallTau, rankReport, spearmanRho, type RankReport } from './metrics.ts';
 
@@ -117,13 +118,7 @@ export async function recordFeatures(records: readonly LabeledRecord[], layout: 
 }
 
 export function shuffled<T>(items: readonly T[], seed: number): T[] {
-  const rand = seededRandom(seed);
-  const a = [...items];
-  for (let i = a.length - 1; i > 0; i--) {
-    const j = Math.floor(rand() * (i + 1));
-    [a[i], a[j]] = [a[j]!, a[i]!];
-  }
-  return a;
+  return shuffleWith(items, seededRandom(seed));
 }
 
 export function labelMatrix(records: readonly LabeledRecord[], targets: readonly string[]): Float32Array[] {
