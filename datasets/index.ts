@@ -15,6 +15,7 @@ export const SPACES = Object.freeze({
   nb101: async () => (await import('./nb101/builder.ts')).nb101,
   accel: async () => (await import('./accel/index.ts')).accelSpace,
   'transnas-micro': async () => (await import('./transnas/index.ts')).transnasMicroSpace,
+  timm: async () => (await import('./timm/index.ts')).timmSpace,
 } satisfies SpaceTable);
 
 export type SpaceName = keyof typeof SPACES;
