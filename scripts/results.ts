@@ -15,7 +15,8 @@ import { evaluate, type EvalOptions, type EvalReport } from '../src/predictor/ev
 import { PhraseEmbeddings, textEmbedder, type Representation } from '../src/predictor/features.ts';
 import { HEAD_CANDIDATES } from '../src/predictor/head.ts';
 
-const { values } = parseArgs({ options: { only: { type: 'string' }, data: { type: 'string', default: 'data' }, out: { type: 'string', default: 'out/results.jsonl' } } });
+const { values } = parseArgs({ options: { only: { type: 'string' }, skip: { type: 'string' }, data: { type: 'string', default: 'data' }, out: { type: 'string', default: 'out/results.jsonl' } } });
+const skip = new Set(values.skip ? values.skip.split(',') : []);
 const only = values.only ? new Set(values.only.split(',')) : null;
 const OUT = values.out!;
 mkdirSync('out', { recursive: true });
@@ -34,31 +35,37 @@ const add = (group: string, o: Run['options']) => {
   runs.push({ group, key, options: o });
 };
 
-for (const trainSize of [200, 1000, 5000, 20001]) {
-  for (const seed of [0, 1, 2, 3, 4]) add('zero-shot', { protocol: 'zero-shot', train: ['nb101'], test: 'nb201', target: 'cifar10', trainSize, seed, representation: R, keepPoints: 1500 });
+// Candidate heads for cross-space protocols are scored on other built spaces too (never the
+// test space): accel and transnas-micro for NB101 → NB201.
+const OTHER = [['nb201', 'cifar10'], ['nb101', 'cifar10'], ['accel', 'imagenet'], ['transnas-micro', 'class_scene']] as const;
+const selection = (train: readonly string[], test: string) => OTHER.filter(([s]) => s !== test && !train.includes(s)).map(([space, target]) => ({ space, target }));
+
+const ZS_SEEDS: Record<number, number[]> = { 200: [0, 1, 2, 3, 4], 1000: [0, 1, 2, 3, 4], 5000: [0, 1, 2], 20001: [0] };
+for (const [size, seeds] of Object.entries(ZS_SEEDS)) {
+  for (const seed of seeds) add('zero-shot', { protocol: 'zero-shot', train: ['nb101'], test: 'nb201', target: 'cifar10', trainSize: Number(size), seed, representation: R, keepPoints: 1500, selectionSpaces: selection(['nb101'], 'nb201') });
 }
-for (const trainSize of [100, 1000, 10000]) {
-  for (const seed of [0, 1, 2]) add('in-space', { protocol: 'in-space', train: ['nb201'], test: 'nb201', target: 'cifar10', trainSize, seed, representation: R, keepPoints: 1500 });
+const IS_SEEDS: Record<number, number[]> = { 100: [0, 1, 2], 1000: [0, 1, 2], 10000: [0] };
+for (const [size, seeds] of Object.entries(IS_SEEDS)) {
+  for (const seed of seeds) add('in-space', { protocol: 'in-space', train: ['nb201'], test: 'nb201', target: 'cifar10', trainSize: Number(size), seed, representation: R, keepPoints: 1500 });
 }
 for (const target of ['cifar100', 'imagenet16-120']) {
-  for (const seed of [0, 1, 2]) add('targets', { protocol: 'in-space', train: ['nb201'], test: 'nb201', target, trainSize: 1000, seed, representation: R });
+  add('targets', { protocol: 'in-space', train: ['nb201'], test: 'nb201', target, trainSize: 1000, seed: 0, representation: R });
 }
-const SPACES = [['nb201', 'cifar10'], ['nb101', 'cifar10'], ['accel', 'imagenet'], ['transnas-micro', 'class_scene']] as const;
-for (const [test, target] of SPACES) {
-  add('loso', { protocol: 'loso', train: SPACES.map(([s]) => s).filter((s) => s !== test), test, target, trainSize: 20000, seed: 0, representation: R, keepPoints: 1500 });
+for (const [test, target] of OTHER) {
+  const train = OTHER.map(([s]) => s).filter((s) => s !== test);
+  add('loso', { protocol: 'loso', train, test, target, trainSize: 20000, seed: 0, representation: R, keepPoints: 1500 });
 }
-for (const representation of ['numeric-only', 'text-only', 'node-graph', 'text-compact'] as const) {
+for (const representation of ['numeric-only', 'text-only'] as const) {
   add('ablation', { protocol: 'in-space', train: ['nb201'], test: 'nb201', target: 'cifar10', trainSize: 1000, seed: 0, representation });
-  add('ablation', { protocol: 'zero-shot', train: ['nb101'], test: 'nb201', target: 'cifar10', trainSize: 1000, seed: 0, representation });
+  add('ablation', { protocol: 'zero-shot', train: ['nb101'], test: 'nb201', target: 'cifar10', trainSize: 1000, seed: 0, representation, selectionSpaces: selection(['nb101'], 'nb201') });
 }
-// chain_slim texts are ~6,000 tokens for an NB201 network (24 encoder windows): a small split.
-for (const representation of ['text-chain-slim', 'text-compact', 'node-graph'] as const) {
-  add('ablation-small', { protocol: 'in-space', train: ['nb201'], test: 'nb201', target: 'cifar10', trainSize: 300, testSize: 700, seed: 0, representation });
+// Whole-text and fp32 representations cost an encoder pass per architecture (compact: one
+// window; chain_slim: ~24 windows for NB201), and features are computed per dataset: they run on
+// a 600-architecture NB201 sample (`dataset build nb201 --out data/nb201-600 --limit 600 --seed 3`).
+for (const representation of ['numeric-only', 'node-graph', 'text-compact'] as const) {
+  add('ablation-small', { protocol: 'in-space', train: ['nb201-600'], test: 'nb201-600', target: 'cifar10', trainSize: 300, seed: 0, representation });
 }
-for (const dtype of ['q8', 'fp32'] as const) {
-  add('encoder', { protocol: 'in-space', train: ['nb201'], test: 'nb201', target: 'cifar10', trainSize: 1000, seed: 0, representation: R, dtype });
-  add('encoder', { protocol: 'zero-shot', train: ['nb101'], test: 'nb201', target: 'cifar10', trainSize: 1000, seed: 0, representation: R, dtype });
-}
+add('ablation-small', { protocol: 'in-space', train: ['nb201-600'], test: 'nb201-600', target: 'cifar10', trainSize: 300, seed: 0, representation: R, dtype: 'fp32' });
 
 const encoders = new Map<string, Encoder>();
 async function encoderFor(dtype: 'q8' | 'fp32'): Promise<Encoder> {
@@ -71,7 +78,7 @@ async function encoderFor(dtype: 'q8' | 'fp32'): Promise<Encoder> {
 }
 
 for (const run of runs) {
-  if (only && !only.has(run.group)) continue;
+  if ((only && !only.has(run.group)) || skip.has(run.group)) continue;
   if (done.has(run.key)) continue;
   const { dtype = 'q8', ...o } = run.options;
   // numeric-only too: its features are sliced from the cached node-graph ones.

@@ -67,6 +67,8 @@ interface HeadJson {
   pca: string | null;
   pcaDim: number;
   pcaInputs: number;
+  clipLow: string | null;
+  clipHigh: string | null;
   labelMean: string;
   labelStd: string;
   intervalScale: string;
@@ -83,6 +85,8 @@ export function headToJson(h: HeadState): HeadJson {
     pca: h.pca ? b64(h.pca) : null,
     pcaDim: h.pcaDim,
     pcaInputs: h.pcaInputs,
+    clipLow: h.clipLow ? b64(h.clipLow) : null,
+    clipHigh: h.clipHigh ? b64(h.clipHigh) : null,
     labelMean: b64(h.labelMean),
     labelStd: b64(h.labelStd),
     intervalScale: b64(h.intervalScale),
@@ -100,6 +104,8 @@ export function headFromJson(j: HeadJson): HeadState {
     pca: j.pca === null ? null : fromB64(j.pca),
     pcaDim: j.pcaDim,
     pcaInputs: j.pcaInputs,
+    clipLow: j.clipLow ? fromB64(j.clipLow) : null,
+    clipHigh: j.clipHigh ? fromB64(j.clipHigh) : null,
     labelMean: fromB64(j.labelMean),
     labelStd: fromB64(j.labelStd),
     intervalScale: fromB64(j.intervalScale),

@@ -11,7 +11,7 @@ import { UsageError } from '../errors.ts';
 import { featureLayout, type PhraseEmbeddings, type Representation } from './features.ts';
 import { predictHead, type HeadConfig } from './head.ts';
 import { rankReport, type RankReport } from './metrics.ts';
-import { baseline, coverage, fitHead, loadManifest, recordFeatures, shuffled, type BaselineReport, type LabeledRecord } from './train.ts';
+import { baseline, coverage, fitHead, loadManifest, recordFeatures, shuffled, type BaselineReport, type LabeledRecord, type TransferSet } from './train.ts';
 
 export const PROTOCOLS = ['in-space', 'zero-shot', 'loso'] as const;
 export type Protocol = (typeof PROTOCOLS)[number];
@@ -33,6 +33,11 @@ export interface EvalOptions {
   readonly onProgress?: (stage: string, done: number, total: number) => void;
   /** Keep up to this many (predicted, true) test points in the report, for plots. */
   readonly keepPoints?: number;
+  /**
+   * Other built spaces (never the test space, never a training space) whose architectures score
+   * candidate heads on transfer during selection; with their own primary target. Default none.
+   */
+  readonly selectionSpaces?: readonly { readonly space: string; readonly target: string; readonly size?: number }[];
 }
 
 export interface EvalReport extends RankReport {
@@ -107,8 +112,14 @@ export async function evaluate(o: EvalOptions): Promise<EvalReport> {
   if (trainedTarget === undefined) throw new UsageError('no labelled training architectures');
   trainPool = trainPool.filter(({ r }) => Number.isFinite(r.labels[trainedTarget]));
 
+  const transfer: TransferSet[] = [];
+  for (const sel of o.selectionSpaces ?? []) {
+    if (sel.space === o.test || o.train.includes(sel.space)) throw new UsageError(`selection space '${sel.space}' must be neither a training nor the test space`);
+    const pool = shuffled(toRows(await spaceData(o, sel.space, `features ${sel.space}`)).filter(({ r }) => Number.isFinite(r.labels[sel.target])), o.seed + 2).slice(0, sel.size ?? 2000);
+    transfer.push({ space: sel.space, X: pool.map((x) => x.x), y: pool.map(({ r }) => r.labels[sel.target]!) });
+  }
   const t1 = performance.now();
-  const fit = fitHead(trainPool.map((x) => x.x), trainPool.map((x) => x.r), [trainedTarget], o.head, o.seed, { pcaInputs: featureLayout(o.representation, o.encoderDim).textLength });
+  const fit = fitHead(trainPool.map((x) => x.x), trainPool.map((x) => x.r), [trainedTarget], o.head, o.seed, { pcaInputs: featureLayout(o.representation, o.encoderDim).textLength, transfer });
   const t2 = performance.now();
   const p = predictHead(fit.head, testPool.map((x) => x.x));
   const pred = p.mean.map((m) => m[0]!);

@@ -28,11 +28,12 @@ export interface HeadConfig {
 }
 
 /**
- * Candidates the trainer chooses from on held-out training-space data (`fitHead`): a small
- * well-regularised MLP on few principal components for small or noisy training sets, and the
- * default wider one for large sets.
+ * Candidates the trainer chooses from on held-out training-space data (`fitHead`): a linear
+ * ranker on 8 principal components (extrapolates gently: transfers across spaces), a small
+ * well-regularised MLP, and a wider MLP for large in-space training sets.
  */
 export const HEAD_CANDIDATES: readonly HeadConfig[] = Object.freeze([
+  { hidden: [], epochs: 60, batchSize: 128, learningRate: 2e-3, weightDecay: 1e-2, rankWeight: 1, margin: 0.05, members: 5, pcaDim: 8, seed: 0 },
   { hidden: [32], epochs: 60, batchSize: 128, learningRate: 2e-3, weightDecay: 1e-3, rankWeight: 1, margin: 0.05, members: 5, pcaDim: 16, seed: 0 },
   { hidden: [128, 64], epochs: 60, batchSize: 128, learningRate: 2e-3, weightDecay: 1e-4, rankWeight: 1, margin: 0.05, members: 5, pcaDim: 32, seed: 0 },
 ]);
@@ -71,6 +72,13 @@ export interface HeadState {
    * dimensions.
    */
   readonly pcaInputs: number;
+  /**
+   * Per-dimension range of the transformed training features. Inputs are clipped to it, so a
+   * graph from another search space (out of the training distribution) cannot drive the MLP into
+   * wild extrapolation: zero-shot predictions stay within what the training data spanned.
+   */
+  readonly clipLow: Float32Array | null;
+  readonly clipHigh: Float32Array | null;
   readonly labelMean: Float32Array;
   readonly labelStd: Float32Array;
   readonly members: readonly (readonly Dense[])[];
@@ -127,7 +135,15 @@ function fitPca(Z: readonly Float32Array[], k: number, seed: number): Float32Arr
 }
 
 /** Standardise, then project onto the principal components. */
-export function transformFeatures(state: Pick<HeadState, 'featureMean' | 'featureStd' | 'pca' | 'pcaDim' | 'pcaInputs'>, X: readonly Float32Array[]): Float32Array[] {
+export function transformFeatures(state: Pick<HeadState, 'featureMean' | 'featureStd' | 'pca' | 'pcaDim' | 'pcaInputs'> & Partial<Pick<HeadState, 'clipLow' | 'clipHigh'>>, X: readonly Float32Array[]): Float32Array[] {
+  const out = projectFeatures(state, X);
+  const lo = state.clipLow;
+  const hi = state.clipHigh;
+  if (lo && hi) for (const v of out) for (let j = 0; j < v.length; j++) v[j] = Math.min(hi[j]!, Math.max(lo[j]!, v[j]!));
+  return out;
+}
+
+function projectFeatures(state: Pick<HeadState, 'featureMean' | 'featureStd' | 'pca' | 'pcaDim' | 'pcaInputs'>, X: readonly Float32Array[]): Float32Array[] {
   const d = state.featureMean.length;
   const k = state.pcaInputs;
   return X.map((x) => {
@@ -322,6 +338,14 @@ export function trainHead(X: readonly Float32Array[], Y: LabelMatrix, targets: r
   }
   const H = transformFeatures(base, X);
   const inDim = H[0]!.length;
+  const clipLow = new Float32Array(inDim).fill(Infinity);
+  const clipHigh = new Float32Array(inDim).fill(-Infinity);
+  for (const h of H) {
+    for (let j = 0; j < inDim; j++) {
+      if (h[j]! < clipLow[j]!) clipLow[j] = h[j]!;
+      if (h[j]! > clipHigh[j]!) clipHigh[j] = h[j]!;
+    }
+  }
   const labelMean = new Float32Array(T);
   const labelStd = new Float32Array(T);
   for (let t = 0; t < T; t++) {
@@ -375,7 +399,7 @@ export function trainHead(X: readonly Float32Array[], Y: LabelMatrix, targets: r
     }
     members.push(layers.map((l) => ({ w: l.w, b: l.b, inDim: l.inDim, outDim: l.outDim })));
   }
-  return { version: 1, targets: [...targets], ...base, labelMean, labelStd, members, intervalScale: new Float32Array(T).fill(1), config };
+  return { version: 1, targets: [...targets], ...base, clipLow, clipHigh, labelMean, labelStd, members, intervalScale: new Float32Array(T).fill(1), config };
 }
 
 /** Plain-JS forward pass of one member: inference needs no tfjs. */

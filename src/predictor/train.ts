@@ -138,7 +138,15 @@ export interface FitResult {
  * Kendall τ is kept: model selection sees the training spaces only, never the test space.
  * The held-out part also calibrates the interval.
  */
-export function fitHead(X: readonly Float32Array[], records: readonly LabeledRecord[], targets: readonly string[], config: HeadConfig | readonly HeadConfig[], seed: number, options: { valFraction?: number; pcaInputs?: number } = {}): FitResult {
+/** Architectures of another training-side space, used only to score candidate heads on transfer. */
+export interface TransferSet {
+  readonly space: string;
+  readonly X: readonly Float32Array[];
+  /** The space's own accuracy label; ranked against the head's first target. */
+  readonly y: readonly number[];
+}
+
+export function fitHead(X: readonly Float32Array[], records: readonly LabeledRecord[], targets: readonly string[], config: HeadConfig | readonly HeadConfig[], seed: number, options: { valFraction?: number; pcaInputs?: number; transfer?: readonly TransferSet[] } = {}): FitResult {
   const valFraction = options.valFraction ?? 0.1;
   const order = shuffled(records.map((_, i) => i), seed + 17);
   const nVal = Math.max(2, Math.round(order.length * valFraction));
@@ -161,7 +169,11 @@ export function fitHead(X: readonly Float32Array[], records: readonly LabeledRec
       validation[t] = { ...rankReport(rows.map((r) => r[0]), rows.map((r) => r[1])), coverage80: coverage(head, rows, ti) };
     });
     const taus = Object.values(validation).map((v) => v.kendall).filter(Number.isFinite);
-    const score = taus.length ? taus.reduce((a, b) => a + b, 0) / taus.length : -Infinity;
+    // Transfer sets (other spaces, never the test space) weigh as much as the in-space split:
+    // a head meant for unseen spaces is chosen for how it ranks a space it was not trained on.
+    const inSpace = taus.length ? taus.reduce((a, b) => a + b, 0) / taus.length : -Infinity;
+    const transfer = (options.transfer ?? []).map((t) => kendallTau(predictHead(head, t.X).mean.map((m) => m[0]!), t.y)).filter(Number.isFinite);
+    const score = transfer.length ? (inSpace + transfer.reduce((a, b) => a + b, 0) / transfer.length) / 2 : inSpace;
     scores.push(score);
     if (best === null || score > best.score) best = { head, validation, score, index };
   });
