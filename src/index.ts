@@ -31,9 +31,9 @@ export { Predictor, DEFAULT_CHECKPOINT_DIR, type Prediction, type TargetPredicti
 export { loadEncoder, type Encoder, type LoadEncoderOptions } from './encoder/index.ts';
 export { formatPrediction, formatInfo, formatEval, type PredictorInfo } from './format.ts';
 export { trainPredictor, type TrainPredictorOptions, type TrainSummary } from './predictor/build.ts';
-export { evaluate, PROTOCOLS, type Protocol, type EvalReport, type EvalOptions } from './predictor/evaluate.ts';
+export { evaluate, defaultSelectionSpaces, PRIMARY_TARGET, PROTOCOLS, type Protocol, type EvalReport, type EvalOptions } from './predictor/evaluate.ts';
 export { REPRESENTATIONS, PhraseEmbeddings, textEmbedder, type Representation } from './predictor/features.ts';
-export { DEFAULT_HEAD_CONFIG, HEAD_CANDIDATES, type HeadConfig } from './predictor/head.ts';
+export { DEFAULT_HEAD_CONFIG, HEAD_CANDIDATES, HEAD_PRESETS, type HeadConfig, type HeadPreset } from './predictor/head.ts';
 export { kendallTau, spearmanRho, rankReport } from './predictor/metrics.ts';
 export { formatStats, humanCount, type StatsReport } from './stats.ts';
 export { DEFAULT_TEXT_MODE, TEXT_MODES, type TextMode };

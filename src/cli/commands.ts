@@ -100,15 +100,16 @@ export function registerCommands(program: Command, io: CliIO): void {
     .addOption(new Option('--representation <r>', 'features').choices(api.REPRESENTATIONS).default('node-graph'))
     .requiredOption('-o, --out <dir>', 'checkpoint folder to write')
     .option('--name <name>', 'checkpoint name shown by `info`', 'custom')
+    .addOption(new Option('--head <preset>', 'head: linear, mlp-small, mlp, or auto (chosen on held-out data)').choices(Object.keys(api.HEAD_PRESETS)).default('auto'))
     .option('--progress', 'show progress even when stderr is not a terminal')
-    .action(async (opts: { spaces?: string[]; manifest?: string[]; data: string; targets?: string[]; trainSize?: number; seed: number; representation: api.Representation; out: string; name: string; progress?: boolean }) => {
+    .action(async (opts: { spaces?: string[]; manifest?: string[]; data: string; targets?: string[]; trainSize?: number; seed: number; representation: api.Representation; out: string; name: string; head: api.HeadPreset; progress?: boolean }) => {
       const manifests = [...(opts.spaces ?? []).map((s) => `${opts.data}/${s}/manifest.jsonl`), ...(opts.manifest ?? [])];
       if (manifests.length === 0) throw new api.UsageError('train needs --spaces or --manifest');
       const bar = progressBar('train', { force: opts.progress === true });
       const encoder = await api.loadEncoder({});
       try {
         const summary = await api.trainPredictor({
-          manifests, out: opts.out, seed: opts.seed, representation: opts.representation, encoder: api.textEmbedder(encoder), name: opts.name,
+          manifests, out: opts.out, seed: opts.seed, representation: opts.representation, encoder: api.textEmbedder(encoder), name: opts.name, head: api.HEAD_PRESETS[opts.head],
           ...(opts.targets ? { targets: opts.targets } : {}),
           ...(opts.trainSize !== undefined ? { trainSize: opts.trainSize } : {}),
           onProgress: (_s, d, t) => bar.update(d, t),
@@ -148,6 +149,7 @@ export function registerCommands(program: Command, io: CliIO): void {
           encoderKey: encoder ? `${encoder.id}/${encoder.dtype}` : 'none', encoderDim: encoder?.dim ?? 384,
           ...(opts.trainSize !== undefined ? { trainSize: opts.trainSize } : {}),
           ...(opts.testSize !== undefined ? { testSize: opts.testSize } : {}),
+          selectionSpaces: api.defaultSelectionSpaces(opts.protocol, opts.data, train, opts.test),
           onProgress: (_s, d, t) => bar.update(d, t),
         });
         bar.stop();

@@ -6,6 +6,7 @@
  * Selection and calibration use held-out data of the training spaces only; the test space never
  * influences training. Params/MACs baselines are computed on the same test architectures.
  */
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { UsageError } from '../errors.ts';
 import { featureLayout, type PhraseEmbeddings, type Representation } from './features.ts';
@@ -14,6 +15,26 @@ import { rankReport, type RankReport } from './metrics.ts';
 import { baseline, coverage, fitHead, loadManifest, recordFeatures, shuffled, type BaselineReport, type LabeledRecord, type TransferSet } from './train.ts';
 
 export const PROTOCOLS = ['in-space', 'zero-shot', 'loso'] as const;
+
+/** Each built space's main accuracy label: what a transfer set ranks against. */
+export const PRIMARY_TARGET: Readonly<Record<string, string>> = Object.freeze({
+  nb201: 'cifar10',
+  nb101: 'cifar10',
+  accel: 'imagenet',
+  'transnas-micro': 'class_scene',
+  timm: 'imagenet',
+});
+
+/**
+ * Default transfer sets for a cross-space protocol: every built space under `dataDir` with a
+ * known primary target that is neither trained on nor tested. In-space protocols use none.
+ */
+export function defaultSelectionSpaces(protocol: Protocol, dataDir: string, train: readonly string[], test: string): { space: string; target: string }[] {
+  if (protocol === 'in-space') return [];
+  return Object.entries(PRIMARY_TARGET)
+    .filter(([space]) => space !== test && !train.includes(space) && existsSync(join(dataDir, space, 'manifest.jsonl')))
+    .map(([space, target]) => ({ space, target }));
+}
 export type Protocol = (typeof PROTOCOLS)[number];
 
 export interface EvalOptions {

@@ -6,7 +6,7 @@
  * Why hand-written backprop: tfjs's pure-JS CPU backend (tfjs-node downloads a binary and fails
  * offline) took 124 s for 2 members × 20 epochs × 2,000 samples of this very MLP on 2 cores —
  * ~190 ms a step, almost all per-op overhead. A small MLP's gradients are a few loops over
- * Float32Arrays (bench/head.ts measures both).
+ * Float32Arrays.
  */
 import { Matrix, QrDecomposition, SingularValueDecomposition } from 'ml-matrix';
 import { mulberry32 } from '../random.ts';
@@ -37,6 +37,15 @@ export const HEAD_CANDIDATES: readonly HeadConfig[] = Object.freeze([
   { hidden: [32], epochs: 60, batchSize: 128, learningRate: 2e-3, weightDecay: 1e-3, rankWeight: 1, margin: 0.05, members: 5, pcaDim: 16, seed: 0 },
   { hidden: [128, 64], epochs: 60, batchSize: 128, learningRate: 2e-3, weightDecay: 1e-4, rankWeight: 1, margin: 0.05, members: 5, pcaDim: 32, seed: 0 },
 ]);
+
+/** The candidates by name, for `onnx-predict train --head`. */
+export const HEAD_PRESETS = Object.freeze({
+  linear: [HEAD_CANDIDATES[0]!],
+  'mlp-small': [HEAD_CANDIDATES[1]!],
+  mlp: [HEAD_CANDIDATES[2]!],
+  auto: HEAD_CANDIDATES,
+} satisfies Record<string, readonly HeadConfig[]>);
+export type HeadPreset = keyof typeof HEAD_PRESETS;
 
 export const DEFAULT_HEAD_CONFIG: HeadConfig = {
   hidden: [128, 64],
