@@ -3,6 +3,7 @@
  * `imagenet` target. Results go to docs/ZOO.md by hand from the JSON/markdown this prints.
  *
  *   npx tsx scripts/eval-timm.ts coverage              # every committed graph: read, profile, describe
+ *   npx tsx scripts/eval-timm.ts plot [--variant 'numeric-only, timm only']  # SVG of one run in .cache/timm/lfo.json
  *   npx tsx scripts/eval-timm.ts ranking <batch.csv> [--data data] [--target imagenet]
  *                                                      # top/bottom 10 of an `onnx-predict batch` CSV with true top-1
  *   npx tsx scripts/eval-timm.ts lfo [--folds 5] [--seed 0] [--accel-limit 300] [--data data]
@@ -273,6 +274,16 @@ function scatterSvg(run: RunResult): string {
   return parts.join('\n') + '\n';
 }
 
+/** Re-draws the scatter for one run of the last `lfo` (its JSON), without retraining. */
+function plot(): void {
+  const name = flag('variant', 'numeric-only, timm only');
+  const { runs } = JSON.parse(readFileSync(join(OUT_DIR, 'lfo.json'), 'utf8')) as { runs: RunResult[] };
+  const run = runs.find((r) => r.name === name);
+  if (!run) throw new Error(`no run '${name}' in ${OUT_DIR}/lfo.json; have: ${runs.map((r) => r.name).join('; ')}`);
+  writeFileSync(SVG_PATH, scatterSvg(run));
+  console.log(`${SVG_PATH}: ${run.name}, n ${run.scored.length}`);
+}
+
 /** Joins an `onnx-predict batch` CSV with data/timm's manifest: τ, ρ and top/bottom 10 with true top-1. */
 async function ranking(): Promise<void> {
   const csvPath = process.argv[3];
@@ -308,7 +319,8 @@ const command = process.argv[2] ?? 'lfo';
 if (command === 'coverage') await coverage();
 else if (command === 'lfo') await lfo();
 else if (command === 'ranking') await ranking();
+else if (command === 'plot') plot();
 else {
-  console.error(`unknown command '${command}'; use coverage, lfo or ranking`);
+  console.error(`unknown command '${command}'; use coverage, lfo, plot or ranking`);
   process.exitCode = 2;
 }
