@@ -32,24 +32,33 @@ export interface TrainSummary {
 }
 
 /** Dimensions of the projected features kept in the neighbour index (bounds its size). */
-const INDEX_DIM = 32;
+const INDEX_DIM = 16;
 
 export async function trainPredictor(o: TrainPredictorOptions): Promise<TrainSummary> {
   const t0 = performance.now();
   const seed = o.seed ?? 0;
   const representation = o.representation ?? 'node-graph';
   const layout = featureLayout(representation, o.encoder.dim);
-  const records: LabeledRecord[] = o.manifests.flatMap((m) => {
+  // Features are computed (and cached) per manifest, so adding a space reuses the others.
+  const emb = new PhraseEmbeddings(o.encoder);
+  const records: LabeledRecord[] = [];
+  const features: Float32Array[] = [];
+  const fingerprints: string[] = [];
+  for (const [i, m] of o.manifests.entries()) {
     const all = loadManifest(m);
-    return o.trainSize !== undefined ? shuffled(all, seed).slice(0, o.trainSize) : all;
-  });
+    const f = await recordFeatures(all, layout, emb, `${o.encoder.id}/${o.encoder.dtype}`, {
+      onProgress: (d, t) => o.onProgress?.(`features ${i + 1}/${o.manifests.length}`, d, t),
+    });
+    const keep = o.trainSize !== undefined ? shuffled(all.map((_, j) => j), seed).slice(0, o.trainSize) : all.map((_, j) => j);
+    for (const j of keep) {
+      records.push(all[j]!);
+      features.push(f.features[j]!);
+      fingerprints.push(f.fingerprints[j]!);
+    }
+  }
   const counts = new Map<string, number>();
   for (const r of records) for (const t of Object.keys(r.labels)) counts.set(t, (counts.get(t) ?? 0) + 1);
   const targets = o.targets ?? [...counts.keys()].sort();
-  const emb = new PhraseEmbeddings(o.encoder);
-  const { features, fingerprints } = await recordFeatures(records, layout, emb, `${o.encoder.id}/${o.encoder.dtype}`, {
-    onProgress: (d, t) => o.onProgress?.('features', d, t),
-  });
   const fit = fitHead(features, records, targets, o.head ?? HEAD_CANDIDATES, seed, { pcaInputs: layout.textLength });
   const projected = transformFeatures(fit.head, features);
   const indexDim = Math.min(INDEX_DIM, projected[0]?.length ?? INDEX_DIM);
