@@ -56,7 +56,8 @@ class HnswIndex implements VectorIndex {
     const kk = Math.min(k, this.size);
     if (kk === 0) return [];
     const r = this.native.searchKnn(Array.from(query), kk);
-    return r.neighbors.map((label, i) => ({ label, distance: r.distances[i]! }));
+    // Rounding can make the cosine distance of identical vectors -0 or a hair below zero.
+    return r.neighbors.map((label, i) => ({ label, distance: Math.max(0, r.distances[i]!) }));
   }
   save(path: string): void {
     this.native.writeIndexSync(path);
@@ -80,7 +81,7 @@ export class ExactIndex implements VectorIndex {
     const scored = this.vectors.map((v, i) => {
       let dot = 0;
       for (let d = 0; d < this.dim; d++) dot += v[d]! * q[d]!;
-      return { label: this.labels[i]!, distance: 1 - dot };
+      return { label: this.labels[i]!, distance: Math.max(0, 1 - dot) };
     });
     return scored.sort((a, b) => a.distance - b.distance || a.label - b.label).slice(0, k);
   }
