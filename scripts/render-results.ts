@@ -110,7 +110,8 @@ if (lo.length) {
   for (const r of lo) if (r.points) md.push(`![loso ${r.test}](${scatter(`loso-${r.test}`, r)})`);
   md.push('');
 }
-const ab = rows.filter((r) => r.group === 'ablation' || r.group === 'ablation-small' || r.group === 'encoder');
+// The node-graph rows of the ablation are the seed-0, 1,000-architecture runs of the main tables.
+const ab = rows.filter((r) => r.group === 'ablation' || r.group === 'ablation-small' || r.group === 'encoder' || ((r.group === 'in-space' || r.group === 'zero-shot') && r.n_train === 1000 && r.seed === 0));
 if (ab.length) {
   md.push('### Ablations (seed 0)', '');
   md.push('| protocol | n train / test | representation | encoder | Kendall τ | Spearman ρ | feature s |', '| --- | --- | --- | --- | --- | --- | --- |');
