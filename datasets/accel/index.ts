@@ -7,6 +7,7 @@
  *   const entries = await accelSpace.entries();
  *   const onnx = accelSpace.build(entries[0]!, { weights: 'stripped', seed: 0 });
  */
+import { malformedRow, tsvRows } from '../lib/table.ts';
 import { readFileSync } from 'node:fs';
 import { OnnxPredictError } from '../../src/errors.ts';
 import type { ArchEntry, SpaceBuilder } from '../lib/types.ts';
@@ -21,21 +22,10 @@ const TABLE_URL = new URL('./labels.tsv', import.meta.url);
 
 export function parseAccelTable(text: string): ArchEntry[] {
   const out: ArchEntry[] = [];
-  const lines = text.split('\n');
-  let header = false;
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!;
-    if (line === '' || line.startsWith('#')) continue;
-    if (!header) {
-      if (line !== 'index\tkey\ttop1\ttop5\tparams') throw new OnnxPredictError('DATASET_ERROR', `labels.tsv:${i + 1}: unexpected header '${line}'`);
-      header = true;
-      continue;
-    }
-    const [index, key, top1, top5, params] = line.split('\t');
+  for (const row of tsvRows(text, 'index\tkey\ttop1\ttop5\tparams')) {
+    const [index, key, top1, top5, params] = row.cols;
     const nums = [index, top1, top5, params].map(Number);
-    if (key === undefined || nums.some((n) => !Number.isFinite(n))) {
-      throw new OnnxPredictError('DATASET_ERROR', `labels.tsv:${i + 1}: malformed row '${line}'`);
-    }
+    if (key === undefined || nums.some((n) => !Number.isFinite(n))) throw malformedRow(row);
     const config = parseKey(key);
     out.push({
       space: ACCEL_SPACE,

@@ -19,3 +19,33 @@ export async function readTable(url: URL, columns: readonly string[]): Promise<s
     return cells;
   });
 }
+
+/** One data row of a tab-separated label table: its 1-based line number and its cells. */
+export interface TsvRow {
+  readonly line: number;
+  readonly cols: string[];
+}
+
+/**
+ * Rows of a tab-separated label table (`labels.tsv` beside a builder): blank lines and `#`
+ * comments (source and license notes) are skipped, the first other line must be `header`.
+ */
+export function tsvRows(text: string, header: string, name = 'labels.tsv'): TsvRow[] {
+  const out: TsvRow[] = [];
+  let seenHeader = false;
+  text.split('\n').forEach((l, i) => {
+    if (l === '' || l.startsWith('#')) return;
+    if (!seenHeader) {
+      if (l !== header) throw new OnnxPredictError('DATASET_ERROR', `${name}:${i + 1}: unexpected header '${l}'`);
+      seenHeader = true;
+      return;
+    }
+    out.push({ line: i + 1, cols: l.split('\t') });
+  });
+  return out;
+}
+
+/** The error for a row that does not parse. */
+export function malformedRow(row: TsvRow, name = 'labels.tsv'): OnnxPredictError {
+  return new OnnxPredictError('DATASET_ERROR', `${name}:${row.line}: malformed row '${row.cols.join('\t')}'`);
+}

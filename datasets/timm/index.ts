@@ -8,6 +8,7 @@
  *   const entries = await timmSpace.entries();
  *   const onnx = timmSpace.build(entries[0]!, { weights: 'stripped', seed: 0 });
  */
+import { malformedRow, tsvRows } from '../lib/table.ts';
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { OnnxPredictError } from '../../src/errors.ts';
@@ -46,22 +47,11 @@ export function timmKey(model: string, imgSize: number): string {
 
 export function parseTimmTable(text: string): ArchEntry[] {
   const out: ArchEntry[] = [];
-  const lines = text.split('\n');
-  let header = false;
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!;
-    if (line === '' || line.startsWith('#')) continue;
-    if (!header) {
-      if (line !== HEADER) throw new OnnxPredictError('DATASET_ERROR', `labels.tsv:${i + 1}: unexpected header '${line}'`);
-      header = true;
-      continue;
-    }
-    const f = line.split('\t');
+  for (const row of tsvRows(text, HEADER)) {
+    const f = row.cols;
     const [model, size, family, tag] = f;
     const nums = [f[1], f[4], f[5], f[6], f[7], f[8], f[9], f[10]].map(Number);
-    if (f.length !== 11 || !model || !family || !tag || nums.some((n) => !Number.isFinite(n))) {
-      throw new OnnxPredictError('DATASET_ERROR', `labels.tsv:${i + 1}: malformed row '${line}'`);
-    }
+    if (f.length !== 11 || !model || !family || !tag || nums.some((n) => !Number.isFinite(n))) throw malformedRow(row);
     const [imgSize, top1, top5, recipes, paramCountM, timmParams, nodes, exportSeconds] = nums as [number, number, number, number, number, number, number, number];
     const extra: TimmExtra = { model, imgSize, family, tag, top5, recipes, paramCountM, nodes, exportSeconds, graph: `${model}-${size}.onnx.gz` };
     out.push({

@@ -9,6 +9,7 @@
  *   const entries = await transnasMicroSpace.entries(); // 1,422: 711 cells × 2 tasks
  *   const onnx = transnasMicroSpace.build(entries[0]!, { weights: 'stripped', seed: 0 });
  */
+import { malformedRow, tsvRows } from '../lib/table.ts';
 import { readFileSync } from 'node:fs';
 import { OnnxPredictError } from '../../src/errors.ts';
 import type { ArchEntry, SpaceBuilder } from '../lib/types.ts';
@@ -27,21 +28,10 @@ const HEADER = ['arch', ...TASKS.map((t) => t.name), 'naslib_params'].join('\t')
 
 export function parseTransnasTable(text: string): ArchEntry[] {
   const out: ArchEntry[] = [];
-  const lines = text.split('\n');
-  let header = false;
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!;
-    if (line === '' || line.startsWith('#')) continue;
-    if (!header) {
-      if (line !== HEADER) throw new OnnxPredictError('DATASET_ERROR', `labels.tsv:${i + 1}: unexpected header '${line}'`);
-      header = true;
-      continue;
-    }
-    const cols = line.split('\t');
+  for (const row of tsvRows(text, HEADER)) {
+    const cols = row.cols;
     const nums = cols.slice(1).map(Number);
-    if (cols.length !== TASKS.length + 2 || nums.some((n) => !Number.isFinite(n))) {
-      throw new OnnxPredictError('DATASET_ERROR', `labels.tsv:${i + 1}: malformed row '${line}'`);
-    }
+    if (cols.length !== TASKS.length + 2 || nums.some((n) => !Number.isFinite(n))) throw malformedRow(row);
     const arch = cols[0]!;
     const cell = cellIndex(parseTransnasString(arch));
     const naslibParams = nums[TASKS.length]!;
