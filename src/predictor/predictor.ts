@@ -13,6 +13,9 @@ import { featureLayout, featurize, PhraseEmbeddings, type FeatureLayout, type Te
 import { interval, predictHead, transformFeatures } from './head.ts';
 import { VECTOR_INDEXES, type VectorIndex } from './vector-index.ts';
 
+/** Cosine distance under which a neighbour may be the same graph (float noise is ~1e-7). */
+const EXACT_GATE = 1e-4;
+
 export const DEFAULT_CHECKPOINT_DIR = fileURLToPath(new URL('../../models/predictors/default/', import.meta.url));
 
 export interface TargetPrediction {
@@ -126,13 +129,16 @@ export class Predictor {
         const { low, high } = interval(head, raw, p.std[i]![ti]!, ti);
         predictions[t] = { accuracy: clamp(raw), low: clamp(low), high: clamp(high) };
       });
-      const neighbors = index && k > 0
-        ? index.search(projected[i]!.subarray(0, this.checkpoint.meta.indexDim), k).map((n) => {
-            const a = this.checkpoint.known[n.label]!;
-            return { id: a.id, space: a.space, arch: a.arch, distance: n.distance, accuracy: a.labels };
-          })
-        : [];
-      const hit = this.byFingerprint.get(fingerprint(g.model, g.profile.shapes, this.checkpoint.meta.fingerprintMode as TextMode)) ?? null;
+      // One extra neighbour look-up doubles as the exact-match gate: an identical graph has
+      // identical features, so only a graph at distance ~0 from a known one pays for the
+      // fingerprint (a chain_slim text of the whole graph).
+      const found = index ? index.search(projected[i]!.subarray(0, this.checkpoint.meta.indexDim), Math.max(k, 1)) : [];
+      const neighbors = found.slice(0, k).map((n) => {
+        const a = this.checkpoint.known[n.label]!;
+        return { id: a.id, space: a.space, arch: a.arch, distance: n.distance, accuracy: a.labels };
+      });
+      const maybeKnown = !index || (found[0] !== undefined && found[0].distance < EXACT_GATE);
+      const hit = maybeKnown ? this.byFingerprint.get(fingerprint(g.model, g.profile.shapes, this.checkpoint.meta.fingerprintMode as TextMode)) ?? null : null;
       return { predictions, neighbors, exact: hit ? { ...hit, note: `identical to ${hit.space} architecture ${hit.arch}: measured accuracies` } : null };
     });
   }
