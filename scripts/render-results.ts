@@ -116,7 +116,7 @@ if (ab.length) {
   md.push('### Ablations (seed 0)', '');
   md.push('| protocol | n train / test | representation | encoder | Kendall τ | Spearman ρ | feature s |', '| --- | --- | --- | --- | --- | --- | --- |');
   for (const r of ab) md.push(`| ${r.protocol} ${r.train.join('+')}→${r.test} | ${r.n_train} / ${r.n_test} | ${r.representation} | ${r.dtype} | ${f3(r.kendall)} | ${f3(r.spearman)} | ${r.seconds.features.toFixed(0)} |`);
-  md.push('');
+  md.push('', '`feature s` is what that run spent on features: near zero where an earlier run had cached them (features are cached per dataset manifest, representation and encoder).', '');
 }
 
 const doc = readFileSync('docs/RESULTS.md', 'utf8');
