@@ -29,7 +29,13 @@ interface Row {
   points?: [number, number][];
 }
 
-const rows = readFileSync('out/results.jsonl', 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Row);
+// One row per run key (the last one wins), so result files from several runners can be concatenated.
+const byKey = new Map<string, Row>();
+for (const l of readFileSync('out/results.jsonl', 'utf8').split('\n').filter(Boolean)) {
+  const r = JSON.parse(l) as Row;
+  byKey.set(r.key, r);
+}
+const rows = [...byKey.values()];
 const f3 = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : 'n/a');
 const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
 const sd = (v: number[]) => (v.length < 2 ? 0 : Math.sqrt(v.reduce((a, b) => a + (b - mean(v)) ** 2, 0) / (v.length - 1)));

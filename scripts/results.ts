@@ -40,11 +40,11 @@ const add = (group: string, o: Run['options']) => {
 const OTHER = [['nb201', 'cifar10'], ['nb101', 'cifar10'], ['accel', 'imagenet'], ['transnas-micro', 'class_scene']] as const;
 const selection = (train: readonly string[], test: string) => OTHER.filter(([s]) => s !== test && !train.includes(s)).map(([space, target]) => ({ space, target }));
 
-const ZS_SEEDS: Record<number, number[]> = { 200: [0, 1, 2, 3, 4], 1000: [0, 1, 2, 3, 4], 5000: [0, 1, 2], 20001: [0] };
+const ZS_SEEDS: Record<number, number[]> = { 200: [0, 1, 2, 3, 4], 1000: [0, 1, 2, 3, 4], 5000: [0, 1, 2, 3, 4], 20001: [0, 1, 2, 3, 4] };
 for (const [size, seeds] of Object.entries(ZS_SEEDS)) {
   for (const seed of seeds) add('zero-shot', { protocol: 'zero-shot', train: ['nb101'], test: 'nb201', target: 'cifar10', trainSize: Number(size), seed, representation: R, keepPoints: 1500, selectionSpaces: selection(['nb101'], 'nb201') });
 }
-const IS_SEEDS: Record<number, number[]> = { 100: [0, 1, 2], 1000: [0, 1, 2], 10000: [0] };
+const IS_SEEDS: Record<number, number[]> = { 100: [0, 1, 2, 3, 4], 1000: [0, 1, 2, 3, 4], 10000: [0, 1, 2] };
 for (const [size, seeds] of Object.entries(IS_SEEDS)) {
   for (const seed of seeds) add('in-space', { protocol: 'in-space', train: ['nb201'], test: 'nb201', target: 'cifar10', trainSize: Number(size), seed, representation: R, keepPoints: 1500 });
 }
