@@ -27,26 +27,6 @@ export interface HeadConfig {
   readonly seed: number;
 }
 
-/**
- * Candidates the trainer chooses from on held-out training-space data (`fitHead`): a linear
- * ranker on 8 principal components (extrapolates gently: transfers across spaces), a small
- * well-regularised MLP, and a wider MLP for large in-space training sets.
- */
-export const HEAD_CANDIDATES: readonly HeadConfig[] = Object.freeze([
-  { hidden: [], epochs: 60, batchSize: 128, learningRate: 2e-3, weightDecay: 1e-2, rankWeight: 1, margin: 0.05, members: 5, pcaDim: 8, seed: 0 },
-  { hidden: [32], epochs: 60, batchSize: 128, learningRate: 2e-3, weightDecay: 1e-3, rankWeight: 1, margin: 0.05, members: 5, pcaDim: 16, seed: 0 },
-  { hidden: [128, 64], epochs: 60, batchSize: 128, learningRate: 2e-3, weightDecay: 1e-4, rankWeight: 1, margin: 0.05, members: 5, pcaDim: 32, seed: 0 },
-]);
-
-/** The candidates by name, for `onnx-predict train --head`. */
-export const HEAD_PRESETS = Object.freeze({
-  linear: [HEAD_CANDIDATES[0]!],
-  'mlp-small': [HEAD_CANDIDATES[1]!],
-  mlp: [HEAD_CANDIDATES[2]!],
-  auto: HEAD_CANDIDATES,
-} satisfies Record<string, readonly HeadConfig[]>);
-export type HeadPreset = keyof typeof HEAD_PRESETS;
-
 export const DEFAULT_HEAD_CONFIG: HeadConfig = {
   hidden: [128, 64],
   epochs: 60,
@@ -59,6 +39,26 @@ export const DEFAULT_HEAD_CONFIG: HeadConfig = {
   pcaDim: 96,
   seed: 0,
 };
+
+/**
+ * Candidates the trainer chooses from on held-out training-space data (`fitHead`): a linear
+ * ranker on 8 principal components (extrapolates gently: transfers across spaces), a small
+ * well-regularised MLP, and a wider MLP for large in-space training sets.
+ */
+const LINEAR: HeadConfig = { ...DEFAULT_HEAD_CONFIG, hidden: [], weightDecay: 1e-2, pcaDim: 8 };
+const MLP_SMALL: HeadConfig = { ...DEFAULT_HEAD_CONFIG, hidden: [32], weightDecay: 1e-3, pcaDim: 16 };
+const MLP: HeadConfig = { ...DEFAULT_HEAD_CONFIG, pcaDim: 32 };
+
+/** The candidates by name, for `onnx-predict train --head`; `auto` chooses among all three. */
+export const HEAD_PRESETS = Object.freeze({
+  linear: [LINEAR],
+  'mlp-small': [MLP_SMALL],
+  mlp: [MLP],
+  auto: [LINEAR, MLP_SMALL, MLP],
+} satisfies Record<string, readonly HeadConfig[]>);
+export type HeadPreset = keyof typeof HEAD_PRESETS;
+
+export const HEAD_CANDIDATES: readonly HeadConfig[] = HEAD_PRESETS.auto;
 
 interface Dense {
   readonly w: Float32Array;

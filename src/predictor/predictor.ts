@@ -5,13 +5,16 @@
 import { fileURLToPath } from 'node:url';
 import { OnnxPredictError } from '../errors.ts';
 import type { Encoder } from '../encoder/encoder.ts';
-import type { Model } from '../onnx-to-text/ir.ts';
+import type { Model, TensorType } from '../onnx-to-text/ir.ts';
 import type { Profile } from '../onnx-to-text/profile.ts';
 import { describe as describeText, textHash, type TextMode } from '../onnx-to-text/text/index.ts';
 import { loadCheckpoint, type Checkpoint, type KnownArch } from './checkpoint.ts';
 import { featureLayout, featurize, PhraseEmbeddings, type FeatureLayout, type TextEmbedder } from './features.ts';
 import { interval, predictHead, transformFeatures } from './head.ts';
 import { VECTOR_INDEXES, type VectorIndex } from './vector-index.ts';
+
+/** Accuracies live in [0, 100]; an extrapolating head must not say otherwise. */
+const clamp = (v: number): number => Math.min(100, Math.max(0, v));
 
 /** Cosine distance under which a neighbour may be the same graph (float noise is ~1e-7). */
 const EXACT_GATE = 1e-4;
@@ -40,7 +43,7 @@ export interface Prediction {
 }
 
 /** Fingerprint used for exact-match lookup (equal graphs → equal text → equal hash). */
-export function fingerprint(model: Model, shapes?: ReadonlyMap<string, import('../onnx-to-text/ir.ts').TensorType>, mode: TextMode = 'chain_slim'): string {
+export function fingerprint(model: Model, shapes?: ReadonlyMap<string, TensorType>, mode: TextMode = 'chain_slim'): string {
   return textHash(describeText(model, { mode, ...(shapes ? { shapes: new Map(shapes) } : {}) }));
 }
 
@@ -123,8 +126,6 @@ export class Predictor {
     return graphs.map((g, i) => {
       const predictions: Record<string, TargetPrediction> = {};
       head.targets.forEach((t, ti) => {
-        // Accuracies live in [0, 100]; an extrapolating head must not say otherwise.
-        const clamp = (v: number) => Math.min(100, Math.max(0, v));
         const raw = p.mean[i]![ti]!;
         const { low, high } = interval(head, raw, p.std[i]![ti]!, ti);
         predictions[t] = { accuracy: clamp(raw), low: clamp(low), high: clamp(high) };

@@ -199,4 +199,3 @@ export function baseline(values: readonly number[], truth: readonly number[]): B
   return { kendall: kendallTau(values, truth), spearman: spearmanRho(values, truth) };
 }
 
-export { featureLayout, PhraseEmbeddings, DEFAULT_HEAD_CONFIG, type Representation, type TextEmbedder, type HeadConfig };
