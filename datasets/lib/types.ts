@@ -7,6 +7,8 @@
 import type { WeightMode } from '../../src/onnx-to-text/writer.ts';
 
 export type { WeightMode };
+/** One line of `manifest.jsonl` (the format lives in src/predictor/manifest.ts). */
+export type { ManifestRecord } from '../../src/predictor/manifest.ts';
 
 /** A label's dataset. Open-ended: spaces may add their own (TransNAS tasks, ...). */
 export type Target = 'cifar10' | 'cifar100' | 'imagenet16-120' | 'imagenet' | (string & {});
@@ -42,23 +44,6 @@ export interface SpaceBuilder {
   entries(): Promise<readonly ArchEntry[]>;
   /** ONNX bytes of the architecture's network as PyTorch would export it in eval mode. */
   build(entry: ArchEntry, options: BuildOptions): Uint8Array;
-}
-
-/** One line of `manifest.jsonl`. snake_case because it is a file format. */
-export interface ManifestRecord {
-  /** `<space>-<index>`; also the ONNX file's base name. */
-  id: string;
-  space: string;
-  arch: string;
-  /** ONNX file path relative to the manifest's folder. */
-  file: string;
-  labels: Record<string, number>;
-  label_kind: Record<string, string>;
-  /** Initializer element count from `profileModel`. */
-  params: number;
-  /** Multiply-accumulates from `profileModel` (0 where shapes could not be inferred). */
-  macs: number;
-  published_params?: number;
 }
 
 /** Lazily loaded builders, keyed by space name. */

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { readManifest } from '../../datasets/lib/manifest.ts';
+import { readManifest } from './manifest.ts';
 import { OnnxPredictError } from '../errors.ts';
 import { readModelBytes } from '../io.ts';
 import { readModel } from '../onnx-to-text/reader.ts';
