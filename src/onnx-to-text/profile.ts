@@ -3,7 +3,8 @@
  * ops and activation sizes. Pure: no I/O. Op knowledge (shape and cost rules) lives in
  * ops/table.ts; this module only walks graphs. Conventions: docs/PROFILE.md.
  */
-import type { AttributeValue, Dim, Graph, Model, Node, Shape, TensorType } from './ir.ts';
+import { attrsOf, indexGraph } from './graph.ts';
+import type { Dim, Graph, Model, Node, Shape, TensorType } from './ir.ts';
 import { countElements, numel } from './ops/dims.ts';
 import { lookupOp, MAX_CONST_ELEMENTS, NO_COST, opKey } from './ops/table.ts';
 import type { Attrs, Cost, InferValue, OpContext } from './ops/types.ts';
@@ -85,52 +86,6 @@ export function profileModel(model: Model, options: ProfileOptions = {}): Profil
 
 // ---------------------------------------------------------------------------------------------
 
-/** Attribute reader over one node; a class so profiling a large graph allocates no closures per node. */
-class NodeAttrs implements Attrs {
-  constructor(private readonly attributes: ReadonlyMap<string, AttributeValue>) {}
-  has(n: string): boolean { return this.attributes.has(n); }
-  int(n: string, def: number): number { const a = this.attributes.get(n); return a?.kind === 'int' ? a.value : a?.kind === 'float' ? Math.trunc(a.value) : def; }
-  float(n: string, def: number): number { const a = this.attributes.get(n); return a?.kind === 'float' || a?.kind === 'int' ? a.value : def; }
-  string(n: string, def: string): string { const a = this.attributes.get(n); return a?.kind === 'string' ? a.value : def; }
-  ints(n: string): readonly number[] | undefined { const a = this.attributes.get(n); return a?.kind === 'ints' ? a.value : a?.kind === 'int' ? [a.value] : undefined; }
-  floats(n: string): readonly number[] | undefined { const a = this.attributes.get(n); return a?.kind === 'floats' ? a.value : a?.kind === 'float' ? [a.value] : undefined; }
-  raw(n: string): AttributeValue | undefined { return this.attributes.get(n); }
-  graphs(): readonly Graph[] {
-    const out: Graph[] = [];
-    for (const a of this.attributes.values()) {
-      if (a.kind === 'graph') out.push(a.value);
-      else if (a.kind === 'graphs') out.push(...a.value);
-    }
-    return out;
-  }
-}
-
-/** Node indices in dependency order; file order when the file is already sorted. */
-function topoOrder(graph: Graph): number[] {
-  const producer = new Map<string, number>();
-  graph.nodes.forEach((n, i) => { for (const o of n.outputs) if (o !== '') producer.set(o, i); });
-  let sorted = true;
-  graph.nodes.forEach((n, i) => { for (const x of n.inputs) { const p = producer.get(x); if (p !== undefined && p >= i) sorted = false; } });
-  if (sorted) return graph.nodes.map((_, i) => i);
-  // Kahn's algorithm, taking ready nodes in file order. The reader already rejected cycles;
-  // anything left over (should not happen) is appended so every node is still visited.
-  const indegree = graph.nodes.map((n) => new Set(n.inputs.filter((x) => producer.has(x))).size);
-  const consumers: number[][] = graph.nodes.map(() => []);
-  graph.nodes.forEach((n, i) => { for (const x of new Set(n.inputs)) { const p = producer.get(x); if (p !== undefined) consumers[p]!.push(i); } });
-  const ready = indegree.flatMap((d, i) => (d === 0 ? [i] : []));
-  const order: number[] = [];
-  const done = new Set<number>();
-  while (ready.length > 0) {
-    ready.sort((a, b) => a - b);
-    const i = ready.shift()!;
-    order.push(i);
-    done.add(i);
-    for (const c of consumers[i]!) if (--indegree[c]! === 0) ready.push(c);
-  }
-  graph.nodes.forEach((_, i) => { if (!done.has(i)) order.push(i); });
-  return order;
-}
-
 /** Declared (file) type and inferred type of one value merged: declaration wins, inference fills gaps. */
 function mergeTypes(declared: TensorType, inferred: InferValue | null): { value: InferValue; conflict: boolean } {
   if (!inferred) return { value: declared, conflict: false };
@@ -188,7 +143,7 @@ function profileGraph(graph: Graph, opsets: ReadonlyMap<string, number>, outer: 
   const seenInit = new Set<string>();
   const opCounts: Record<string, number> = {};
   const profiles: NodeProfile[] = new Array<NodeProfile>(graph.nodes.length);
-  for (const index of topoOrder(graph)) {
+  for (const index of indexGraph(graph).order) {
     const node = graph.nodes[index]!;
     profiles[index] = profileNode(node, index, graph, opsets, values, declared, seenInit, diagnostics, useDeclared);
     const key = opKey(node.domain, node.op);
@@ -250,7 +205,7 @@ function profileNode(
     }
   }
   const inputs = node.inputs.map((name) => (name === '' ? null : (values.get(name) ?? null)));
-  const attrs = new NodeAttrs(node.attributes);
+  const attrs = attrsOf(node);
   const ctx: OpContext = { node, opset: opsets.get(node.domain) ?? (node.domain === '' ? 1 : 1), inputs, attrs };
   const spec = lookupOp(node.domain, node.op);
   const name = node.name || `${node.op}_${index}`;

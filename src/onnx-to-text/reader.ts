@@ -16,6 +16,7 @@ import {
   type ValueInfoProto,
 } from 'onnx-buf';
 import { InvalidModelError, LimitExceededError } from '../errors.ts';
+import { indexGraph } from './graph.ts';
 import type { AttributeValue, Dim, DType, Graph, Model, Node, Tensor, TensorType, ValueInfo } from './ir.ts';
 
 /** Documented limits: inputs past them are rejected with a typed error, never a crash or a hang. */
@@ -293,34 +294,9 @@ function inferAttributeType(a: AttributeProto): AT {
  * (graph inputs, initializers, outer-scope names) are sources. Nodes need not be sorted.
  */
 export function checkAcyclic(graph: Graph): void {
-  const producer = new Map<string, number>();
-  graph.nodes.forEach((n, i) => {
-    for (const o of n.outputs) if (o !== '') producer.set(o, i);
-  });
-  const indegree = new Int32Array(graph.nodes.length);
-  const consumers: number[][] = graph.nodes.map(() => []);
-  graph.nodes.forEach((n, i) => {
-    for (const name of new Set(n.inputs)) {
-      const p = name === '' ? undefined : producer.get(name);
-      if (p !== undefined) {
-        indegree[i]! += 1;
-        consumers[p]!.push(i);
-      }
-    }
-  });
-  const queue: number[] = [];
-  indegree.forEach((d, i) => { if (d === 0) queue.push(i); });
-  let seen = 0;
-  while (queue.length > 0) {
-    const i = queue.pop()!;
-    seen++;
-    for (const c of consumers[i]!) {
-      indegree[c]! -= 1;
-      if (indegree[c] === 0) queue.push(c);
-    }
-  }
-  if (seen !== graph.nodes.length) {
-    const stuck = graph.nodes.find((_, i) => indegree[i]! > 0);
-    throw new InvalidModelError(`graph has a cycle (through node '${stuck?.name || stuck?.op}')`);
+  const stuck = indexGraph(graph).cyclic[0];
+  if (stuck !== undefined) {
+    const node = graph.nodes[stuck]!;
+    throw new InvalidModelError(`graph has a cycle (through node '${node.name || node.op}')`);
   }
 }

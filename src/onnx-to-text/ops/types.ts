@@ -2,7 +2,10 @@
  * Types shared by the op table (table.ts) and the profiler (../profile.ts).
  * Pure: no I/O.
  */
-import type { AttributeValue, Dim, DType, Graph, Node, Shape } from '../ir.ts';
+import type { Attrs } from '../graph.ts';
+import type { Dim, DType, Node, Shape } from '../ir.ts';
+
+export type { Attrs };
 
 /**
  * What inference knows about one value. `values` is present only for small tensors whose
@@ -30,18 +33,6 @@ export type OpCategory =
   | 'quant' // (De)QuantizeLinear
   | 'control' // If, Loop, Scan
   | 'dynamic'; // data-dependent output shapes (NonZero, NMS, sequences)
-
-/** Attribute access with ONNX defaults, so shape rules stay one-liners. */
-export interface Attrs {
-  has(name: string): boolean;
-  int(name: string, def: number): number;
-  float(name: string, def: number): number;
-  string(name: string, def: string): string;
-  ints(name: string): readonly number[] | undefined;
-  floats(name: string): readonly number[] | undefined;
-  raw(name: string): AttributeValue | undefined;
-  graphs(): readonly Graph[];
-}
 
 export interface OpContext {
   readonly node: Node;

@@ -14,6 +14,7 @@
  * it, Identity/Dropout dropped, Add chains merged, Gemm ≡ MatMul+Add) make a PyTorch export and a
  * benchmark build of the same net read the same. Grammar and examples: docs/TEXT.md.
  */
+import { attrsOf, constantValues, indexGraph } from '../graph.ts';
 import type { Graph, Model, Node, Shape, TensorType } from '../ir.ts';
 import type { Profile } from '../profile.ts';
 import { FAMILIES, opInfo, type OpFamily } from './ops.ts';
@@ -85,23 +86,6 @@ export function humanCount(n: number): string {
   return String(Math.round(n));
 }
 
-function intsAttr(node: Node, name: string): readonly number[] | undefined {
-  const a = node.attributes.get(name);
-  if (a?.kind === 'ints') return a.value;
-  if (a?.kind === 'int') return [a.value];
-  return undefined;
-}
-
-function intAttr(node: Node, name: string, fallback: number): number {
-  const a = node.attributes.get(name);
-  return a?.kind === 'int' ? a.value : fallback;
-}
-
-function stringAttr(node: Node, name: string): string | undefined {
-  const a = node.attributes.get(name);
-  return a?.kind === 'string' ? a.value : undefined;
-}
-
 /** `3x3` for a square kernel, `1x7` otherwise; one number for 1-D. */
 function kernelWords(k: readonly number[]): string {
   return k.length === 0 ? '' : k.join('x');
@@ -118,15 +102,15 @@ function collapse(v: readonly number[]): string {
  */
 function windowWords(node: Node, kernel: readonly number[]): string {
   const parts: string[] = [];
-  const strides = intsAttr(node, 'strides') ?? [];
+  const strides = attrsOf(node).ints('strides') ?? [];
   if (strides.some((s) => s !== 1)) parts.push(`stride ${collapse(strides)}`);
-  const dil = intsAttr(node, 'dilations') ?? [];
+  const dil = attrsOf(node).ints('dilations') ?? [];
   if (dil.some((d) => d !== 1)) parts.push(`dilation ${collapse(dil)}`);
-  const autoPad = stringAttr(node, 'auto_pad') ?? 'NOTSET';
+  const autoPad = attrsOf(node).string('auto_pad', 'NOTSET');
   if (autoPad === 'VALID') {
     if (kernel.some((k) => k > 1)) parts.push('pad 0');
   } else if (autoPad === 'NOTSET') {
-    const pads = intsAttr(node, 'pads') ?? kernel.flatMap(() => [0, 0]);
+    const pads = attrsOf(node).ints('pads') ?? kernel.flatMap(() => [0, 0]);
     const same = [...kernel, ...kernel].map((k, i) => Math.floor(((dil[i % kernel.length] ?? 1) * (k - 1)) / 2));
     if (pads.some((p, i) => p !== same[i])) parts.push(`pad ${collapse(pads)}`);
   }
@@ -139,20 +123,6 @@ interface UnitContext {
   readonly isStatic: (v: string) => boolean;
   /** Values of small constants: inline initializers and Constant nodes. */
   readonly constants: ReadonlyMap<string, readonly number[]>;
-}
-
-function constantValues(graph: Graph): Map<string, readonly number[]> {
-  const out = new Map<string, readonly number[]>();
-  for (const [name, t] of graph.initializers) if (t.values) out.set(name, t.values);
-  for (const n of graph.nodes) {
-    if (n.op !== 'Constant' || !n.outputs[0]) continue;
-    for (const a of n.attributes.values()) {
-      if (a.kind === 'float' || a.kind === 'int') out.set(n.outputs[0], [a.value]);
-      else if (a.kind === 'floats' || a.kind === 'ints') out.set(n.outputs[0], a.value);
-      else if (a.kind === 'tensor' && a.value.values) out.set(n.outputs[0], a.value.values);
-    }
-  }
-  return out;
 }
 
 function staticDims(ctx: UnitContext, v: string | undefined): readonly number[] | undefined {
@@ -171,8 +141,8 @@ function makeUnit(node: Node, refs: string[], order: number, ctx: UnitContext): 
   switch (info.family) {
     case 'conv': {
       const w = staticDims(ctx, node.inputs[node.op === 'QLinearConv' ? 3 : 1]);
-      const group = intAttr(node, 'group', 1);
-      const kernel = intsAttr(node, 'kernel_shape') ?? w?.slice(2) ?? [];
+      const group = attrsOf(node).int('group', 1);
+      const kernel = attrsOf(node).ints('kernel_shape') ?? w?.slice(2) ?? [];
       const transposed = node.op === 'ConvTranspose';
       let cin: number | undefined;
       let cout: number | undefined;
@@ -188,13 +158,13 @@ function makeUnit(node: Node, refs: string[], order: number, ctx: UnitContext): 
       const win = windowWords(node, kernel);
       if (win) parts.push(win);
       if (group > 1 && !depthwise) parts.push(`groups ${group}`);
-      const strides = intsAttr(node, 'strides') ?? [];
+      const strides = attrsOf(node).ints('strides') ?? [];
       return { ...base, word, text: parts.join(' '), downsample: !transposed && strides.some((s) => s > 1), ...(cout !== undefined ? { channels: cout } : {}) };
     }
     case 'pool': {
-      const kernel = intsAttr(node, 'kernel_shape') ?? [];
+      const kernel = attrsOf(node).ints('kernel_shape') ?? [];
       const win = windowWords(node, kernel);
-      const strides = intsAttr(node, 'strides') ?? [];
+      const strides = attrsOf(node).ints('strides') ?? [];
       return { ...base, word: info.word, text: [`${info.word} ${kernelWords(kernel)}`.trim(), win].filter(Boolean).join(' '), downsample: strides.some((s) => s > 1) };
     }
     case 'global-pool':
@@ -203,7 +173,7 @@ function makeUnit(node: Node, refs: string[], order: number, ctx: UnitContext): 
       const staticIdx = node.inputs.findIndex((x, i) => i > 0 && i < 2 && ctx.isStatic(x));
       const w = staticDims(ctx, staticIdx > 0 ? node.inputs[staticIdx] : undefined);
       if (!w || w.length < 2) return { ...base, word: 'matmul', text: 'matmul', downsample: false };
-      const transB = node.op === 'Gemm' && intAttr(node, 'transB', 0) === 1;
+      const transB = node.op === 'Gemm' && attrsOf(node).int('transB', 0) === 1;
       const [a, b] = [w[w.length - 2] ?? 0, w[w.length - 1] ?? 0];
       const [fin, fout] = transB ? [b, a] : [a, b];
       return { ...base, word: info.word, text: `${info.word} ${fin} to ${fout}`, downsample: false };
@@ -234,7 +204,7 @@ function makeUnit(node: Node, refs: string[], order: number, ctx: UnitContext): 
     case 'other': {
       // `x.mean([2, 3])` exports as ReduceMean over the spatial axes: a global average pool.
       if (node.op === 'ReduceMean') {
-        const axes = intsAttr(node, 'axes') ?? ctx.constants.get(node.inputs[1] ?? '') ?? [];
+        const axes = attrsOf(node).ints('axes') ?? ctx.constants.get(node.inputs[1] ?? '') ?? [];
         const rank = ctx.shapes.get(refs[0] ?? '')?.shape?.length ?? 4;
         const norm = axes.map((a) => (a < 0 ? a + rank : a)).sort();
         if (rank === 4 && norm.length === 2 && norm[0] === 2 && norm[1] === 3) {
@@ -257,37 +227,12 @@ function clipBound(ctx: UnitContext, node: Node, idx: number, attr: string): num
   return ctx.constants.get(name)?.[0];
 }
 
-/** Node order, topologically sorted if the file is not (stable: file order among ready nodes). */
-function topoOrder(graph: Graph): readonly Node[] {
-  const producer = new Map<string, number>();
-  graph.nodes.forEach((n, i) => n.outputs.forEach((o) => producer.set(o, i)));
-  const sorted = graph.nodes.every((n, i) => n.inputs.every((x) => (producer.get(x) ?? -1) < i));
-  if (sorted) return graph.nodes;
-  const indeg = graph.nodes.map((n) => new Set(n.inputs.map((x) => producer.get(x)).filter((p) => p !== undefined)).size);
-  const users = graph.nodes.map(() => [] as number[]);
-  graph.nodes.forEach((n, i) => {
-    for (const p of new Set(n.inputs.map((x) => producer.get(x)))) if (p !== undefined) users[p]?.push(i);
-  });
-  const ready = indeg.flatMap((d, i) => (d === 0 ? [i] : []));
-  const out: Node[] = [];
-  while (ready.length > 0) {
-    ready.sort((a, b) => a - b);
-    const i = ready.shift() as number;
-    out.push(graph.nodes[i] as Node);
-    for (const u of users[i] ?? []) {
-      indeg[u] = (indeg[u] ?? 0) - 1;
-      if (indeg[u] === 0) ready.push(u);
-    }
-  }
-  return out;
-}
-
 /**
  * Graph → units: drops static and pass-through nodes, then applies the canonical fusions.
  * Exported for tests and for callers that want structure rather than text.
  */
 export function buildUnits(graph: Graph, shapes: ReadonlyMap<string, TensorType>): { units: Unit[]; consumers: ReadonlyMap<string, number> } {
-  const nodes = topoOrder(graph);
+  const nodes = indexGraph(graph).order.map((i) => graph.nodes[i]!);
   const staticValues = new Set<string>(graph.initializers.keys());
   const alias = new Map<string, string>();
   const resolve = (v: string): string => {
