@@ -28,9 +28,11 @@ import { describeModel } from '../src/index.ts';
 import { readModel } from '../src/onnx-to-text/reader.ts';
 import { profileModel } from '../src/onnx-to-text/profile.ts';
 import { featureLayout, PhraseEmbeddings, type Representation } from '../src/predictor/features.ts';
-import { DEFAULT_HEAD_CONFIG, predictHead } from '../src/predictor/head.ts';
+import { predictHead } from '../src/predictor/head/infer.ts';
+import { DEFAULT_HEAD_CONFIG } from '../src/predictor/head/train.ts';
 import { kendallTau, spearmanRho } from '../src/predictor/metrics.ts';
-import { fitHead, loadManifest, recordFeatures, shuffled, type LabeledRecord } from '../src/predictor/train.ts';
+import { fitHead } from '../src/predictor/fit.ts';
+import { loadManifest, recordFeatures, shuffled, type LabeledRecord } from '../src/predictor/records.ts';
 
 const OUT_DIR = '.cache/timm';
 const SVG_PATH = 'docs/ZOO-timm-scatter.svg';

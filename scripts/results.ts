@@ -13,7 +13,7 @@ import { parseArgs } from 'node:util';
 import { loadEncoder, type Encoder } from '../src/encoder/index.ts';
 import { evaluate, type EvalOptions, type EvalReport } from '../src/predictor/evaluate.ts';
 import { PhraseEmbeddings, textEmbedder, type Representation } from '../src/predictor/features.ts';
-import { HEAD_CANDIDATES } from '../src/predictor/head.ts';
+import { HEAD_CANDIDATES } from '../src/predictor/head/train.ts';
 
 const { values } = parseArgs({ options: { only: { type: 'string' }, skip: { type: 'string' }, data: { type: 'string', default: 'data' }, out: { type: 'string', default: 'out/results.jsonl' } } });
 const skip = new Set(values.skip ? values.skip.split(',') : []);

@@ -9,7 +9,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { OnnxPredictError } from '../errors.ts';
-import type { HeadConfig, HeadState } from './head.ts';
+import type { HeadConfig, HeadState } from './head/infer.ts';
 import type { Representation } from './features.ts';
 
 export const CHECKPOINT_FORMAT = 'onnx-predict-predictor';

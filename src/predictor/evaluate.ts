@@ -10,9 +10,10 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { UsageError } from '../errors.ts';
 import { featureLayout, type PhraseEmbeddings, type Representation } from './features.ts';
-import { predictHead, type HeadConfig } from './head.ts';
+import { predictHead, type HeadConfig } from './head/infer.ts';
 import { rankReport, type RankReport } from './metrics.ts';
-import { baseline, coverage, fitHead, loadManifest, recordFeatures, shuffled, type BaselineReport, type LabeledRecord, type TransferSet } from './train.ts';
+import { baseline, coverage, fitHead, type BaselineReport, type TransferSet } from './fit.ts';
+import { loadManifest, recordFeatures, shuffled, type LabeledRecord } from './records.ts';
 
 export const PROTOCOLS = ['in-space', 'zero-shot', 'loso'] as const;
 

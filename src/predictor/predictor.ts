@@ -10,7 +10,7 @@ import type { Profile } from '../onnx-to-text/profile.ts';
 import { describe as describeText, textHash, type TextMode } from '../onnx-to-text/text/index.ts';
 import { loadCheckpoint, type Checkpoint, type KnownArch } from './checkpoint.ts';
 import { featureLayout, featurize, PhraseEmbeddings, type FeatureLayout, type TextEmbedder } from './features.ts';
-import { interval, predictHead, transformFeatures } from './head.ts';
+import { interval, predictHead, transformFeatures } from './head/infer.ts';
 import { VECTOR_INDEXES, type VectorIndex } from './vector-index.ts';
 
 /** Accuracies live in [0, 100]; an extrapolating head must not say otherwise. */

@@ -5,8 +5,10 @@
  */
 import { CHECKPOINT_FORMAT, CHECKPOINT_VERSION, saveCheckpoint, type KnownArch } from './checkpoint.ts';
 import { featureLayout, PhraseEmbeddings, type Representation, type TextEmbedder } from './features.ts';
-import { HEAD_CANDIDATES, transformFeatures, type HeadConfig } from './head.ts';
-import { fitHead, loadManifest, recordFeatures, shuffled, type LabeledRecord } from './train.ts';
+import { transformFeatures, type HeadConfig } from './head/infer.ts';
+import { HEAD_CANDIDATES } from './head/train.ts';
+import { fitHead } from './fit.ts';
+import { loadManifest, recordFeatures, shuffled, type LabeledRecord } from './records.ts';
 import { VECTOR_INDEXES } from './vector-index.ts';
 
 export interface TrainPredictorOptions {

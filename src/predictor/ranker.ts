@@ -1,0 +1,220 @@
+/**
+ * The space-agnostic part of the predictor: a ranking score over scalar features (static profile
+ * descriptors and zero-cost proxies) that is learnt so that it transfers across search spaces.
+ *
+ * Why this shape:
+ *  - Spaces label differently (NB101 108-epoch validation, NB201 200-epoch test, Accel a 16-epoch
+ *    ImageNet proxy, timm the best recipe per model). Labels are therefore replaced by their
+ *    normal scores *within each space* (rank → probit), so every space teaches only its order.
+ *  - Features shift between spaces too (NASWOT grows with the number of ReLU units, MACs differ
+ *    by orders of magnitude). The fit has one intercept per space (fixed effects): features and
+ *    scores are centred within each space before a ridge regression, so the weights learn only
+ *    within-space differences — what ranking a new space needs — and never the offset between
+ *    spaces.
+ *  - A linear scorer ranks a new space the same way whatever that space's feature offsets are;
+ *    an MLP does not. ../shared/reference/zero-cost-proxies.md shows a head trained on one space
+ *    destroying a transferable signal through collinear proxies (+2.4 / −2.2 weights): the ridge
+ *    penalty and the sign filter (a feature whose within-space correlation with the label flips
+ *    sign between training spaces is dropped) guard against that.
+ * Pure numerics: no I/O.
+ */
+import { Matrix, solve } from 'ml-matrix';
+import { ranks } from './metrics.ts';
+
+/** Inverse of the standard normal CDF (Acklam's rational approximation, |error| < 1.2e-9). */
+export function probit(p: number): number {
+  const a = [-39.69683028665376, 220.9460984245205, -275.9285104469687, 138.357751867269, -30.66479806614716, 2.506628277459239];
+  const b = [-54.47609879822406, 161.5858368580409, -155.6989798598866, 66.80131188771972, -13.28068155288572];
+  const c = [-0.007784894002430293, -0.3223964580411365, -2.400758277161838, -2.549732539343734, 4.374664141464968, 2.938163982698783];
+  const d = [0.007784695709041462, 0.3224671290700398, 2.445134137142996, 3.754408661907416];
+  const lo = 0.02425;
+  if (p <= 0) return -Infinity;
+  if (p >= 1) return Infinity;
+  if (p < lo) {
+    const q = Math.sqrt(-2 * Math.log(p));
+    return (((((c[0]! * q + c[1]!) * q + c[2]!) * q + c[3]!) * q + c[4]!) * q + c[5]!) / ((((d[0]! * q + d[1]!) * q + d[2]!) * q + d[3]!) * q + 1);
+  }
+  if (p > 1 - lo) return -probit(1 - p);
+  const q = p - 0.5;
+  const r = q * q;
+  return ((((((a[0]! * r + a[1]!) * r + a[2]!) * r + a[3]!) * r + a[4]!) * r + a[5]!) * q) / (((((b[0]! * r + b[1]!) * r + b[2]!) * r + b[3]!) * r + b[4]!) * r + 1);
+}
+
+/** Normal scores of values (ties share their average rank): the rank-based label normalisation. */
+export function normalScores(values: ArrayLike<number>): Float64Array {
+  const r = ranks(values);
+  const n = values.length;
+  return Float64Array.from(r, (v) => probit((v - 0.5) / n));
+}
+
+/** Rows grouped by a key, in first-seen order. */
+export function groupIndices(groups: readonly string[]): Map<string, number[]> {
+  const out = new Map<string, number[]>();
+  groups.forEach((g, i) => {
+    const list = out.get(g);
+    if (list) list.push(i);
+    else out.set(g, [i]);
+  });
+  return out;
+}
+
+export interface RankerConfig {
+  /** Ridge penalty per training row, on standardised features. */
+  readonly lambda: number;
+  /** Drop features whose within-space label correlation changes sign between training spaces. */
+  readonly signFilter: boolean;
+}
+
+export const DEFAULT_RANKER_CONFIG: RankerConfig = { lambda: 0.1, signFilter: true };
+
+export interface RankerState {
+  readonly version: 1;
+  /** Names of the scalar features, in the column order the caller supplies. */
+  readonly features: readonly string[];
+  /** Pooled within-space standard deviation of each feature (scale only: offsets do not rank). */
+  readonly scale: Float64Array;
+  readonly weights: Float64Array;
+  readonly config: RankerConfig;
+  /** Features left out by the sign filter (weight 0). */
+  readonly dropped: readonly string[];
+}
+
+/** Within-group centring in place; returns the pooled within-group standard deviation. */
+function centreWithin(cols: Float64Array[], groups: Map<string, number[]>): Float64Array {
+  const d = cols.length;
+  const scale = new Float64Array(d);
+  let n = 0;
+  for (const idx of groups.values()) n += idx.length;
+  for (let j = 0; j < d; j++) {
+    const c = cols[j]!;
+    let ss = 0;
+    for (const idx of groups.values()) {
+      let m = 0;
+      for (const i of idx) m += c[i]!;
+      m /= idx.length;
+      for (const i of idx) {
+        c[i] = c[i]! - m;
+        ss += c[i]! ** 2;
+      }
+    }
+    scale[j] = Math.sqrt(ss / Math.max(1, n)) || 1;
+  }
+  return scale;
+}
+
+function corr(x: Float64Array, y: Float64Array, idx: readonly number[]): number {
+  let sx = 0, sy = 0, sxy = 0, sxx = 0, syy = 0;
+  for (const i of idx) {
+    sx += x[i]!; sy += y[i]!;
+  }
+  const mx = sx / idx.length;
+  const my = sy / idx.length;
+  for (const i of idx) {
+    const a = x[i]! - mx;
+    const b = y[i]! - my;
+    sxy += a * b; sxx += a * a; syy += b * b;
+  }
+  return sxx > 0 && syy > 0 ? sxy / Math.sqrt(sxx * syy) : 0;
+}
+
+/**
+ * Fits the ranker. `X` is rows × features (raw values, non-finite = 0), `groups` the space of each
+ * row, `y` its label in that space's own units (normalised here, per group).
+ */
+export function fitRanker(X: readonly ArrayLike<number>[], groups: readonly string[], y: ArrayLike<number>, features: readonly string[], config: RankerConfig = DEFAULT_RANKER_CONFIG): RankerState {
+  const n = X.length;
+  const d = features.length;
+  const byGroup = groupIndices(groups);
+  const z = new Float64Array(n);
+  for (const idx of byGroup.values()) {
+    const s = normalScores(idx.map((i) => y[i]!));
+    idx.forEach((i, k) => { z[i] = s[k]!; });
+  }
+  const cols = Array.from({ length: d }, (_, j) => Float64Array.from(X, (row) => (Number.isFinite(row[j]!) ? row[j]! : 0)));
+  const scale = centreWithin(cols, byGroup);
+  for (const idx of byGroup.values()) {
+    let m = 0;
+    for (const i of idx) m += z[i]!;
+    m /= idx.length;
+    for (const i of idx) z[i] = z[i]! - m;
+  }
+  for (let j = 0; j < d; j++) for (let i = 0; i < n; i++) cols[j]![i] = cols[j]![i]! / scale[j]!;
+  // Sign filter: a feature must agree in direction across every training space that varies it.
+  const keep: number[] = [];
+  const dropped: string[] = [];
+  for (let j = 0; j < d; j++) {
+    const signs = [...byGroup.values()].filter((idx) => idx.length >= 10).map((idx) => corr(cols[j]!, z, idx)).filter((r) => Math.abs(r) > 0.05);
+    const consistent = signs.every((r) => r > 0) || signs.every((r) => r < 0);
+    const constant = scale[j] === 1 && cols[j]!.every((v) => v === 0);
+    if (constant || (config.signFilter && !consistent)) dropped.push(features[j]!);
+    else keep.push(j);
+  }
+  const weights = new Float64Array(d);
+  if (keep.length > 0) {
+    const k = keep.length;
+    const A = new Matrix(k, k);
+    const b = new Matrix(k, 1);
+    for (let p = 0; p < k; p++) {
+      const cp = cols[keep[p]!]!;
+      let bz = 0;
+      for (let i = 0; i < n; i++) bz += cp[i]! * z[i]!;
+      b.set(p, 0, bz / n);
+      for (let q = p; q < k; q++) {
+        const cq = cols[keep[q]!]!;
+        let s = 0;
+        for (let i = 0; i < n; i++) s += cp[i]! * cq[i]!;
+        A.set(p, q, s / n);
+        A.set(q, p, s / n);
+      }
+      A.set(p, p, A.get(p, p) + config.lambda);
+    }
+    const w = solve(A, b);
+    keep.forEach((j, p) => { weights[j] = w.get(p, 0); });
+  }
+  return { version: 1, features: [...features], scale, weights, config, dropped };
+}
+
+/** Ranking scores (higher = better); comparable within a space, offsets between spaces arbitrary. */
+export function scoreRanker(state: RankerState, X: readonly ArrayLike<number>[]): Float64Array {
+  const d = state.features.length;
+  return Float64Array.from(X, (row) => {
+    let s = 0;
+    for (let j = 0; j < d; j++) {
+      const v = row[j]!;
+      if (state.weights[j] !== 0 && Number.isFinite(v)) s += (state.weights[j]! * v) / state.scale[j]!;
+    }
+    return s;
+  });
+}
+
+/**
+ * The training-free baseline: the mean within-set percentile rank of some features, each
+ * oriented by `signs` (+1: higher is better). Needs a set to rank within: the architectures
+ * being compared, or a reference set when a single model is scored.
+ */
+export function rankAggregate(X: readonly ArrayLike<number>[], columns: readonly number[], signs: readonly number[], reference?: readonly ArrayLike<number>[]): Float64Array {
+  const out = new Float64Array(X.length);
+  columns.forEach((j, c) => {
+    const sign = signs[c] ?? 1;
+    if (reference) {
+      const ref = Float64Array.from(reference, (r) => sign * r[j]!).sort();
+      X.forEach((row, i) => { out[i] = out[i]! + lowerBound(ref, sign * row[j]!) / Math.max(1, ref.length); });
+    } else {
+      const r = ranks(Float64Array.from(X, (row) => sign * (Number.isFinite(row[j]!) ? row[j]! : -Infinity)));
+      r.forEach((v, i) => { out[i] = out[i]! + v / X.length; });
+    }
+  });
+  for (let i = 0; i < out.length; i++) out[i] = out[i]! / Math.max(1, columns.length);
+  return out;
+}
+
+function lowerBound(sorted: Float64Array, v: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (sorted[mid]! < v) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
