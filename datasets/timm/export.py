@@ -4,18 +4,28 @@ Offline tooling only: installing, testing or running onnx-predict never needs Py
 random (`pretrained=False`, nothing is downloaded); the graph, parameter count and MACs depend on
 the architecture and the input resolution alone.
 
-Setup (Debian python3-torch 1.13 / python3-onnx 1.12 are system packages; timm from PyPI):
-  python3 -m venv --system-site-packages .cache/venv-timm1
-  .cache/venv-timm1/bin/pip install timm==1.0.15
+Setup: torch 2.6 (PyPI's Linux wheel; PyPI serves only the CUDA-bundled build, about 3 GB with its
+nvidia-* wheels, which run fine on a CPU-only machine), timm 1.0.15, onnx 1.17:
+  python3 -m venv .cache/venv-timm2
+  .cache/venv-timm2/bin/pip install torch==2.6.0 timm==1.0.15 onnx==1.17.0
+(The first 154 graphs were exported with Debian's python3-torch 1.13; `exporter` in the log tells
+which. Both use the TorchScript exporter, opset 17, and the same stripping.)
 Run (resumable; one log line per model appended to datasets/timm/exports.jsonl):
-  .cache/venv-timm1/bin/python datasets/timm/export.py --results <dir with results-imagenet.csv>
-  .cache/venv-timm1/bin/python datasets/timm/export.py --results <dir> --labels   # writes labels.tsv
+  .cache/venv-timm2/bin/python datasets/timm/export.py --results <dir with results-imagenet.csv>
+  .cache/venv-timm2/bin/python datasets/timm/export.py --ref-macs          # backfill reference MACs
+  .cache/venv-timm2/bin/python datasets/timm/export.py --results <dir> --labels   # writes labels.tsv
 
 Jobs: one per (architecture, img_size) in results-imagenet.csv. Pass 1 exports every architecture
 once, at the img_size of its best-top-1 recipe, round-robin over families and smallest first, so
 a partial run is still diverse; pass 2 adds the other resolutions. Each model runs in a worker
 process watched by the parent: a model is skipped (and logged with the reason) when it exceeds
 --timeout seconds or --max-rss-gb resident memory, or fails to build or export.
+
+Reference MACs: before exporting, the worker runs one forward pass of the same module under
+torch's own flop counter (`torch.utils.flop_counter.FlopCounterMode`) and logs `ref_macs` (its
+FLOPs / 2) with the per-op split `ref_macs_by_op`. The counter covers convolution, mm/addmm/bmm/
+baddbmm (every matmul, linear and einsum lowers to these) and attention kernels, without bias adds:
+the convention of onnx-predict's `macs`. `datasets/timm/check-macs.ts` compares the two.
 """
 import argparse
 import csv
@@ -191,21 +201,74 @@ def restrip() -> int:
     return 0
 
 
-def worker() -> int:
-    import onnx
+def _register_cpu_attention() -> None:
+    """torch 2.6's counter has no formula for the CPU flash-attention kernel: add the standard one
+    (timm uses plain matmuls when exportable=True, this only guards a model that calls SDPA anyway)."""
+    import torch
+    from torch.utils import flop_counter as fc
+    op = getattr(torch.ops.aten, "_scaled_dot_product_flash_attention_for_cpu", None)
+    if op is None or op in fc.flop_registry:
+        return
+
+    @fc.register_flop_formula(op)
+    def _(query_shape, key_shape, value_shape, *args, out_shape=None, **kwargs):
+        return fc.sdpa_flop_count(query_shape, key_shape, value_shape)
+
+
+def reference_macs(net, x) -> dict:
+    """MACs of one forward pass by torch's flop counter (FLOPs / 2), total and per aten op."""
+    import torch
+    from torch.utils.flop_counter import FlopCounterMode
+    _register_cpu_attention()
+    t0 = time.time()
+    counter = FlopCounterMode(display=False)
+    with torch.no_grad(), counter:
+        net(x)
+    by_op = {str(op).split(".")[-2] if str(op).count(".") >= 2 else str(op): n // 2
+             for op, n in counter.get_flop_counts().get("Global", {}).items()}
+    return {"ref_macs": counter.get_total_flops() // 2, "ref_macs_by_op": dict(sorted(by_op.items())),
+            "ref_seconds": round(time.time() - t0, 2)}
+
+
+def build(arch: str):
     import timm
+    import torch
+    torch.manual_seed(0)
+    return timm.create_model(arch, pretrained=False, exportable=True).eval()
+
+
+EXPORT_KW: dict = {}
+
+
+def result_channel():
+    """The worker's stdout, kept for result lines; fd 1 itself goes to stderr, so prints from
+    Python and from torch's C++ side never reach the result channel."""
+    sys.stdout.flush()
+    fd = os.dup(1)
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+    return os.fdopen(fd, "w", buffering=1)
+
+
+def worker() -> int:
+    import inspect
+    import onnx
     import torch
     torch.set_num_threads(1)
     torch.manual_seed(0)
-    out = sys.stdout
-    sys.stdout = sys.stderr  # keep library prints off the result channel
+    # torch >= 2.5 also has the dynamo exporter (the default from 2.9): keep the TorchScript one,
+    # which the first graphs came from, so old and new exports are comparable.
+    if "dynamo" in inspect.signature(torch.onnx.export).parameters:
+        EXPORT_KW["dynamo"] = False
+    exporter = f"torch {torch.__version__.split('+')[0]}"
+    out = result_channel()
     for line in sys.stdin:
         arch, size = line.split()
         size = int(size)
         t0 = time.time()
-        rec = {"arch": arch, "img_size": size}
+        rec = {"arch": arch, "img_size": size, "exporter": exporter}
         try:
-            net = timm.create_model(arch, pretrained=False, exportable=True).eval()
+            net = build(arch)
             rec["timm_params"] = sum(p.numel() for p in net.parameters())
             # Distinct random values everywhere: timm zero-initialises some weights (zero_init_last
             # BN gammas), and torch's exporter merges initializers with equal contents, which would
@@ -219,10 +282,11 @@ def worker() -> int:
                     elif name.endswith("running_var"):
                         buf.uniform_(0.5, 1.5)
             x = torch.randn(1, 3, size, size)
+            rec.update(reference_macs(net, x))
             buf = io.BytesIO()
             with torch.no_grad():
                 torch.onnx.export(net, x, buf, opset_version=OPSET, input_names=["input"], output_names=["output"],
-                                  do_constant_folding=True)
+                                  do_constant_folding=True, **EXPORT_KW)
             del net
             model = onnx.load_from_string(buf.getvalue())
             del buf
@@ -248,6 +312,27 @@ def worker() -> int:
     return 0
 
 
+def worker_macs() -> int:
+    """Like `worker`, but only builds each model and logs its reference MACs (for `--ref-macs`)."""
+    import torch
+    torch.set_num_threads(1)
+    out = result_channel()
+    for line in sys.stdin:
+        arch, size = line.split()
+        t0 = time.time()
+        rec = {"arch": arch, "img_size": int(size)}
+        try:
+            rec.update(reference_macs(build(arch), torch.randn(1, 3, int(size), int(size))))
+            rec["status"] = "ok"
+        except Exception as e:  # noqa: BLE001
+            rec["status"] = "error"
+            rec["reason"] = f"{type(e).__name__}: {str(e).splitlines()[0][:300] if str(e) else ''}"
+        rec["seconds"] = round(time.time() - t0, 2)
+        out.write(json.dumps(rec) + "\n")
+        out.flush()
+    return 0
+
+
 # ------------------------------------------------------------------------------------------------
 # Parent: runs jobs on N workers with a timeout and an RSS limit per model.
 
@@ -264,12 +349,13 @@ def rss_bytes(pid: int) -> int:
 
 
 class Slot:
-    def __init__(self):
+    def __init__(self, mode="--worker"):
         self.proc = None
+        self.mode = mode
 
     def ensure(self):
         if self.proc is None or self.proc.poll() is not None:
-            self.proc = subprocess.Popen([sys.executable, os.path.abspath(__file__), "--worker"], stdin=subprocess.PIPE,
+            self.proc = subprocess.Popen([sys.executable, os.path.abspath(__file__), self.mode], stdin=subprocess.PIPE,
                                          stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, bufsize=1)
 
     def kill(self):
@@ -292,6 +378,8 @@ class Slot:
                     self.proc = None
                     return {"arch": arch, "img_size": size, "status": "error", "reason": "worker died (out of memory?)",
                             "seconds": round(time.time() - t0, 2)}
+                if not line.startswith("{"):
+                    continue
                 rec = json.loads(line)
                 rec["peak_rss_gb"] = round(peak / 2**30, 2)
                 return rec
@@ -313,8 +401,12 @@ def run_all(args) -> int:
         for line in open(LOG):
             if line.strip():
                 r = json.loads(line)
-                if r["status"] == "ok" or not args.retry:
+                # --retry: again for timeouts, errors and memory skips (another torch, a bigger
+                # budget); never for names timm lacks or models over MAX_PARAMS_M.
+                if r["status"] in ("ok", "unknown", "too-big") or not args.retry:
                     done.add((r["arch"], r["img_size"]))
+                else:
+                    done.discard((r["arch"], r["img_size"]))
     jobs = [j for j in plan(by_key) if (j[0], j[1]) not in done]
     if args.only:
         only = set(args.only.split(","))
@@ -333,7 +425,7 @@ def run_all(args) -> int:
             log.write(json.dumps(rec, sort_keys=True) + "\n")
             log.flush()
             print(f"{rec['status']:7} {rec.get('seconds', 0):7.1f}s {rec['arch']}@{rec['img_size']} "
-                  f"{rec.get('nodes', '')} {rec.get('gz_bytes', '')} {rec.get('reason', '')}", flush=True)
+                  f"{rec.get('nodes', '')} {rec.get('gz_bytes', '')} {rec.get('ref_macs', '')} {rec.get('reason', '')}", flush=True)
 
     def loop():
         slot = Slot()
@@ -359,6 +451,27 @@ def run_all(args) -> int:
     return 0
 
 
+def backfill_ref_macs(args) -> int:
+    """Adds `ref_macs` to logged exports that lack it (graphs from before the flop counter).
+    Rewrites the log: do not run while exporting."""
+    lines = [json.loads(l) for l in open(LOG) if l.strip()]
+    todo = [r for r in lines if r["status"] == "ok" and "ref_macs" not in r]
+    slot = Slot("--worker-macs")
+    for r in todo:
+        got = slot.run(r["arch"], r["img_size"], args.timeout, args.max_rss_gb * 2**30)
+        if got.get("status") == "ok":
+            r["ref_macs"], r["ref_macs_by_op"] = got["ref_macs"], got["ref_macs_by_op"]
+        else:
+            r["ref_macs_error"] = got.get("reason", got.get("status"))
+        print(f"{got.get('status'):7} {got.get('seconds', 0):6.1f}s {r['arch']}@{r['img_size']} {r.get('ref_macs', '')}",
+              flush=True)
+    slot.kill()
+    with open(LOG + ".tmp", "w") as f:
+        f.writelines(json.dumps(r, sort_keys=True) + "\n" for r in lines)
+    os.replace(LOG + ".tmp", LOG)
+    return 0
+
+
 # ------------------------------------------------------------------------------------------------
 # Label table: one row per exported (architecture, img_size), recipe = best top-1 at that size.
 
@@ -367,7 +480,7 @@ def write_labels(args) -> int:
     _, by_key = read_results(args.results)
     log = {}
     for line in open(LOG):
-        if line.strip():
+        if line.endswith("\n"):  # a line still being appended by a running export is skipped
             r = json.loads(line)
             log[(r["arch"], r["img_size"])] = r
     rows = []
@@ -394,6 +507,8 @@ def write_labels(args) -> int:
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--worker", action="store_true")
+    ap.add_argument("--worker-macs", action="store_true")
+    ap.add_argument("--ref-macs", action="store_true", help="backfill reference MACs (do not run while exporting)")
     ap.add_argument("--labels", action="store_true")
     ap.add_argument("--restrip", action="store_true", help="re-strip stored graphs (do not run while exporting)")
     ap.add_argument("--results", default="../shared/data/timm_imagenet_results")
@@ -407,6 +522,10 @@ def main() -> int:
     args = ap.parse_args()
     if args.worker:
         return worker()
+    if args.worker_macs:
+        return worker_macs()
+    if args.ref_macs:
+        return backfill_ref_macs(args)
     if args.labels:
         return write_labels(args)
     if args.restrip:
