@@ -1,0 +1,412 @@
+/**
+ * The onnx-predict page: drop or choose .onnx files; one file → POST /v1/predict (+ /v1/describe
+ * for the input shapes and the graph text); several → POST /v1/predict/batch and a ranked table.
+ * The scatter plot reads GET /v1/known. Every request goes to the server that served the page.
+ */
+import './app.css';
+import { PageError, errorSentence, formatBytes, isErrorItem, request, type BatchItem, type Client, type Describe, type Known, type PageConfig, type Report, type TargetPrediction, type Warning } from './api.ts';
+import { distributionChart, pct, predictionChart, scatterChart, type PlottedModel, type PredictionRow, type XField } from './charts.ts';
+import { byId, count, exactCount, h, table } from './dom.ts';
+import { renderRanked, toCsv } from './ranked.ts';
+
+const config = JSON.parse(byId('page-config').textContent ?? '{}') as PageConfig;
+const client: Client = { config, apiKey: '' };
+
+interface State {
+  /** What the last drop returned, in upload order (reports and failed files). */
+  items: BatchItem[];
+  describe: Describe | null;
+  target: string | null;
+  x: XField;
+  showAllTargets: boolean;
+  busy: boolean;
+}
+
+const state: State = { items: [], describe: null, target: null, x: 'params', showAllTargets: false, busy: false };
+const known = new Map<string, Promise<Known>>();
+
+const ui = {
+  input: byId<HTMLInputElement>('files'),
+  drop: byId('drop'),
+  limits: byId('limits'),
+  keyRow: byId('key-row'),
+  key: byId<HTMLInputElement>('api-key'),
+  progressRow: byId('progress-row'),
+  progressLabel: byId('progress-label'),
+  progress: byId<HTMLProgressElement>('progress'),
+  status: byId('status'),
+  error: byId('error'),
+  single: byId('single'),
+  batch: byId('batch'),
+  ranked: byId('ranked'),
+  csv: byId<HTMLButtonElement>('csv'),
+  plotSection: byId('plot-section'),
+  target: byId<HTMLSelectElement>('target'),
+  xParams: byId<HTMLInputElement>('x-params'),
+  xMacs: byId<HTMLInputElement>('x-macs'),
+  plot: byId('plot'),
+  plotNote: byId('plot-note'),
+  version: byId('version'),
+};
+
+const reports = (): Report[] => state.items.filter((it): it is Report => !isErrorItem(it));
+
+function setStatus(text: string): void {
+  ui.status.textContent = text;
+}
+
+function showError(sentences: readonly string[]): void {
+  ui.error.replaceChildren(...sentences.map((s) => h('p', {}, s)));
+  ui.error.hidden = sentences.length === 0;
+}
+
+function progress(label: string | null, sent = 0, total = 0): void {
+  ui.progressRow.hidden = label === null;
+  if (label === null) return;
+  ui.progressLabel.textContent = label;
+  ui.progress.max = total > 0 ? total : 1;
+  ui.progress.value = sent;
+  ui.progress.setAttribute('aria-valuetext', total > 0 ? `${formatBytes(sent)} of ${formatBytes(total)} sent` : 'starting');
+}
+
+function chartWidth(host: HTMLElement): number {
+  return Math.max(480, Math.min(1040, host.clientWidth || 900));
+}
+
+// ---------------------------------------------------------------- targets
+
+function inDomain(r: Report, t: string, p: TargetPrediction | undefined): boolean | undefined {
+  return p?.inDomain ?? r.inDomain?.[t];
+}
+
+function allTargets(): string[] {
+  const seen = new Set<string>();
+  for (const r of reports()) for (const t of Object.keys(r.predictions)) seen.add(t);
+  return [...seen];
+}
+
+/** In-domain targets first; without flags, the targets the nearest known architecture was measured on. */
+function defaultTarget(): string | null {
+  const rs = reports();
+  const targets = allTargets();
+  if (rs.length === 0 || targets.length === 0) return null;
+  const first = rs[0]!;
+  const flagged = targets.find((t) => inDomain(first, t, first.predictions[t]) === true);
+  if (flagged !== undefined) return flagged;
+  const nearest = first.exact?.labels ?? first.neighbors[0]?.accuracy;
+  const measured = nearest === undefined ? undefined : targets.find((t) => nearest[t] !== undefined);
+  return measured ?? targets[0]!;
+}
+
+function fillTargetSelect(): void {
+  const rs = reports();
+  ui.target.replaceChildren(...allTargets().map((t) => {
+    const outside = rs.length > 0 && rs.every((r) => inDomain(r, t, r.predictions[t]) === false);
+    return h('option', { value: t, selected: t === state.target }, outside ? `${t} (outside the models' domain)` : t);
+  }));
+}
+
+// ---------------------------------------------------------------- one file
+
+function shape(s: Describe['stats']['inputs']): string {
+  if (s === undefined || s.length === 0) return 'none';
+  return s.map((t) => `${t.name}: ${t.shape === null ? 'unknown shape' : t.shape.map((d) => (d === null ? '?' : String(d))).join(' × ')} ${t.dtype}`).join('; ');
+}
+
+function warningText(w: Warning): string {
+  if (typeof w === 'string') return w;
+  return [w.target, w.message ?? w.code].filter((s) => s !== undefined && s !== '').join(': ');
+}
+
+/** `proxies` may hold numbers, strings, nulls or nested objects: flatten to name → text. */
+function flatten(obj: Readonly<Record<string, unknown>>, prefix = ''): [string, string][] {
+  const out: [string, string][] = [];
+  for (const [k, v] of Object.entries(obj)) {
+    const name = prefix === '' ? k : `${prefix}.${k}`;
+    if (v !== null && typeof v === 'object' && !Array.isArray(v)) out.push(...flatten(v as Record<string, unknown>, name));
+    else out.push([name, typeof v === 'number' ? (Number.isInteger(v) ? v.toLocaleString('en') : v.toPrecision(4)) : v === null ? 'not computed' : String(v)]);
+  }
+  return out;
+}
+
+function renderSingle(r: Report, d: Describe | null, describeError: string | null): void {
+  const entries = Object.entries(r.predictions);
+  const rows: PredictionRow[] = entries.map(([target, p]) => ({ target, accuracy: p.accuracy, low: p.low, high: p.high, inDomain: inDomain(r, target, p) }));
+  const outside = rows.filter((x) => x.inDomain === false);
+  const shown = state.showAllTargets ? rows : rows.filter((x) => x.inDomain !== false);
+  const facts: [string, Node | string][] = [
+    ['Input', d === null ? 'unavailable' : shape(d.stats.inputs)],
+    ['Output', d === null ? 'unavailable' : shape(d.stats.outputs)],
+    ['Params', exactCount(r.stats.params)],
+    ['MACs', exactCount(r.stats.macs)],
+    ['Nodes', r.stats.nodes.toLocaleString('en')],
+  ];
+  if (d?.stats.opset !== undefined) facts.push(['Opset', String(d.stats.opset)]);
+  if (d?.stats.producer) facts.push(['Producer', d.stats.producer]);
+
+  const predHost = h('div', { class: 'chart', id: 'prediction-chart' });
+  const parts: (Node | null)[] = [
+    h('h2', { id: 'single-title' }, `Prediction for ${r.file}`),
+    h('dl', { class: 'facts' }, ...facts.flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)])),
+  ];
+  if (r.exact !== null) {
+    parts.push(h('p', { class: 'note exact' }, h('strong', {}, 'Known architecture: '), `${r.exact.note} (${r.exact.id}, measured ${Object.entries(r.exact.labels).map(([t, v]) => `${t} ${pct(v)} %`).join(', ')}).`));
+  }
+  const warnings = r.warnings ?? [];
+  if (warnings.length > 0) {
+    parts.push(h('div', { class: 'warnings', role: 'note' }, h('h3', {}, 'Warnings'), h('ul', {}, ...warnings.map((w) => h('li', {}, h('strong', {}, '⚠ Warning: '), warningText(w))))));
+  }
+  parts.push(h('h3', {}, 'Predicted accuracy'));
+  if (outside.length > 0) {
+    const box = h('input', { type: 'checkbox', id: 'show-all-targets', checked: state.showAllTargets });
+    box.addEventListener('change', () => {
+      state.showAllTargets = box.checked;
+      renderSingle(r, d, describeError);
+      byId<HTMLInputElement>('show-all-targets').focus();
+    });
+    parts.push(h('p', { class: 'toggle' }, box, ' ', h('label', { for: 'show-all-targets' }, `Show all targets (${outside.length} outside the model's domain: ${outside.map((x) => x.target).join(', ')})`)));
+  }
+  parts.push(predHost);
+  parts.push(table('Predicted accuracy per target (80 % interval)', ['Target', 'Predicted (%)', '80 % interval (%)', 'Domain'],
+    shown.map((x) => [x.target, pct(x.accuracy), `${pct(x.low)}–${pct(x.high)}`, x.inDomain === undefined ? 'not stated' : x.inDomain ? 'in domain' : 'outside']), 'predictions'));
+  if (r.proxies !== undefined && r.proxies !== null && Object.keys(r.proxies).length > 0) {
+    parts.push(h('h3', {}, 'Proxies'));
+    parts.push(table('Zero-cost proxies computed on the graph', ['Proxy', 'Value'], flatten(r.proxies).map(([k, v]) => [k, v]), 'proxies'));
+  }
+  parts.push(h('h3', {}, 'Nearest known architectures'));
+  const shownTargets = new Set(shown.map((x) => x.target));
+  parts.push(r.neighbors.length === 0
+    ? h('p', {}, 'The predictor returned no neighbours.')
+    : table('The three nearest known architectures and their measured accuracy', ['Architecture', 'Space', 'Distance', 'Measured accuracy'],
+      r.neighbors.map((n) => [
+        h('span', { title: n.arch }, n.id), n.space, n.distance.toFixed(3),
+        Object.entries(n.accuracy).filter(([t]) => shownTargets.has(t) || shownTargets.size === 0).map(([t, v]) => `${t} ${pct(v)} %`).join(', ') || 'none of the shown targets',
+      ]), 'neighbors'));
+  const text = d?.text ?? null;
+  parts.push(h('details', { id: 'graph-text' },
+    h('summary', {}, text === null ? 'Graph text (unavailable)' : `Graph text (compact, ${text.length.toLocaleString('en')} characters)`),
+    text === null ? h('p', {}, describeError ?? 'The graph text could not be loaded.') : h('pre', {}, text)));
+  if (r.model?.predictor !== undefined) parts.push(h('p', { class: 'small' }, `Predictor ${r.model.predictor}; encoder ${r.model.encoder ?? 'unknown'}.`));
+  ui.single.replaceChildren(...parts.filter((p): p is Node => p !== null));
+  ui.single.hidden = false;
+  predHost.append(predictionChart(shown, chartWidth(ui.single)));
+}
+
+// ---------------------------------------------------------------- plot
+
+function fetchKnown(target: string): Promise<Known> {
+  let p = known.get(target);
+  if (p === undefined) {
+    p = request<Known>(client, 'GET', `v1/known?target=${encodeURIComponent(target)}`, null);
+    known.set(target, p);
+    p.catch(() => known.delete(target));
+  }
+  return p;
+}
+
+async function renderPlot(): Promise<void> {
+  const target = state.target;
+  if (target === null || reports().length === 0) {
+    ui.plotSection.hidden = true;
+    return;
+  }
+  ui.plotSection.hidden = false;
+  ui.plot.setAttribute('aria-busy', 'true');
+  let k: Known;
+  try {
+    k = await fetchKnown(target);
+  } catch (e) {
+    ui.plot.replaceChildren(h('p', { class: 'error-inline' }, e instanceof PageError ? e.message : String(e)));
+    ui.plot.removeAttribute('aria-busy');
+    return;
+  }
+  if (state.target !== target) return;
+  const hasX = k.fields[state.x];
+  const other: XField = state.x === 'params' ? 'macs' : 'params';
+  if (!hasX && k.fields[other]) state.x = other;
+  ui.xParams.checked = state.x === 'params';
+  ui.xMacs.checked = state.x === 'macs';
+  ui.xParams.disabled = !k.fields.params;
+  ui.xMacs.disabled = !k.fields.macs;
+  const models: PlottedModel[] = reports().flatMap((r) => {
+    const p = r.predictions[target];
+    return p === undefined ? [] : [{ label: r.file, x: r.stats[state.x], accuracy: p.accuracy, low: p.low, high: p.high }];
+  });
+  const width = chartWidth(ui.plotSection);
+  const notes: string[] = [];
+  const spaces = Object.entries(k.spaces).map(([s, n]) => `${s} ${n.toLocaleString('en')}`).join(', ');
+  notes.push(`${k.returned.toLocaleString('en')} of ${k.total.toLocaleString('en')} known architectures with a measured ${target} accuracy, sampled deterministically (${spaces}).`);
+  if (k.fields[state.x]) {
+    ui.plot.replaceChildren(scatterChart(k.points, models, state.x, target, width));
+    const zero = models.filter((m) => m.x <= 0);
+    if (zero.length > 0) notes.push(`Not placed on the log scale (0 ${state.x}): ${zero.map((m) => m.label).join(', ')}.`);
+  } else {
+    ui.plot.replaceChildren(distributionChart(k.points, models, target, width));
+    notes.push('This predictor checkpoint stores no params or MACs for its known architectures, so the plot shows the spread of their measured accuracy per space (box plots) beside your predictions.');
+  }
+  const accs = k.points.map((p) => p.accuracy).sort((a, b) => a - b);
+  for (const m of models.slice(0, 5)) {
+    const below = accs.filter((a) => a < m.accuracy).length;
+    notes.push(`${m.label}: predicted ${pct(m.accuracy)} % (${pct(m.low)}–${pct(m.high)}), above ${accs.length === 0 ? 0 : Math.round((100 * below) / accs.length)} % of the plotted known architectures${m.x > 0 ? ` at ${count(m.x)} ${state.x === 'params' ? 'params' : 'MACs'}` : ''}.`);
+  }
+  ui.plotNote.replaceChildren(...notes.map((n) => h('p', {}, n)));
+  ui.plot.removeAttribute('aria-busy');
+}
+
+// ---------------------------------------------------------------- uploads
+
+function refuseBeforeUpload(files: readonly File[]): string[] {
+  const out: string[] = [];
+  if (config.apiKeyRequired && client.apiKey === '') out.push(errorSentence('UNAUTHORIZED', '', null, config));
+  if (files.length > config.maxFiles) out.push(`You chose ${files.length} files; this server takes at most ${config.maxFiles} per upload. Nothing was sent.`);
+  for (const f of files) {
+    if (f.size > config.maxBodyBytes) out.push(`“${f.name}” is ${formatBytes(f.size)}, over this server's limit of ${formatBytes(config.maxBodyBytes)} per upload. Nothing was sent.`);
+    else if (f.size === 0) out.push(`“${f.name}” is empty, so it cannot be an ONNX model. Nothing was sent.`);
+  }
+  const total = files.reduce((s, f) => s + f.size, 0);
+  if (files.length > 1 && out.length === 0 && total > config.maxBodyBytes) out.push(`Together the ${files.length} files are ${formatBytes(total)}, over this server's limit of ${formatBytes(config.maxBodyBytes)} per upload. Drop fewer at a time. Nothing was sent.`);
+  return out;
+}
+
+async function uploadSingle(file: File): Promise<void> {
+  const q = `name=${encodeURIComponent(file.name)}`;
+  progress(`Uploading ${file.name} for the prediction`, 0, file.size);
+  const report = await request<Report>(client, 'POST', `v1/predict?${q}`, file, {
+    contentType: 'application/octet-stream', file: file.name,
+    onProgress: (s, t) => progress(`Uploading ${file.name} for the prediction`, s, t),
+  });
+  progress(`Reading the graph text of ${file.name}`, 0, file.size);
+  let d: Describe | null = null;
+  let describeError: string | null = null;
+  try {
+    d = await request<Describe>(client, 'POST', `v1/describe?mode=compact&${q}`, file, {
+      contentType: 'application/octet-stream', file: file.name,
+      onProgress: (s, t) => progress(`Reading the graph text of ${file.name}`, s, t),
+    });
+  } catch (e) {
+    describeError = e instanceof PageError ? e.message : String(e);
+  }
+  state.items = [report];
+  state.describe = d;
+  state.target = defaultTarget();
+  fillTargetSelect();
+  renderSingle(report, d, describeError);
+  setStatus(`Predicted ${file.name}.`);
+  await renderPlot();
+}
+
+async function uploadBatch(files: readonly File[]): Promise<void> {
+  const form = new FormData();
+  for (const f of files) form.append('files', f, f.name);
+  const total = files.reduce((s, f) => s + f.size, 0);
+  progress(`Uploading ${files.length} files`, 0, total);
+  const items = await request<BatchItem[]>(client, 'POST', 'v1/predict/batch', form, {
+    onProgress: (s, t) => progress(`Uploading ${files.length} files`, s, t),
+  });
+  state.items = items;
+  state.describe = null;
+  state.target = defaultTarget();
+  fillTargetSelect();
+  renderBatch();
+  const failed = items.filter(isErrorItem).length;
+  setStatus(`Predicted ${items.length - failed} of ${items.length} files${failed > 0 ? `; ${failed} failed` : ''}.`);
+  await renderPlot();
+}
+
+function renderBatch(): void {
+  ui.batch.hidden = false;
+  if (state.target === null) {
+    ui.ranked.replaceChildren(h('p', {}, 'No file could be predicted.'), ...state.items.filter(isErrorItem).map((it) => h('p', { class: 'error-inline' }, errorSentence(it.error.code, it.error.message, it.file, config))));
+    ui.csv.disabled = true;
+    return;
+  }
+  ui.csv.disabled = false;
+  renderRanked(ui.ranked, state.items, state.target, config);
+}
+
+async function handleFiles(list: FileList | readonly File[] | null): Promise<void> {
+  const files = list === null ? [] : [...list];
+  if (files.length === 0 || state.busy) return;
+  showError([]);
+  setStatus('');
+  const refused = refuseBeforeUpload(files);
+  if (refused.length > 0) {
+    showError(refused);
+    if (config.apiKeyRequired && client.apiKey === '') ui.key.focus();
+    return;
+  }
+  state.busy = true;
+  ui.input.disabled = true;
+  ui.drop.classList.add('busy');
+  ui.single.hidden = true;
+  ui.batch.hidden = true;
+  ui.plotSection.hidden = true;
+  state.items = [];
+  try {
+    if (files.length === 1) await uploadSingle(files[0]!);
+    else await uploadBatch(files);
+  } catch (e) {
+    if (e instanceof PageError && e.code === 'UNAUTHORIZED') {
+      ui.keyRow.hidden = false;
+      ui.key.focus();
+    }
+    showError([e instanceof PageError ? e.message : `Something went wrong in the page: ${String(e)}`]);
+    setStatus('Nothing was predicted.');
+  } finally {
+    progress(null);
+    state.busy = false;
+    ui.input.disabled = false;
+    ui.drop.classList.remove('busy');
+    ui.input.value = '';
+  }
+}
+
+// ---------------------------------------------------------------- wiring
+
+ui.version.textContent = `v${config.version}`;
+ui.limits.textContent = `Up to ${formatBytes(config.maxBodyBytes)} per upload (all files together) and ${config.maxFiles} files at once.`;
+ui.keyRow.hidden = !config.apiKeyRequired;
+ui.key.addEventListener('input', () => {
+  client.apiKey = ui.key.value.trim();
+  known.clear();
+});
+ui.input.addEventListener('change', () => { void handleFiles(ui.input.files); });
+for (const ev of ['dragenter', 'dragover'] as const) {
+  ui.drop.addEventListener(ev, (e) => {
+    e.preventDefault();
+    ui.drop.classList.add('over');
+  });
+}
+ui.drop.addEventListener('dragleave', () => ui.drop.classList.remove('over'));
+ui.drop.addEventListener('drop', (e) => {
+  e.preventDefault();
+  ui.drop.classList.remove('over');
+  void handleFiles(e.dataTransfer?.files ?? null);
+});
+// A file dropped beside the zone must not navigate away from the page.
+window.addEventListener('dragover', (e) => e.preventDefault());
+window.addEventListener('drop', (e) => e.preventDefault());
+
+ui.target.addEventListener('change', () => {
+  state.target = ui.target.value;
+  if (state.items.length > 1) renderBatch();
+  void renderPlot();
+});
+for (const radio of [ui.xParams, ui.xMacs]) {
+  radio.addEventListener('change', () => {
+    if (!radio.checked) return;
+    state.x = radio.value === 'macs' ? 'macs' : 'params';
+    void renderPlot();
+  });
+}
+ui.csv.addEventListener('click', () => {
+  if (state.target === null) return;
+  const blob = new Blob([toCsv(state.items, state.target, config)], { type: 'text/csv' });
+  const url = URL.createObjectURL(blob);
+  const a = h('a', { href: url, download: `onnx-predict-${state.target}.csv` });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+});
+document.documentElement.dataset.ready = 'true';
