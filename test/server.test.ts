@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as api from '../src/index.ts';
-import { createApp, DEFAULT_SERVER_CONFIG, openApiDocument, parseBytes, resolveServerConfig, startServer, WorkQueue, type RunningServer, type ServerConfig } from '../src/server/index.ts';
+import { registerDatasetSpaces } from '../datasets/index.ts';
+import { createApp, DEFAULT_SERVER_CONFIG, defaultOpenApiDocument, parseBytes, resolveServerConfig, startServer, WorkQueue, type RunningServer, type ServerConfig } from '../src/server/index.ts';
 import { badInputs } from './helpers/bad-inputs.ts';
 import { BIN } from './helpers/cli.ts';
 
@@ -55,17 +56,18 @@ function slowUpload(url: string, bytes: Uint8Array): { req: ClientRequest; respo
   return { req, response, finish: () => req.end(bytes.subarray(10)) };
 }
 
-/** Waits until the server reports `n` running requests. */
+/** Waits until the server reports `n` requests receiving a body or running. */
 async function waitRunning(url: string, n: number): Promise<void> {
   for (let i = 0; i < 200; i++) {
-    const h = (await (await fetch(`${url}/v1/health`)).json()) as { running: number };
-    if (h.running >= n) return;
+    const h = (await (await fetch(`${url}/v1/health`)).json()) as { running: number; uploads: number };
+    if (h.running + h.uploads >= n) return;
     await new Promise((r) => setTimeout(r, 25));
   }
   throw new Error(`server never had ${n} running requests`);
 }
 
 beforeAll(async () => {
+  registerDatasetSpaces();
   predictor = api.loadPredictor();
   const dir = mkdtempSync(join(tmpdir(), 'onnx-predict-server-'));
   await api.buildDataset('nb201', { out: dir, limit: 3, seed: 11 });
@@ -88,7 +90,7 @@ describe('config: flags > env > defaults', () => {
   it('BAD CALL: bad values name the flag', () => {
     expect(() => resolveServerConfig({ port: '70000' }, {})).toThrow(/--port/);
     expect(() => parseBytes('max-body', '12 parsecs')).toThrow(/--max-body/);
-    expect(() => resolveServerConfig({ concurrency: '0' }, {})).toThrow(/--concurrency/);
+    expect(() => resolveServerConfig({ workers: '-1' }, {})).toThrow(/--workers/);
   });
 });
 
@@ -173,6 +175,11 @@ describe('app factory on an in-process listener', () => {
     it('400 INVALID_MODEL for every entry of the corrupt-input corpus', async () => {
       for (const bad of badInputs()) {
         const res = await fetch(`${url}/v1/predict`, { method: 'POST', headers: OCTET, body: buf(bad.bytes) });
+        // An empty body is a bad request before it is a bad model.
+        if (bad.bytes.length === 0) {
+          expect((await expectError(res, 400, 'USAGE')).error.message).toMatch(/no body/);
+          continue;
+        }
         const body = await expectError(res, 400, 'INVALID_MODEL');
         expect(body.error.message, bad.name).toMatch(bad.message);
       }
@@ -199,7 +206,7 @@ describe('app factory on an in-process listener', () => {
     });
     it('415 UNSUPPORTED_MEDIA for a wrong or missing Content-Type', async () => {
       await expectError(await fetch(`${url}/v1/predict`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'x' }), 415, 'UNSUPPORTED_MEDIA');
-      await expectError(await fetch(`${url}/v1/describe`, { method: 'POST' }), 415, 'UNSUPPORTED_MEDIA');
+      await expectError(await fetch(`${url}/v1/describe`, { method: 'POST', body: nb201[0]! }), 415, 'UNSUPPORTED_MEDIA');
       await expectError(await fetch(`${url}/v1/predict/batch`, { method: 'POST', headers: OCTET, body: nb201[0]! }), 415, 'UNSUPPORTED_MEDIA');
     });
     it('404 NOT_FOUND for unknown routes and methods', async () => {
@@ -223,8 +230,8 @@ describe('startServer: limits, queue, deadlines, API key', () => {
     expect((await fetch(`${s.url}/v1/health`)).status).toBe(200);
   });
 
-  it('503 OVERLOADED when the queue is full, with Retry-After', async () => {
-    const s = await serve({ concurrency: 1, queueLimit: 0 });
+  it('503 OVERLOADED when the upload slots are full, with Retry-After', async () => {
+    const s = await serve({ maxUploads: 1, queueLimit: 0 });
     const hold = slowUpload(`${s.url}/v1/predict`, nb201[0]!);
     await waitRunning(s.url, 1);
     const res = await fetch(`${s.url}/v1/predict`, { method: 'POST', headers: OCTET, body: nb201[1]! });
@@ -235,14 +242,14 @@ describe('startServer: limits, queue, deadlines, API key', () => {
   });
 
   it('503 TIMEOUT past --timeout; the slot comes back when the stalled upload goes', async () => {
-    const s = await serve({ concurrency: 1, queueLimit: 4, requestTimeoutMs: 500 });
+    const s = await serve({ queueLimit: 4, requestTimeoutMs: 500 });
     const hold = slowUpload(`${s.url}/v1/predict`, nb201[0]!);
     const held = await hold.response;
     expect(held.status).toBe(503);
     expect((JSON.parse(held.body) as ErrorBody).error.code).toBe('TIMEOUT');
     hold.req.destroy();
-    for (let i = 0; i < 100 && ((await (await fetch(`${s.url}/v1/health`)).json()) as { running: number }).running > 0; i++) await new Promise((r) => setTimeout(r, 20));
-    expect(((await (await fetch(`${s.url}/v1/health`)).json()) as { running: number }).running).toBe(0);
+    for (let i = 0; i < 100 && ((await (await fetch(`${s.url}/v1/health`)).json()) as { uploads: number }).uploads > 0; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(((await (await fetch(`${s.url}/v1/health`)).json()) as { uploads: number }).uploads).toBe(0);
   });
 
   it('WorkQueue: a request that times out while queued leaves the queue', async () => {
@@ -295,13 +302,13 @@ describe('OpenAPI document', () => {
     const app = createApp(base, { predictor, log: () => {} });
     const stack = (app as unknown as { router: { stack: { route?: { path: string; methods: Record<string, boolean> } }[] } }).router.stack;
     const routes = stack.filter((l) => l.route).flatMap((l) => Object.keys(l.route!.methods).map((m) => `${m.toUpperCase()} ${l.route!.path}`)).sort();
-    const doc = openApiDocument(api.VERSION) as { paths: Record<string, Record<string, unknown>> };
+    const doc = defaultOpenApiDocument() as { paths: Record<string, Record<string, unknown>> };
     const documented = Object.entries(doc.paths).flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${p}`)).sort();
     expect(routes).toEqual(documented);
     expect(routes.length).toBeGreaterThanOrEqual(6);
   });
   it('every $ref resolves', () => {
-    const doc = openApiDocument(api.VERSION);
+    const doc = defaultOpenApiDocument();
     const refs = JSON.stringify(doc).match(/"\$ref":"#\/[^"]+"/g) ?? [];
     for (const r of refs) {
       const path = r.slice(10, -1).split('/');

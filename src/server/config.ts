@@ -1,8 +1,10 @@
 /**
  * Server configuration, resolved once at the edge: flags > environment > defaults.
  * The API key comes from the environment only (a key in argv is visible to `ps`).
+ * `SERVER_OPTIONS` is the one list of options: the CLI registers its flags from it.
  */
-import { UsageError } from '../index.ts';
+import { availableParallelism } from 'node:os';
+import { UsageError } from '../errors.ts';
 
 export interface ServerConfig {
   readonly host: string;
@@ -10,12 +12,18 @@ export interface ServerConfig {
   readonly port: number;
   /** Largest request body (one model, or a whole multipart batch). */
   readonly maxBodyBytes: number;
-  /** Requests doing work at once (reading the body, decoding, predicting). */
-  readonly concurrency: number;
-  /** Requests waiting for a slot; beyond this the server answers 503 OVERLOADED. */
+  /** Worker threads that decode and predict (one job each at a time); 0 = on the event loop, no isolation. */
+  readonly workers: number;
+  /** Jobs (bodies fully received) waiting for a worker; beyond this the server answers 503 OVERLOADED. */
   readonly queueLimit: number;
-  /** Deadline for one request from routing to response (queue wait included); 503 TIMEOUT after it. */
+  /** Request bodies being received at once; beyond this 503 OVERLOADED. */
+  readonly maxUploads: number;
+  /** Deadline for one request from routing to response (upload and queue wait included); 503 TIMEOUT after it. */
   readonly requestTimeoutMs: number;
+  /** Longest silence while a body is being received; 408 BODY_TIMEOUT after it. */
+  readonly bodyTimeoutMs: number;
+  /** Heap cap of each worker thread (V8 old generation); a worker over it is replaced, the request answers 500. */
+  readonly workerHeapMb: number;
   /** Files in one multipart batch. */
   readonly maxFiles: number;
   /** When set, every route except GET /v1/health needs `Authorization: Bearer <key>`. */
@@ -30,37 +38,34 @@ export const DEFAULT_SERVER_CONFIG: ServerConfig = Object.freeze({
   host: '127.0.0.1',
   port: 8080,
   maxBodyBytes: 256 * 1024 * 1024,
-  concurrency: 4,
+  workers: availableParallelism(),
   queueLimit: 128,
+  maxUploads: 64,
   requestTimeoutMs: 60_000,
+  bodyTimeoutMs: 10_000,
+  workerHeapMb: 1024,
   maxFiles: 64,
   apiKey: null,
   shutdownGraceMs: 30_000,
 });
 
-/** Raw option strings as commander hands them over (all optional). */
-export interface ServerFlags {
-  readonly host?: string;
-  readonly port?: string;
-  readonly maxBody?: string;
-  readonly concurrency?: string;
-  readonly queue?: string;
-  readonly timeout?: string;
-  readonly maxFiles?: string;
-  readonly checkpoint?: string;
+type Parse = (name: string, v: string) => number | string;
+
+interface OptionSpec {
+  /** commander flag syntax */
+  readonly flags: string;
+  readonly env: string;
+  readonly help: string;
+  readonly parse: Parse;
 }
 
-/** The environment variable behind each flag. */
-export const SERVER_ENV = Object.freeze({
-  host: 'ONNX_PREDICT_HOST',
-  port: 'ONNX_PREDICT_PORT',
-  maxBody: 'ONNX_PREDICT_MAX_BODY',
-  concurrency: 'ONNX_PREDICT_CONCURRENCY',
-  queue: 'ONNX_PREDICT_QUEUE',
-  timeout: 'ONNX_PREDICT_TIMEOUT_MS',
-  maxFiles: 'ONNX_PREDICT_MAX_FILES',
-  checkpoint: 'ONNX_PREDICT_CHECKPOINT',
-} as const satisfies Record<keyof ServerFlags, string>);
+function int(min: number, max: number): Parse {
+  return (name, v) => {
+    const n = Number(v);
+    if (v.trim() === '' || !Number.isInteger(n) || n < min || n > max) throw new UsageError(`--${name} must be an integer from ${min} to ${max}, got '${v}'`);
+    return n;
+  };
+}
 
 const UNITS: Readonly<Record<string, number>> = { '': 1, b: 1, kb: 1024, k: 1024, mb: 1024 ** 2, m: 1024 ** 2, gb: 1024 ** 3, g: 1024 ** 3 };
 
@@ -74,35 +79,52 @@ export function parseBytes(name: string, v: string): number {
   return n;
 }
 
-function int(name: string, v: string, min: number, max: number): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`--${name} must be an integer from ${min} to ${max}, got '${v}'`);
-  return n;
-}
+const d = DEFAULT_SERVER_CONFIG;
+
+/** Every `serve` option: flag, environment variable, help line, parser. */
+export const SERVER_OPTIONS = Object.freeze({
+  port: { flags: '-p, --port <port>', env: 'ONNX_PREDICT_PORT', help: `port, 0 = any free one (default ${d.port})`, parse: int(0, 65535) },
+  host: { flags: '--host <host>', env: 'ONNX_PREDICT_HOST', help: `address to bind (default ${d.host})`, parse: (_n, v) => v },
+  maxBody: { flags: '--max-body <size>', env: 'ONNX_PREDICT_MAX_BODY', help: 'largest request body, e.g. 64mb (default 256mb)', parse: parseBytes },
+  workers: { flags: '--workers <n>', env: 'ONNX_PREDICT_WORKERS', help: 'worker threads that decode and predict, 0 = on the main thread (default: number of cores)', parse: int(0, 256) },
+  queue: { flags: '--queue <n>', env: 'ONNX_PREDICT_QUEUE', help: `received requests waiting for a worker before 503 (default ${d.queueLimit})`, parse: int(0, 100_000) },
+  maxUploads: { flags: '--max-uploads <n>', env: 'ONNX_PREDICT_MAX_UPLOADS', help: `request bodies received at once before 503 (default ${d.maxUploads})`, parse: int(1, 100_000) },
+  timeout: { flags: '--timeout <ms>', env: 'ONNX_PREDICT_TIMEOUT_MS', help: `per-request deadline in ms, upload and queue wait included (default ${d.requestTimeoutMs})`, parse: int(1, 3_600_000) },
+  bodyTimeout: { flags: '--body-timeout <ms>', env: 'ONNX_PREDICT_BODY_TIMEOUT_MS', help: `longest silence in ms while a body is received, then 408 (default ${d.bodyTimeoutMs})`, parse: int(1, 3_600_000) },
+  workerHeap: { flags: '--worker-heap <mb>', env: 'ONNX_PREDICT_WORKER_HEAP_MB', help: `heap cap per worker in MB; a worker over it is replaced (default ${d.workerHeapMb})`, parse: int(64, 1_048_576) },
+  maxFiles: { flags: '--max-files <n>', env: 'ONNX_PREDICT_MAX_FILES', help: `files in one multipart batch (default ${d.maxFiles})`, parse: int(1, 10_000) },
+  checkpoint: { flags: '--checkpoint <dir>', env: 'ONNX_PREDICT_CHECKPOINT', help: 'predictor checkpoint folder (default: the shipped one)', parse: (_n, v) => v },
+} as const satisfies Record<string, OptionSpec>);
+
+export type ServerFlags = { readonly [K in keyof typeof SERVER_OPTIONS]?: string };
+
+/** The environment variable behind each flag. */
+export const SERVER_ENV = Object.freeze(Object.fromEntries(Object.entries(SERVER_OPTIONS).map(([k, o]) => [k, o.env]))) as { readonly [K in keyof typeof SERVER_OPTIONS]: string };
+
+const flagName = (k: keyof typeof SERVER_OPTIONS): string => /--([a-z-]+)/.exec(SERVER_OPTIONS[k].flags)![1]!;
 
 export function resolveServerConfig(flags: ServerFlags = {}, env: NodeJS.ProcessEnv = process.env): ServerConfig {
-  const pick = (k: keyof ServerFlags): string | undefined => {
+  const get = <T extends number | string>(k: keyof typeof SERVER_OPTIONS, fallback: T): T => {
     const f = flags[k];
-    if (f !== undefined) return f;
-    const e = env[SERVER_ENV[k]];
-    return e !== undefined && e !== '' ? e : undefined;
-  };
-  const d = DEFAULT_SERVER_CONFIG;
-  const v = {
-    host: pick('host'), port: pick('port'), maxBody: pick('maxBody'), concurrency: pick('concurrency'),
-    queue: pick('queue'), timeout: pick('timeout'), maxFiles: pick('maxFiles'), checkpoint: pick('checkpoint'),
+    const e = env[SERVER_OPTIONS[k].env];
+    const v = f ?? (e !== undefined && e !== '' ? e : undefined);
+    return v === undefined ? fallback : (SERVER_OPTIONS[k].parse(flagName(k), v) as T);
   };
   const apiKey = env.ONNX_PREDICT_API_KEY;
+  const checkpoint = flags.checkpoint ?? (env[SERVER_OPTIONS.checkpoint.env] || undefined);
   return Object.freeze({
-    host: v.host ?? d.host,
-    port: v.port !== undefined ? int('port', v.port, 0, 65535) : d.port,
-    maxBodyBytes: v.maxBody !== undefined ? parseBytes('max-body', v.maxBody) : d.maxBodyBytes,
-    concurrency: v.concurrency !== undefined ? int('concurrency', v.concurrency, 1, 1024) : d.concurrency,
-    queueLimit: v.queue !== undefined ? int('queue', v.queue, 0, 100_000) : d.queueLimit,
-    requestTimeoutMs: v.timeout !== undefined ? int('timeout', v.timeout, 1, 3_600_000) : d.requestTimeoutMs,
-    maxFiles: v.maxFiles !== undefined ? int('max-files', v.maxFiles, 1, 10_000) : d.maxFiles,
+    host: get('host', d.host),
+    port: get('port', d.port),
+    maxBodyBytes: get('maxBody', d.maxBodyBytes),
+    workers: get('workers', d.workers),
+    queueLimit: get('queue', d.queueLimit),
+    maxUploads: get('maxUploads', d.maxUploads),
+    requestTimeoutMs: get('timeout', d.requestTimeoutMs),
+    bodyTimeoutMs: get('bodyTimeout', d.bodyTimeoutMs),
+    workerHeapMb: get('workerHeap', d.workerHeapMb),
+    maxFiles: get('maxFiles', d.maxFiles),
     apiKey: apiKey !== undefined && apiKey !== '' ? apiKey : null,
     shutdownGraceMs: d.shutdownGraceMs,
-    ...(v.checkpoint !== undefined ? { checkpoint: v.checkpoint } : {}),
+    ...(checkpoint !== undefined ? { checkpoint } : {}),
   });
 }

@@ -1,6 +1,11 @@
-/** The HTTP adapter: app factory, server runner, configuration. */
-export { createApp, type AppDeps, type ServerState } from './app.ts';
-export { startServer, type RunningServer } from './start.ts';
-export { resolveServerConfig, parseBytes, DEFAULT_SERVER_CONFIG, SERVER_ENV, type ServerConfig, type ServerFlags } from './config.ts';
+/** The HTTP adapter: app factory, server runner, configuration, work backends. */
+export { createApp, defaultOpenApiDocument, type AppDeps } from './app.ts';
+export { newState, type AppContext, type ServerState } from './context.ts';
+export { startServer, type RunningServer, type StartDeps } from './start.ts';
+export { serveUntilSignal, type ServeIO } from './run.ts';
+export { resolveServerConfig, parseBytes, DEFAULT_SERVER_CONFIG, SERVER_ENV, SERVER_OPTIONS, type ServerConfig, type ServerFlags } from './config.ts';
 export { openApiDocument } from './openapi.ts';
+export { ROUTES, type RouteModule } from './routes/index.ts';
 export { WorkQueue } from './queue.ts';
+export { InProcessWork, type Work } from './work/backend.ts';
+export { WorkerPool } from './work/pool.ts';

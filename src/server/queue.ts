@@ -2,11 +2,12 @@
  * A bounded work queue: at most `concurrency` jobs run, at most `limit` wait; a full queue
  * rejects at once (503 OVERLOADED) so memory stays bounded under load.
  */
-import { OnnxPredictError } from '../index.ts';
+import { OnnxPredictError } from '../errors.ts';
 
 export class WorkQueue {
   private active = 0;
   private readonly waiting: { start: () => void; fail: (e: unknown) => void }[] = [];
+  private idlers: (() => void)[] = [];
 
   constructor(readonly concurrency: number, readonly limit: number) {}
 
@@ -37,7 +38,7 @@ export class WorkQueue {
       return Promise.resolve();
     }
     if (this.waiting.length >= this.limit) {
-      return Promise.reject(new OnnxPredictError('OVERLOADED', `server busy: ${this.active} requests running and ${this.waiting.length} queued (--queue ${this.limit}); retry later`));
+      return Promise.reject(new OnnxPredictError('OVERLOADED', `server busy: ${this.active} requests running and ${this.waiting.length} queued (queue limit ${this.limit}); retry later`));
     }
     return new Promise<void>((resolve, reject) => {
       const entry = {
@@ -57,10 +58,21 @@ export class WorkQueue {
     });
   }
 
+  /** Resolves once nothing runs and nothing waits. */
+  idle(): Promise<void> {
+    if (this.active === 0 && this.waiting.length === 0) return Promise.resolve();
+    return new Promise((r) => this.idlers.push(r));
+  }
+
   private release(): void {
     const next = this.waiting.shift();
     // The slot passes straight to the next job, so `active` does not change.
     if (next) next.start();
     else this.active--;
+    if (this.active === 0 && this.waiting.length === 0) {
+      const idlers = this.idlers;
+      this.idlers = [];
+      for (const r of idlers) r();
+    }
   }
 }

@@ -1,0 +1,210 @@
+/**
+ * Worker threads that decode and predict, one job at a time each, behind one bounded queue.
+ * Each thread loads the predictor once and runs under a heap cap (`resourceLimits`): a model that
+ * exhausts it, or any crash, kills that thread only; its request answers 500 WORKER_CRASHED and a
+ * new thread takes its place. A job still running past the request deadline has its thread
+ * terminated and replaced, so no slot is held forever. The event loop of the main thread only
+ * moves bytes, so health checks and uploads are served while workers are busy.
+ */
+import { Worker } from 'node:worker_threads';
+import { OnnxPredictError, type ErrorCode } from '../../errors.ts';
+import { WorkQueue } from '../queue.ts';
+import type { Work } from './backend.ts';
+import type { Job, JobResult, PredictorFacts } from './jobs.ts';
+
+export type ToWorker = { type: 'job'; id: number; job: Job } | { type: 'close' };
+type WireError = { code: ErrorCode; message: string; stack?: string };
+type FromWorker =
+  | { type: 'ready'; facts: PredictorFacts }
+  | { type: 'failed'; error: WireError }
+  | { type: 'done'; id: number; ok: true; value: unknown }
+  | { type: 'done'; id: number; ok: false; error: WireError };
+
+export interface PoolOptions {
+  readonly size: number;
+  readonly queueLimit: number;
+  /** V8 old-generation cap per thread, MB. */
+  readonly heapMb: number;
+  /** A job running longer than this has its thread replaced. */
+  readonly jobTimeoutMs: number;
+  readonly checkpoint?: string;
+  readonly log: (line: string) => void;
+}
+
+interface Thread {
+  readonly worker: Worker;
+  alive: boolean;
+  job: { id: number; resolve: (v: unknown) => void; reject: (e: unknown) => void } | null;
+}
+
+function spawnWorker(options: PoolOptions): Worker {
+  const workerData = { checkpoint: options.checkpoint };
+  const resourceLimits = { maxOldGenerationSizeMb: options.heapMb };
+  const here = import.meta.url;
+  if (!here.endsWith('.ts')) return new Worker(new URL('./worker.js', here), { workerData, resourceLimits });
+  // Run from TypeScript sources: workers do not inherit tsx's loader, so register it first.
+  const tsx = import.meta.resolve('tsx/esm/api');
+  const entry = new URL('./worker.ts', here).href;
+  const code = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`;
+  return new Worker(code, { eval: true, workerData, resourceLimits });
+}
+
+const crashed = (message: string) => new OnnxPredictError('WORKER_CRASHED', message);
+
+export class WorkerPool implements Work {
+  facts!: PredictorFacts;
+  private readonly queue: WorkQueue;
+  private readonly threads = new Set<Thread>();
+  private readonly idle: Thread[] = [];
+  private readonly waiting: ((t: Thread) => void)[] = [];
+  private nextId = 0;
+  private closing = false;
+  private respawnDelayMs = 0;
+
+  private constructor(private readonly options: PoolOptions) {
+    this.queue = new WorkQueue(options.size, options.queueLimit);
+  }
+
+  /** Starts `size` threads and waits until each has loaded the predictor (a bad checkpoint fails here). */
+  static async start(options: PoolOptions): Promise<WorkerPool> {
+    const pool = new WorkerPool(options);
+    const started = await Promise.allSettled(Array.from({ length: options.size }, () => pool.spawn()));
+    const failed = started.find((s) => s.status === 'rejected');
+    if (failed) {
+      pool.closing = true;
+      await Promise.all([...pool.threads].map((t) => t.worker.terminate()));
+      throw failed.reason;
+    }
+    return pool;
+  }
+
+  get running(): number { return this.queue.running; }
+  get queued(): number { return this.queue.queued; }
+  get workers(): number { return this.threads.size; }
+  get slots(): number { return this.options.size; }
+
+  run<J extends Job>(job: J, signal: AbortSignal): Promise<JobResult<J>> {
+    return this.queue.run(async () => this.call(await this.take(signal), job, signal) as Promise<JobResult<J>>, signal);
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    await this.queue.idle();
+    await Promise.all([...this.threads].map((t) => new Promise<void>((resolve) => {
+      t.worker.once('exit', () => resolve());
+      t.worker.postMessage({ type: 'close' } satisfies ToWorker);
+      setTimeout(() => void t.worker.terminate(), 10_000).unref();
+    })));
+  }
+
+  private spawn(): Promise<Thread> {
+    return new Promise<Thread>((resolve, reject) => {
+      const worker = spawnWorker(this.options);
+      const t: Thread = { worker, alive: false, job: null };
+      worker.on('message', (m: FromWorker) => {
+        if (m.type === 'ready') {
+          this.facts ??= m.facts;
+          t.alive = true;
+          this.threads.add(t);
+          this.respawnDelayMs = 0;
+          this.give(t);
+          resolve(t);
+        } else if (m.type === 'failed') {
+          reject(new OnnxPredictError(m.error.code, m.error.message));
+        } else if (t.job !== null && m.id === t.job.id) {
+          const job = t.job;
+          if (m.ok) job.resolve(m.value);
+          else {
+            if (m.error.code === 'INTERNAL') this.options.log(JSON.stringify({ time: new Date().toISOString(), level: 'error', msg: 'worker job failed', error: m.error.message, stack: m.error.stack }));
+            job.reject(new OnnxPredictError(m.error.code, m.error.message));
+          }
+        }
+      });
+      worker.on('error', (e: NodeJS.ErrnoException) => {
+        const err = e.code === 'ERR_WORKER_OUT_OF_MEMORY'
+          ? crashed(`the work on this request ran out of memory (this server's worker heap cap is ${this.options.heapMb} MB); the worker was replaced`)
+          : crashed(`the worker crashed on this request (${e.message}); it was replaced`);
+        if (!t.alive) reject(err);
+        this.retire(t, err);
+      });
+      worker.on('exit', (code) => {
+        if (!t.alive) reject(crashed(`a worker exited (code ${code}) while loading the predictor`));
+        this.retire(t, crashed(`the worker exited (code ${code}) on this request; it was replaced`));
+      });
+    });
+  }
+
+  /** A thread is gone (crash, out of memory, terminated): fail its job, start another. */
+  private retire(t: Thread, err: OnnxPredictError): void {
+    const wasAlive = t.alive;
+    t.alive = false;
+    if (!this.threads.delete(t)) return;
+    const i = this.idle.indexOf(t);
+    if (i >= 0) this.idle.splice(i, 1);
+    const job = t.job;
+    t.job = null;
+    job?.reject(err);
+    if (this.closing || !wasAlive) return;
+    this.options.log(JSON.stringify({ time: new Date().toISOString(), level: 'error', msg: 'worker replaced', reason: err.message }));
+    const delay = this.respawnDelayMs;
+    this.respawnDelayMs = Math.min(30_000, Math.max(500, delay * 2));
+    setTimeout(() => {
+      if (this.closing) return;
+      this.spawn().catch((e: unknown) => {
+        this.options.log(JSON.stringify({ time: new Date().toISOString(), level: 'error', msg: 'worker failed to start', error: String(e) }));
+        // Try again later; the pool runs short meanwhile.
+        this.retire({ worker: t.worker, alive: true, job: null }, crashed('respawn failed'));
+      });
+    }, delay).unref();
+  }
+
+  private take(signal: AbortSignal): Promise<Thread> {
+    const t = this.idle.pop();
+    if (t) return Promise.resolve(t);
+    return new Promise<Thread>((resolve, reject) => {
+      const onAbort = () => {
+        const i = this.waiting.indexOf(got);
+        if (i >= 0) this.waiting.splice(i, 1);
+        reject(signal.reason as Error);
+      };
+      const got = (th: Thread) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(th);
+      };
+      if (signal.aborted) return onAbort();
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.waiting.push(got);
+    });
+  }
+
+  private give(t: Thread): void {
+    if (!t.alive) return;
+    const w = this.waiting.shift();
+    if (w) w(t);
+    else this.idle.push(t);
+  }
+
+  private call(t: Thread, job: Job, signal: AbortSignal): Promise<unknown> {
+    const id = this.nextId++;
+    const onAbort = () => {
+      // Past the deadline the answer is already 503; the thread is replaced so the slot comes back.
+      const reason = signal.reason as OnnxPredictError | undefined;
+      if (reason?.code === 'TIMEOUT' && t.job?.id === id) {
+        this.retire(t, reason);
+        void t.worker.terminate();
+      }
+    };
+    return new Promise<unknown>((resolve, reject) => {
+      t.job = { id, resolve, reject };
+      signal.addEventListener('abort', onAbort, { once: true });
+      const b = job.bytes;
+      // A body we assembled owns its whole buffer: move it instead of copying.
+      const transfer = b.byteOffset === 0 && b.byteLength === b.buffer.byteLength && b.buffer instanceof ArrayBuffer ? [b.buffer] : [];
+      t.worker.postMessage({ type: 'job', id, job } satisfies ToWorker, transfer);
+    }).finally(() => {
+      signal.removeEventListener('abort', onAbort);
+      if (t.job?.id === id) t.job = null;
+      this.give(t);
+    });
+  }
+}
