@@ -42,25 +42,12 @@ function build(graph: Graph): GraphIndex {
   const producer = new Map<string, number>();
   for (let i = 0; i < n; i++) for (const o of nodes[i]!.outputs) if (o !== '') producer.set(o, i);
 
-  // Distinct producers per node, as a CSR adjacency of producer → consumers.
   let sorted = true;
-  const indegree = new Int32Array(n);
-  const preds: number[][] = new Array<number[]>(n);
-  const consumerLists = new Map<string, number[]>();
-  for (let i = 0; i < n; i++) {
-    const ps: number[] = [];
+  for (let i = 0; i < n && sorted; i++) {
     for (const x of nodes[i]!.inputs) {
-      if (x === '') continue;
-      let list = consumerLists.get(x);
-      if (list === undefined) consumerLists.set(x, (list = []));
-      if (list[list.length - 1] !== i) list.push(i);
-      const p = producer.get(x);
-      if (p === undefined) continue;
-      if (p >= i) sorted = false;
-      if (!ps.includes(p)) ps.push(p);
+      const p = x === '' ? undefined : producer.get(x);
+      if (p !== undefined && p >= i) { sorted = false; break; }
     }
-    preds[i] = ps;
-    indegree[i] = ps.length;
   }
 
   let order: number[];
@@ -68,8 +55,17 @@ function build(graph: Graph): GraphIndex {
   if (sorted) {
     order = Array.from({ length: n }, (_, i) => i);
   } else {
+    // Kahn over distinct producer → consumer pairs.
+    const indegree = new Int32Array(n);
     const succ: number[][] = Array.from({ length: n }, () => []);
-    for (let i = 0; i < n; i++) for (const p of preds[i]!) succ[p]!.push(i);
+    for (let i = 0; i < n; i++) {
+      for (const x of new Set(nodes[i]!.inputs)) {
+        const p = x === '' ? undefined : producer.get(x);
+        if (p === undefined) continue;
+        const list = succ[p]!;
+        if (list[list.length - 1] !== i) { list.push(i); indegree[i]! += 1; }
+      }
+    }
     const heap = new MinHeap();
     for (let i = 0; i < n; i++) if (indegree[i] === 0) heap.push(i);
     order = [];
@@ -81,20 +77,29 @@ function build(graph: Graph): GraphIndex {
       for (const c of succ[i]!) if (--indegree[c]! === 0) heap.push(c);
     }
     if (order.length < n) {
-      cyclic = [];
       for (let i = 0; i < n; i++) if (!done[i]) cyclic.push(i);
       order.push(...cyclic);
     }
   }
+
+  // Consumer lists are built on first use: the profile and the reader never ask.
+  let consumerLists: Map<string, number[]> | undefined;
   const none: readonly number[] = Object.freeze([]);
-  return {
-    graph,
-    producer: (value) => producer.get(value),
-    consumers: (value) => consumerLists.get(value) ?? none,
-    order,
-    sorted,
-    cyclic,
+  const consumers = (value: string): readonly number[] => {
+    if (consumerLists === undefined) {
+      consumerLists = new Map();
+      for (let i = 0; i < n; i++) {
+        for (const x of nodes[i]!.inputs) {
+          if (x === '') continue;
+          let list = consumerLists.get(x);
+          if (list === undefined) consumerLists.set(x, (list = []));
+          if (list[list.length - 1] !== i) list.push(i);
+        }
+      }
+    }
+    return consumerLists.get(value) ?? none;
   };
+  return { graph, producer: (value) => producer.get(value), consumers, order, sorted, cyclic };
 }
 
 /** Binary min-heap of node indices (Kahn's ready set, lowest index first). */

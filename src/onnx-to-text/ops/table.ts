@@ -1314,7 +1314,7 @@ const unaryOps = {
   Relu: unary(W.cmp), LeakyRelu: unary(W.mul + W.cmp), PRelu: nary(W.mul + W.cmp), Elu: unary(W.exp), Selu: unary(W.exp + W.mul),
   Celu: unary(W.exp), ThresholdedRelu: unary(W.cmp), Sigmoid: unary(W.exp), HardSigmoid: unary(W.mul + W.add + 2 * W.cmp),
   HardSwish: unary(W.mul + W.add + 2 * W.cmp + W.mul), Tanh: unary(2 * W.exp), Softplus: unary(W.exp + W.log), Softsign: unary(W.div + W.add),
-  Mish: unary(W.exp + W.log + 2 * W.exp), Gelu: unary(W.exp + 3 * W.mul), Erf: unary(W.exp), Exp: unary(W.exp), Log: unary(W.log),
+  Swish: unary(W.exp + W.mul + W.div), Mish: unary(W.exp + W.log + 2 * W.exp), Gelu: unary(W.exp + 3 * W.mul), Erf: unary(W.exp), Exp: unary(W.exp), Log: unary(W.log),
   Sqrt: unary(W.sqrt), Reciprocal: unary(W.div), Neg: unary(W.cmp), Abs: unary(W.cmp), Floor: unary(W.cmp), Ceil: unary(W.cmp),
   Round: unary(W.cmp), Sign: unary(W.cmp), Sin: unary(W.sin), Cos: unary(W.sin), Tan: unary(W.sin), Asin: unary(W.sin), Acos: unary(W.sin),
   Atan: unary(W.sin), Sinh: unary(W.exp), Cosh: unary(W.exp), Asinh: unary(W.exp), Acosh: unary(W.exp), Atanh: unary(W.exp),
@@ -1369,6 +1369,7 @@ export const OP_TABLE = {
   GroupNormalization: normSpec(3 * W.add + W.mul + W.div + W.mul + W.add),
   MeanVarianceNormalization: normSpec(3 * W.add + W.mul + W.div),
   LpNormalization: normSpec(W.mul + W.add + W.div),
+  RMSNormalization: normSpec(W.mul + W.add + W.sqrt + W.div + W.mul),
   LRN: { category: 'norm', infer: same(), cost: (ctx, outs) => { const n = outElements(outs); return n === null ? null : { macs: 0, elementOps: n * (W.div + W.exp + W.add + ctx.attrs.int('size', 1) * W.mul) }; } },
 
   Softmax: sameType('reduce', 1, perOutput(W.exp + W.div)),

@@ -17,7 +17,7 @@
 import { attrsOf, constantValues, indexGraph } from '../graph.ts';
 import type { Graph, Model, Node, Shape, TensorType } from '../ir.ts';
 import type { Profile } from '../profile.ts';
-import { FAMILIES, opInfo, type OpFamily } from './ops.ts';
+import { FAMILIES, opFacets, type OpFamily } from '../ops/catalog.ts';
 
 /** Units per line before a forced break: divisible by 1, 2, 3, 6 so periodic chains align into equal lines. */
 const MAX_UNITS_PER_LINE = 6;
@@ -136,7 +136,7 @@ function staticDims(ctx: UnitContext, v: string | undefined): readonly number[] 
 
 /** Renders one node as a unit; `refs` are its dynamic inputs. */
 function makeUnit(node: Node, refs: string[], order: number, ctx: UnitContext): Unit {
-  const info = opInfo(node.op, node.domain);
+  const info = opFacets(node.domain, node.op);
   const base = { family: info.family, refs, outs: node.outputs, order };
   switch (info.family) {
     case 'conv': {
@@ -250,7 +250,7 @@ export function buildUnits(graph: Graph, shapes: ReadonlyMap<string, TensorType>
     return ctx.isStatic(v) && vals !== undefined && vals.length > 0 && vals.every((x) => x === 0);
   };
   for (const n of nodes) {
-    const fam = opInfo(n.op, n.domain).family;
+    const fam = opFacets(n.domain, n.op).family;
     const present = n.inputs.filter((x) => x !== '');
     if (fam === 'static' || (present.length > 0 && present.every((x) => ctx.isStatic(x)))) {
       for (const o of n.outputs) staticValues.add(o);

@@ -104,3 +104,5 @@ export function describe(model: Model, options: DescribeOptions = {}): string {
 export function describeLines(model: Model, options: DescribeOptions = {}): string[] {
   return resolve(model, options).filter((l) => l !== '');
 }
+
+export { describeNodes, type DescribedNode, type NodeDescriptions } from './nodes.ts';
