@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'csv-parse/sync';
-import { buildDataset } from '../src/index.ts';
+import { buildDataset } from '../datasets/index.ts';
 import { arg } from './load-server.ts';
 
 const BIN = fileURLToPath(new URL('../bin/onnx-predict.js', import.meta.url));

@@ -7,7 +7,7 @@ import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildDataset } from '../src/index.ts';
+import { buildDataset } from '../datasets/index.ts';
 
 const BIN = fileURLToPath(new URL('../bin/onnx-predict.js', import.meta.url));
 

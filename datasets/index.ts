@@ -1,13 +1,15 @@
 /**
- * The dataset registry: one lazily imported `SpaceBuilder` per search space, and `buildDataset`,
- * which writes `<out>/<id>.onnx` + `<out>/manifest.jsonl` for a space (docs/DATASETS.md).
+ * The benchmark datasets: one lazily imported `SpaceBuilder` per search space, `buildDataset`,
+ * which writes `<out>/<id>.onnx` + `<out>/manifest.jsonl` for a space (docs/DATASETS.md), and
+ * `registerDatasetSpaces`, which fills src's space registry (src/predictor/spaces.ts) so the
+ * CLI and the public `buildDataset` can build them without src/ importing datasets/.
  *
  * @example
  *   await buildDataset('nb201', { out: 'data/nb201', limit: 100, seed: 0 });
  *   const records = readManifest('data/nb201/manifest.jsonl');
  */
 import { OnnxPredictError } from '../src/errors.ts';
-import { buildSpace, type BuildDatasetOptions, type BuildSummary } from './lib/build.ts';
+import { spaces, type BuildDatasetOptions, type BuildSummary, type SpaceRegistry } from '../src/predictor/spaces.ts';
 import type { SpaceBuilder, SpaceTable } from './lib/types.ts';
 
 export const SPACES = Object.freeze({
@@ -34,10 +36,18 @@ export async function getSpace(space: string): Promise<SpaceBuilder> {
 
 /** Builds (or resumes building) the dataset of `space` into `options.out`. */
 export async function buildDataset(space: string, options: BuildDatasetOptions): Promise<BuildSummary> {
+  // The runner (reader, profile, protobuf) loads only when something is built.
+  const { buildSpace } = await import('./lib/build.ts');
   return buildSpace(await getSpace(space), options);
 }
 
-export type { BuildDatasetOptions, BuildSummary } from './lib/build.ts';
-export { readManifest, MANIFEST_FILE } from './lib/manifest.ts';
+/** Registers every space of `SPACES` in `registry` (default: src's process-wide one). Cheap: nothing loads until a build. */
+export function registerDatasetSpaces(registry: SpaceRegistry = spaces): SpaceRegistry {
+  for (const name of Object.keys(SPACES)) registry.register({ name, build: (options) => buildDataset(name, options) });
+  return registry;
+}
+
+export type { BuildDatasetOptions, BuildSummary } from '../src/predictor/spaces.ts';
+export { readManifest, MANIFEST_FILE } from '../src/predictor/manifest.ts';
 export { splitBySeed, zeroShotSplit, ZERO_SHOT } from './lib/split.ts';
 export type { ArchEntry, ManifestRecord, SpaceBuilder, Target, WeightMode } from './lib/types.ts';

@@ -3,7 +3,7 @@
  */
 import type { CheckpointMeta } from './predictor/checkpoint.ts';
 import type { EvalReport } from './predictor/evaluate.ts';
-import { humanCount } from './stats.ts';
+import { humanCount } from './onnx-to-text/text/compact.ts';
 
 /** Shape of a prediction report as the CLI and HTTP service print it (see src/index.ts). */
 interface PredictionLike {

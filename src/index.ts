@@ -14,12 +14,13 @@ import { readModel } from './onnx-to-text/reader.ts';
 import { DEFAULT_TEXT_MODE, describe, TEXT_MODES, type TextMode } from './onnx-to-text/text/index.ts';
 import { readModelBytes } from './io.ts';
 import { statsReport, type StatsReport } from './stats.ts';
-import { SPACES } from '../datasets/index.ts';
+import { spaces, type BuildDatasetOptions, type BuildSummary } from './predictor/spaces.ts';
 import { loadEncoder, type LoadEncoderOptions } from './encoder/index.ts';
 import { profileModel } from './onnx-to-text/profile.ts';
 import { DEFAULT_CHECKPOINT_DIR, Predictor, type TargetPrediction } from './predictor/predictor.ts';
 import { loadCheckpoint } from './predictor/checkpoint.ts';
 import type { PredictorInfo } from './format.ts';
+import { VERSION } from './version.ts';
 
 export * from './errors.ts';
 export type { Model, Graph, Node, Tensor, TensorType, Dim, DType, ValueInfo, AttributeValue } from './onnx-to-text/ir.ts';
@@ -30,15 +31,18 @@ export { profileModel };
 export { Predictor, DEFAULT_CHECKPOINT_DIR, type Prediction, type TargetPrediction } from './predictor/predictor.ts';
 export { loadEncoder, type Encoder, type LoadEncoderOptions } from './encoder/index.ts';
 export { formatPrediction, formatInfo, formatEval, type PredictorInfo } from './format.ts';
-export { trainPredictor, type TrainPredictorOptions, type TrainSummary } from './predictor/build.ts';
+export { trainPredictor, type TrainPredictorOptions, type TrainSummary } from './predictor/train.ts';
 export { evaluate, defaultSelectionSpaces, PRIMARY_TARGET, PROTOCOLS, type Protocol, type EvalReport, type EvalOptions } from './predictor/evaluate.ts';
 export { REPRESENTATIONS, PhraseEmbeddings, textEmbedder, type Representation } from './predictor/features.ts';
-export { DEFAULT_HEAD_CONFIG, HEAD_CANDIDATES, HEAD_PRESETS, type HeadConfig, type HeadPreset } from './predictor/head.ts';
+export { DEFAULT_HEAD_CONFIG, HEAD_CANDIDATES, HEAD_PRESETS, type HeadPreset } from './predictor/head/train.ts';
+export type { HeadConfig } from './predictor/head/infer.ts';
 export { kendallTau, spearmanRho, rankReport } from './predictor/metrics.ts';
-export { formatStats, humanCount, type StatsReport } from './stats.ts';
+export { formatStats, type StatsReport } from './stats.ts';
+export { humanCount } from './onnx-to-text/text/compact.ts';
 export { DEFAULT_TEXT_MODE, TEXT_MODES, type TextMode };
-export { buildDataset, readManifest, SPACES, type ManifestRecord, type BuildSummary } from '../datasets/index.ts';
-export const DATASET_SPACES: readonly string[] = Object.freeze(Object.keys(SPACES));
+export { readManifest, parseManifest, MANIFEST_FILE, type ManifestRecord } from './predictor/manifest.ts';
+export { spaces, SpaceRegistry, type DatasetSpace, type BuildDatasetOptions, type BuildSummary } from './predictor/spaces.ts';
+export { parseInteger, parsePositiveInt, parseNonNegativeInt, checkInteger, type IntegerRange } from './integers.ts';
 
 export interface PredictReport {
   readonly file: string;
@@ -109,21 +113,16 @@ export function describeModel(model: Model, options: { mode?: TextMode; maxChars
   return describe(model, options);
 }
 
-export const VERSION = '0.1.0';
+/**
+ * Builds (or resumes building) a benchmark dataset of a registered space: `<out>/<id>.onnx` +
+ * `<out>/manifest.jsonl`. Spaces come from `onnx-predict/datasets` (`registerDatasetSpaces()`).
+ */
+export function buildDataset(space: string, options: BuildDatasetOptions): Promise<BuildSummary> {
+  return spaces.build(space, options);
+}
+
+export { VERSION };
 
 export function predictorInfo(checkpoint: string = DEFAULT_CHECKPOINT_DIR): PredictorInfo {
   return { version: VERSION, checkpoint, meta: loadCheckpoint(checkpoint).meta };
 }
-
-export function parseNonNegativeInt(name: string, v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new UsageError(`--${name} must be a non-negative integer, got '${v}'`);
-  return n;
-}
-
-export function parsePositiveInt(name: string, v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n <= 0) throw new UsageError(`--${name} must be a positive integer, got '${v}'`);
-  return n;
-}
-export { runBatch, rankRows, collectModelPaths, csvColumns, type BatchOptions, type BatchSummary, type BatchRow, type BatchFormat } from './batch/index.ts';

@@ -22,3 +22,11 @@ export function shuffleWith<T>(items: readonly T[], rand: () => number): T[] {
   }
   return out;
 }
+
+/**
+ * A seeded permutation of `items` (a new array; the input is untouched). The dataset builders'
+ * samples depend on exactly this sequence (Mulberry32 seeded with `seed`), so it must not change.
+ */
+export function shuffled<T>(items: readonly T[], seed: number): T[] {
+  return shuffleWith(items, mulberry32(seed));
+}

@@ -5,6 +5,7 @@
 import type { Dim, Model, ValueInfo } from './onnx-to-text/ir.ts';
 import { defaultOpset } from './onnx-to-text/ir.ts';
 import { profileModel, type Diagnostic, type Profile } from './onnx-to-text/profile.ts';
+import { humanCount } from './onnx-to-text/text/compact.ts';
 
 export interface TensorSummary {
   readonly name: string;
@@ -50,13 +51,6 @@ export function statsReport(model: Model, profile: Profile = profileModel(model)
     opCounts: Object.fromEntries(Object.entries(profile.opCounts).sort(([a], [b]) => a.localeCompare(b))),
     diagnostics: profile.diagnostics,
   };
-}
-
-/** Human-readable count: 1234567 → "1.23M". */
-export function humanCount(n: number): string {
-  const units: readonly [number, string][] = [[1e12, 'T'], [1e9, 'G'], [1e6, 'M'], [1e3, 'K']];
-  for (const [v, s] of units) if (Math.abs(n) >= v) return `${(n / v).toFixed(2)}${s}`;
-  return String(n);
 }
 
 export function formatStats(r: StatsReport): string {

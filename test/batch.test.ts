@@ -9,9 +9,15 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import * as api from '../src/index.ts';
+import * as face from '../src/index.ts';
+import * as batch from '../src/batch/index.ts';
+import type { BatchRow } from '../src/batch/index.ts';
+import { buildDataset } from '../datasets/index.ts';
 import { badInputs } from './helpers/bad-inputs.ts';
 import { BIN, runCli } from './helpers/cli.ts';
+
+// The face does not re-export the batch adapter; datasets are built through datasets/ directly.
+const api = { ...face, ...batch, buildDataset };
 
 let root: string;
 let zoo: string;
@@ -86,7 +92,7 @@ describe('runBatch', () => {
     const a = await api.runBatch({ inputs: [zoo], out: join(root, 'a.jsonl') });
     const b = await api.runBatch({ inputs: [zoo], out: join(root, 'b.jsonl') });
     expect(readFileSync(join(root, 'a.jsonl'), 'utf8')).toBe(readFileSync(join(root, 'b.jsonl'), 'utf8'));
-    const lines = readFileSync(join(root, 'a.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as api.BatchRow);
+    const lines = readFileSync(join(root, 'a.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as BatchRow);
     expect(lines).toEqual(a.rows);
     expect(b.rows.filter((r) => r.error).map((r) => r.error!.code)).toEqual(['INVALID_MODEL']);
   });

@@ -10,31 +10,17 @@
  */
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { OnnxPredictError } from '../../src/errors.ts';
 import { readModel } from '../../src/onnx-to-text/reader.ts';
 import { profileModel } from '../../src/onnx-to-text/profile.ts';
+import { startWorker } from '../../src/threads.ts';
 import { MANIFEST_FILE, validateRecord } from './manifest.ts';
 import { shuffled } from './random.ts';
+import type { BuildDatasetOptions, BuildSummary } from '../../src/predictor/spaces.ts';
 import type { ArchEntry, ManifestRecord, SpaceBuilder, WeightMode } from './types.ts';
 
-export interface BuildDatasetOptions {
-  /** Output folder; created if missing. */
-  readonly out: string;
-  /** Build a seeded random sample of this many architectures (default: all). */
-  readonly limit?: number;
-  /** Seed for the sample and for 'random' weights (default 0). */
-  readonly seed?: number;
-  /** Default 'stripped' (no weight payloads; tiny files). */
-  readonly weights?: WeightMode;
-  /** Called after each record, skipped ones included: (done, total). */
-  readonly onProgress?: (done: number, total: number) => void;
-  /**
-   * Worker threads that build and profile (default 1: in this thread). Needs a runtime that can
-   * load the TypeScript sources in workers (tsx does); output is identical for any count.
-   */
-  readonly workers?: number;
-}
+export type { BuildDatasetOptions, BuildSummary };
 
 export interface BuildJob {
   readonly entry: ArchEntry;
@@ -59,9 +45,9 @@ type Runner = (jobs: readonly BuildJob[]) => Promise<BuildResult[]>;
 
 /** A pool of workers; each call splits the jobs into one chunk per worker and keeps their order. */
 async function workerPool(space: string, count: number): Promise<{ run: Runner; close: () => Promise<void> }> {
-  const url = new URL('./build-worker.mjs', import.meta.url);
+  const entry = new URL('./build-worker.ts', import.meta.url);
   const workers = await Promise.all(Array.from({ length: count }, () => new Promise<Worker>((resolve, reject) => {
-    const w = new Worker(url, { workerData: { space } });
+    const w = startWorker(entry, { workerData: { space } });
     w.once('message', () => resolve(w));
     w.once('error', reject);
   })));
@@ -85,16 +71,6 @@ async function workerPool(space: string, count: number): Promise<{ run: Runner; 
       await Promise.all(workers.map((w) => w.terminate()));
     },
   };
-}
-
-export interface BuildSummary {
-  readonly space: string;
-  readonly out: string;
-  readonly manifest: string;
-  readonly total: number;
-  readonly built: number;
-  readonly skipped: number;
-  readonly seconds: number;
 }
 
 export const BUILD_INFO_FILE = 'build.json';

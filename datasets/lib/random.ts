@@ -1,9 +1,2 @@
-/** Seeded randomness for dataset sampling and splits (src/random.ts). */
-import { mulberry32, shuffleWith } from '../../src/random.ts';
-
-export { mulberry32 };
-
-/** A seeded permutation of `items` (a new array; the input is untouched). */
-export function shuffled<T>(items: readonly T[], seed: number): T[] {
-  return shuffleWith(items, mulberry32(seed));
-}
+/** Seeded randomness for dataset sampling and splits: the one copy lives in src/random.ts. */
+export { mulberry32, shuffled } from '../../src/random.ts';

@@ -1,17 +1,20 @@
 /**
- * `onnx-predict batch`: score a model zoo into CSV/JSONL (library: `runBatch` in src/batch), with a
- * progress bar on stderr and a ranked summary table on stdout.
+ * `onnx-predict batch`: score a model zoo into CSV/JSONL, locally (src/batch/runner.ts) or through
+ * a Redis queue of jobs that `onnx-predict worker` processes take (--queue, src/batch/queue/),
+ * with a progress bar on stderr and a ranked summary table on stdout. The batch modules, and
+ * bullmq with them, load only when the command runs.
  */
 import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
 import * as api from '../index.ts';
-import type { CliIO } from './main.ts';
+import { rankRows, type BatchRow } from '../batch/rows.ts';
+import type { CliIO } from './io.ts';
 import { progressBar } from './progress.ts';
 
 const pct = (v: number | undefined) => (v === undefined ? '' : `${v.toFixed(2)}%`);
 
-export function formatRanking(rows: readonly api.BatchRow[], target: string, k: number): string {
-  const top = api.rankRows(rows, target, k);
+export function formatRanking(rows: readonly BatchRow[], target: string, k: number): string {
+  const top = rankRows(rows, target, k);
   const lines = [`top ${top.length} by predicted ${target} accuracy (80% interval):`];
   const head = ['#', 'accuracy', 'interval', 'params', 'MACs', 'exact', 'nearest', 'file'];
   const body = top.map((r, i) => {
@@ -25,7 +28,22 @@ export function formatRanking(rows: readonly api.BatchRow[], target: string, k: 
   });
   const widths = head.map((h, c) => Math.max(h.length, ...body.map((b) => b[c]!.length)));
   for (const row of [head, ...body]) lines.push(row.map((v, c) => (c === row.length - 1 ? v : v.padEnd(widths[c]!))).join('  '));
+  const withArch = top.map((r, i) => [i, r.nearest] as const).filter(([, n]) => n !== null && n.arch !== '');
+  if (withArch.length > 0) {
+    lines.push('nearest known architectures:');
+    const w = String(top.length).length;
+    for (const [i, n] of withArch) lines.push(`${String(i + 1).padStart(w)}  ${n!.id} (distance ${n!.distance.toFixed(3)}): ${n!.arch}`);
+  }
   return lines.join('\n');
+}
+
+export function formatSummary(s: { inputs: number; scored: number; failed: number; skipped: number; out: string; seconds: number; rate: number }): string {
+  return `${s.inputs} inputs: ${s.scored} scored, ${s.failed} failed, ${s.skipped} skipped as already in ${s.out}; ${s.seconds.toFixed(1)} s, ${s.rate.toFixed(1)} files/s`;
+}
+
+interface BatchFlags {
+  out: string; target?: string; concurrency?: number; resume?: boolean; top: number; checkpoint?: string; progress?: boolean;
+  queue?: string; queueName?: string;
 }
 
 export function registerBatch(program: Command, io: CliIO): void {
@@ -33,28 +51,40 @@ export function registerBatch(program: Command, io: CliIO): void {
     .command('batch')
     .description('score many ONNX files (directories, globs, @list.txt) into a CSV or JSONL file, resumable')
     .argument('<inputs...>', 'directories (recursive), glob patterns, @list.txt file lists, or .onnx files')
-    .requiredOption('-o, --out <file>', 'results file: .csv or .jsonl (rows appended as they finish)')
+    .requiredOption('-o, --out <file>', 'results file: .csv or .jsonl (rows appended as they finish; its folder is created)')
     .option('-t, --target <target>', 'target to rank by (default: the predictor\'s first target); every target is written')
     .option('-j, --concurrency <n>', `worker threads (default: ${defaultConcurrency()})`, (v) => api.parsePositiveInt('concurrency', v))
-    .option('--resume', 'skip files already in --out (same path and sha256); cut a torn last line first')
+    .option('--resume', 'skip files already in --out (same content at the same location, however the path is spelled); cut a torn last line first')
     .option('--top <k>', 'rows in the ranked summary', (v) => api.parseNonNegativeInt('top', v), 10)
     .option('--checkpoint <dir>', 'predictor checkpoint folder (default: the shipped one)')
+    .option('--queue <url>', 'enqueue the files on this Redis (redis://HOST:PORT[/DB]) for `onnx-predict worker` processes and collect their rows (docs/DISTRIBUTED.md)')
+    .option('--queue-name <name>', 'queue name, the same for producer and workers (default: onnx-predict)')
     .option('--progress', 'show the progress bar even when stderr is not a terminal')
-    .action(async (inputs: string[], opts: { out: string; target?: string; concurrency?: number; resume?: boolean; top: number; checkpoint?: string; progress?: boolean }) => {
-      const targets = api.predictorInfo(opts.checkpoint).meta.targets;
+    .action(async (inputs: string[], opts: BatchFlags) => {
+      const { checkpointTargets } = await import('../batch/plan.ts');
+      const targets = checkpointTargets(opts.checkpoint);
       const target = opts.target ?? targets[0]!;
       if (!targets.includes(target)) throw new api.UsageError(`--target must be one of ${targets.join(', ')}, got '${target}'`);
-      const bar = progressBar('batch', { force: opts.progress === true });
+      if (opts.queue === undefined && opts.queueName !== undefined) throw new api.UsageError('--queue-name needs --queue');
+      if (opts.queue !== undefined && opts.concurrency !== undefined) throw new api.UsageError('--concurrency belongs to the workers with --queue (onnx-predict worker --concurrency)');
+      const bar = progressBar(opts.queue === undefined ? 'batch' : 'queue', { force: opts.progress === true });
+      const common = {
+        inputs, out: opts.out, resume: opts.resume === true,
+        ...(opts.checkpoint !== undefined ? { checkpoint: opts.checkpoint } : {}),
+        onProgress: (d: number, t: number) => bar.update(d, t),
+      };
       try {
-        const summary = await api.runBatch({
-          inputs, out: opts.out, resume: opts.resume === true,
-          concurrency: opts.concurrency ?? defaultConcurrency(),
-          ...(opts.checkpoint !== undefined ? { checkpoint: opts.checkpoint } : {}),
-          onProgress: (d, t) => bar.update(d, t),
-        });
+        let summary;
+        if (opts.queue === undefined) {
+          const { runBatch } = await import('../batch/runner.ts');
+          summary = await runBatch({ ...common, concurrency: opts.concurrency ?? defaultConcurrency() });
+        } else {
+          const { runQueueBatch } = await import('../batch/queue/producer.ts');
+          summary = await runQueueBatch({ ...common, queue: opts.queue, ...(opts.queueName !== undefined ? { queueName: opts.queueName } : {}) });
+        }
         bar.stop();
         if (opts.top > 0) io.stdout(`${formatRanking(summary.rows, target, opts.top)}\n`);
-        io.stdout(`${summary.inputs} inputs: ${summary.scored} scored (${summary.failed} failed), ${summary.skipped} skipped as already in ${summary.out}; ${summary.seconds.toFixed(1)} s, ${summary.rate.toFixed(1)} archs/s\n`);
+        io.stdout(`${formatSummary(summary)}\n`);
       } finally {
         bar.stop();
       }

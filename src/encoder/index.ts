@@ -3,12 +3,11 @@
  * import the transformers.js implementation directly.
  */
 import type { Encoder, LoadEncoderOptions } from './encoder.ts';
-import { loadTransformersEncoder } from './transformers-encoder.ts';
 
 export type { Encoder, EncoderDtype, EncoderStats, LoadEncoderOptions, LongTextStrategy } from './encoder.ts';
 export { ENCODER_DTYPES, LONG_TEXT_STRATEGIES } from './encoder.ts';
 export { DEFAULT_ENCODER, ENCODERS, vendoredModelsDir, type EncoderSpec } from './registry.ts';
-export { DEFAULT_BATCH_SIZE, defaultCacheDir } from './transformers-encoder.ts';
+export { DEFAULT_BATCH_SIZE, defaultCacheDir } from './defaults.ts';
 export { DiskEmbeddingCache, embeddingKey, type EmbeddingCache } from './cache.ts';
 export { embedLong, embedLongBatch } from './long-text.ts';
 
@@ -21,6 +20,8 @@ export { embedLong, embedLongBatch } from './long-text.ts';
  * // v: Float32Array(384), unit length
  * await encoder.dispose();
  */
-export function loadEncoder(options: LoadEncoderOptions = {}): Promise<Encoder> {
+export async function loadEncoder(options: LoadEncoderOptions = {}): Promise<Encoder> {
+  // transformers.js (and onnxruntime under it) loads only when an encoder is asked for.
+  const { loadTransformersEncoder } = await import('./transformers-encoder.ts');
   return loadTransformersEncoder(options);
 }

@@ -20,20 +20,12 @@ import {
   Tensor,
 } from '@huggingface/transformers';
 import { OnnxPredictError } from '../errors.ts';
+import { checkInteger } from '../integers.ts';
+import { DEFAULT_BATCH_SIZE, defaultCacheDir } from './defaults.ts';
 import { DiskEmbeddingCache, embeddingKey, type EmbeddingCache } from './cache.ts';
 import { ENCODER_DTYPES, type Encoder, type EncoderDtype, type EncoderStats, type LoadEncoderOptions } from './encoder.ts';
 import { DEFAULT_ENCODER, ENCODERS, vendoredModelsDir } from './registry.ts';
 
-/**
- * q8 runs one text per call by default: its activations are quantized with one scale per call
- * (dynamic quantization), so a text's vector would otherwise depend on its batch-mates and padding
- * (cosine to PyTorch 0.990 alone vs 0.980 in a batch of 32 for the worst sentence). fp32 is
- * batch-independent up to float rounding, so it batches. Measured numbers in docs/ENCODER.md.
- */
-export const DEFAULT_BATCH_SIZE: Readonly<Record<EncoderDtype, number>> = Object.freeze({
-  q8: 1,
-  fp32: 8,
-} satisfies Record<EncoderDtype, number>);
 /** More intra-op threads than this stopped paying off for a 6-layer MiniLM on small batches. */
 const MAX_DEFAULT_THREADS = 4;
 
@@ -44,24 +36,8 @@ const ONNX_FILE: Readonly<Record<EncoderDtype, string>> = Object.freeze({
 
 const REQUIRED_FILES = ['config.json', 'tokenizer.json', 'tokenizer_config.json'] as const;
 
-/**
- * Where embeddings are cached when the caller does not say: `$ONNX_PREDICT_CACHE/embeddings`, else
- * `.cache/onnx-predict/embeddings` under the working directory (the project being worked on).
- */
-export function defaultCacheDir(environment: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): string {
-  const root = environment['ONNX_PREDICT_CACHE'];
-  return root ? join(resolve(cwd, root), 'embeddings') : join(cwd, '.cache', 'onnx-predict', 'embeddings');
-}
-
 function encoderError(message: string, cause?: unknown): OnnxPredictError {
   return new OnnxPredictError('ENCODER_ERROR', message, cause === undefined ? undefined : { cause });
-}
-
-function positiveInt(value: unknown, name: string): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-    throw new RangeError(`${name} must be a positive integer, got ${String(value)}`);
-  }
-  return value;
 }
 
 function checkTexts(texts: unknown, name: string): asserts texts is readonly string[] {
@@ -140,8 +116,8 @@ export async function loadTransformersEncoder(options: LoadEncoderOptions = {}):
   if (!ENCODER_DTYPES.includes(dtype)) {
     throw new RangeError(`dtype must be one of ${ENCODER_DTYPES.join(', ')}, got '${String(dtype)}'`);
   }
-  const batchSize = positiveInt(options.batchSize ?? DEFAULT_BATCH_SIZE[dtype], 'batchSize');
-  const threads = positiveInt(options.threads ?? Math.min(availableParallelism(), MAX_DEFAULT_THREADS), 'threads');
+  const batchSize = checkInteger('batchSize', options.batchSize ?? DEFAULT_BATCH_SIZE[dtype], { min: 1 });
+  const threads = checkInteger('threads', options.threads ?? Math.min(availableParallelism(), MAX_DEFAULT_THREADS), { min: 1 });
   const allowRemote = options.allowRemote === true;
   const source = resolveSource(options, dtype);
 

@@ -1,0 +1,45 @@
+/** `onnx-predict eval`: rank correlation in-space, zero-shot or leave-one-space-out, with params/MACs baselines. */
+import { Option, type Command } from 'commander';
+import * as api from '../index.ts';
+import type { CliIO } from './io.ts';
+
+export function registerEval(program: Command, io: CliIO): void {
+  program
+    .command('eval')
+    .description('rank-correlation evaluation: in-space, zero-shot or leave-one-space-out')
+    .addOption(new Option('--protocol <p>', 'protocol').choices(api.PROTOCOLS).makeOptionMandatory())
+    .option('--train <spaces>', 'training spaces (comma-separated)', (v) => v.split(',').filter((x) => x !== ''))
+    .requiredOption('--test <space>', 'test space')
+    .option('--target <t>', 'label to rank', 'cifar10')
+    .option('--train-size <n>', 'training architectures', (v) => api.parsePositiveInt('train-size', v))
+    .option('--test-size <n>', 'test architectures (default: all)', (v) => api.parsePositiveInt('test-size', v))
+    .option('--seed <s>', 'seed', (v) => api.parseNonNegativeInt('seed', v), 0)
+    .option('--data <dir>', 'folder holding <space>/manifest.jsonl', 'data')
+    .addOption(new Option('--representation <r>', 'features').choices(api.REPRESENTATIONS).default('node-graph'))
+    .option('--json', 'print one JSON object')
+    .option('--progress', 'show progress even when stderr is not a terminal')
+    .action(async (opts: { protocol: api.Protocol; train?: string[]; test: string; target: string; trainSize?: number; testSize?: number; seed: number; data: string; representation: api.Representation; json?: boolean; progress?: boolean }) => {
+      const train = opts.train ?? (opts.protocol === 'in-space' ? [opts.test] : []);
+      if (train.length === 0) throw new api.UsageError(`--train is required for --protocol ${opts.protocol}`);
+      const { progressBar } = await import('./progress.ts');
+      const bar = progressBar('eval', { force: opts.progress === true });
+      const encoder = opts.representation === 'numeric-only' ? null : await api.loadEncoder({});
+      try {
+        const report = await api.evaluate({
+          protocol: opts.protocol, train, test: opts.test, target: opts.target, seed: opts.seed, dataDir: opts.data,
+          representation: opts.representation, head: api.HEAD_CANDIDATES,
+          embeddings: encoder ? new api.PhraseEmbeddings(api.textEmbedder(encoder)) : null,
+          encoderKey: encoder ? `${encoder.id}/${encoder.dtype}` : 'none', encoderDim: encoder?.dim ?? 384,
+          ...(opts.trainSize !== undefined ? { trainSize: opts.trainSize } : {}),
+          ...(opts.testSize !== undefined ? { testSize: opts.testSize } : {}),
+          selectionSpaces: api.defaultSelectionSpaces(opts.protocol, opts.data, train, opts.test),
+          onProgress: (_s, d, t) => bar.update(d, t),
+        });
+        bar.stop();
+        io.stdout(opts.json ? `${JSON.stringify(report)}\n` : `${api.formatEval(report)}\n`);
+      } finally {
+        bar.stop();
+        await encoder?.dispose();
+      }
+    });
+}
