@@ -23,6 +23,7 @@ export const COMMANDS: readonly CommandEntry[] = Object.freeze([
   { name: 'predict', usage: '[options] <model>', description: 'predict accuracy (default command: `onnx-predict model.onnx`)', load: async () => (await import('./predict.ts')).registerPredict },
   { name: 'describe', usage: '[options] <model>', description: 'print the graph as text', load: async () => (await import('./describe.ts')).registerDescribe },
   { name: 'stats', usage: '[options] <model>', description: 'static profile: params, MACs, shapes, op counts', load: async () => (await import('./stats.ts')).registerStats },
+  { name: 'proxies', usage: '[options] <model>', description: 'zero-cost proxies (NASWOT, SWAP, MeCo, AZ-style, trainable layers) run from the ONNX file', load: async () => (await import('./proxies.ts')).registerProxies },
   { name: 'info', usage: '[options]', description: 'encoder and predictor versions, training data, evaluation figures', load: async () => (await import('./info.ts')).registerInfo },
   { name: 'dataset', usage: '[options] [command]', description: 'benchmark datasets as ONNX graphs with measured accuracies', load: async () => (await import('./dataset.ts')).registerDataset },
   { name: 'train', usage: '[options]', description: 'train a predictor checkpoint from built datasets or your own manifest', load: async () => (await import('./train.ts')).registerTrain },

@@ -1,0 +1,305 @@
+/**
+ * A runnable copy of any model for the proxies: IR → ONNX bytes with seeded synthetic weights and
+ * chosen intermediate values exposed as extra graph outputs. The file's own float payloads are
+ * never read (stripped files work; the proxy measures the architecture); integer and small
+ * constants are kept as the IR holds them. Our own small encoder over onnx-buf, because the
+ * writer's GraphBuilder draws uniform weights and cannot re-emit an arbitrary IR graph.
+ */
+import { create, toBinary } from '@bufbuild/protobuf';
+import {
+  AttributeProto_AttributeType as AT,
+  AttributeProtoSchema,
+  GraphProtoSchema,
+  ModelProtoSchema,
+  NodeProtoSchema,
+  OperatorSetIdProtoSchema,
+  TensorProtoSchema,
+  TensorShapeProto_DimensionSchema,
+  TensorShapeProtoSchema,
+  TypeProto_TensorSchema,
+  TypeProtoSchema,
+  ValueInfoProtoSchema,
+  type AttributeProto,
+  type NodeProto,
+  type TensorProto,
+  type ValueInfoProto,
+} from 'onnx-buf';
+import type { AttributeValue, Dim, DType, Graph, Model, Node, Tensor } from '../onnx-to-text/ir.ts';
+import { dtypeCode } from '../onnx-to-text/reader.ts';
+import { Rng } from './rng.ts';
+import { ProxySkip } from './skip.ts';
+
+/** Float element types we can synthesise payloads for. */
+const FLOAT_TYPES: ReadonlySet<DType> = new Set(['float32', 'float64', 'float16']);
+
+export function isFloat(dtype: DType): boolean {
+  return FLOAT_TYPES.has(dtype);
+}
+
+/** What a float initializer is to the network, decided from its consumers. */
+type Role =
+  | { kind: 'weight'; fanIn: number }
+  | { kind: 'zeros' }
+  | { kind: 'ones' }
+  | { kind: 'keep' }
+  | { kind: 'normal'; std: number };
+
+const WEIGHT_OPS = new Set(['Conv', 'ConvTranspose', 'Gemm', 'MatMul', 'Einsum']);
+const NORM_OPS = new Set(['BatchNormalization', 'LayerNormalization', 'InstanceNormalization', 'GroupNormalization', 'RMSNormalization', 'SimplifiedLayerNormalization', 'SkipLayerNormalization']);
+
+function product(dims: readonly number[]): number {
+  let n = 1;
+  for (const d of dims) n *= d;
+  return n;
+}
+
+/**
+ * Role of a float tensor consumed by `node` at input `slot`. Scalars and tiny constants with known
+ * values (eps, 6 of HardSwish, √d of attention, 0.5 of GELU) keep their values: they are semantics.
+ */
+function roleOf(t: Tensor, node: Node | undefined, slot: number): Role {
+  const n = product(t.dims);
+  if (t.values !== undefined && (n <= 1 || node === undefined || !WEIGHT_OPS.has(node.op) && !NORM_OPS.has(node.op))) {
+    if (n <= 64) return { kind: 'keep' };
+  }
+  if (node === undefined) return { kind: 'normal', std: 0.02 };
+  const op = node.op;
+  if (op === 'Conv' || op === 'ConvTranspose') {
+    if (slot === 1) {
+      const fanIn = op === 'Conv' ? product(t.dims.slice(1)) : (t.dims[0] ?? 1) * product(t.dims.slice(2));
+      return { kind: 'weight', fanIn: Math.max(1, fanIn) };
+    }
+    return { kind: 'zeros' };
+  }
+  if (op === 'Gemm') {
+    if (slot === 2) return { kind: 'zeros' };
+    const attr = node.attributes.get(slot === 1 ? 'transB' : 'transA');
+    const trans = attr?.kind === 'int' && attr.value === 1;
+    const fanIn = slot === 1 ? (trans ? t.dims[1] : t.dims[0]) : (trans ? t.dims[0] : t.dims[1]);
+    return { kind: 'weight', fanIn: Math.max(1, fanIn ?? 1) };
+  }
+  if (op === 'MatMul') {
+    const r = t.dims.length;
+    const fanIn = slot === 1 ? (r >= 2 ? t.dims[r - 2] : t.dims[0]) : t.dims[r - 1];
+    return { kind: 'weight', fanIn: Math.max(1, fanIn ?? 1) };
+  }
+  if (op === 'Einsum') return { kind: 'weight', fanIn: Math.max(1, t.dims[0] ?? 1) };
+  if (op === 'BatchNormalization') return slot === 1 || slot === 4 ? { kind: 'ones' } : { kind: 'zeros' };
+  if (NORM_OPS.has(op)) return slot === 1 ? { kind: 'ones' } : { kind: 'zeros' };
+  if (op === 'PRelu') return { kind: 'normal', std: 0 }; // slope 0 behaves as ReLU; overwritten below
+  if (op === 'Add' || op === 'Sub') return n > 64 ? { kind: 'normal', std: 0.02 } : { kind: 'zeros' };
+  if (op === 'Mul' || op === 'Div') return { kind: 'ones' };
+  return { kind: 'normal', std: 0.02 };
+}
+
+function fill(role: Role, count: number, rng: Rng, op: string | undefined): Float64Array {
+  const out = new Float64Array(count);
+  switch (role.kind) {
+    case 'weight': {
+      const std = Math.sqrt(2 / role.fanIn);
+      rng.fillNormal(out, std);
+      break;
+    }
+    case 'ones': out.fill(1); break;
+    case 'zeros': break;
+    case 'keep': break;
+    case 'normal':
+      if (op === 'PRelu') out.fill(0.25);
+      else rng.fillNormal(out, role.std);
+      break;
+  }
+  return out;
+}
+
+function float16Bits(v: number): number {
+  const f32 = new Float32Array([v]);
+  const x = new Uint32Array(f32.buffer)[0]!;
+  const sign = (x >>> 16) & 0x8000;
+  const exp = ((x >>> 23) & 0xff) - 127 + 15;
+  const mant = x & 0x7fffff;
+  if (exp <= 0) return sign;
+  if (exp >= 31) return sign | 0x7c00;
+  return sign | (exp << 10) | (mant >>> 13);
+}
+
+function encodeFloats(values: ArrayLike<number>, dtype: DType): Uint8Array {
+  if (dtype === 'float64') return new Uint8Array(Float64Array.from(values).buffer);
+  if (dtype === 'float16') {
+    const u = new Uint16Array(values.length);
+    for (let i = 0; i < values.length; i++) u[i] = float16Bits(values[i]!);
+    return new Uint8Array(u.buffer);
+  }
+  return new Uint8Array(Float32Array.from(values).buffer);
+}
+
+function encodeInts(values: readonly number[], dtype: DType): Uint8Array | null {
+  switch (dtype) {
+    case 'int64': return new Uint8Array(new BigInt64Array(values.map((v) => BigInt(Math.trunc(v)))).buffer);
+    case 'uint64': return new Uint8Array(new BigUint64Array(values.map((v) => BigInt(Math.trunc(v)))).buffer);
+    case 'int32': return new Uint8Array(Int32Array.from(values).buffer);
+    case 'uint32': return new Uint8Array(Uint32Array.from(values).buffer);
+    case 'int16': return new Uint8Array(Int16Array.from(values).buffer);
+    case 'uint16': return new Uint8Array(Uint16Array.from(values).buffer);
+    case 'int8': return new Uint8Array(Int8Array.from(values).buffer);
+    case 'uint8': case 'bool': return Uint8Array.from(values);
+    default: return null;
+  }
+}
+
+export interface SynthContext {
+  readonly rng: Rng;
+  /** First consumer (node, input slot) of each value, for roles. */
+  readonly consumers: ReadonlyMap<string, { node: Node; slot: number }>;
+}
+
+/** A TensorProto for `t` under `name`: synthetic floats, kept integers; a skip when impossible. */
+function tensorProto(t: Tensor, name: string, ctx: SynthContext): TensorProto {
+  const count = product(t.dims);
+  const base = { name, dims: t.dims.map((d) => BigInt(d)), dataType: dtypeCode(t.dtype) };
+  if (isFloat(t.dtype)) {
+    const use = ctx.consumers.get(t.name) ?? ctx.consumers.get(name);
+    const role = roleOf(t, use?.node, use?.slot ?? 0);
+    const data = role.kind === 'keep' && t.values !== undefined ? t.values : fill(role, count, ctx.rng, use?.node.op);
+    return create(TensorProtoSchema, { ...base, rawData: encodeFloats(data, t.dtype) as Uint8Array<ArrayBuffer> });
+  }
+  if (count === 0) return create(TensorProtoSchema, base);
+  if (t.values === undefined || t.values.length !== count) {
+    throw new ProxySkip('unsupported-constant', `${t.dtype} tensor '${t.name}' (${count} elements) has no decoded values`);
+  }
+  const raw = encodeInts(t.values, t.dtype);
+  if (raw === null) throw new ProxySkip('unsupported-dtype', `tensor '${t.name}' has element type ${t.dtype}`);
+  return create(TensorProtoSchema, { ...base, rawData: raw as Uint8Array<ArrayBuffer> });
+}
+
+function attributeProto(name: string, v: AttributeValue, ctx: SynthContext, owner: string): AttributeProto {
+  switch (v.kind) {
+    case 'float': return create(AttributeProtoSchema, { name, type: AT.FLOAT, f: v.value });
+    case 'int': return create(AttributeProtoSchema, { name, type: AT.INT, i: BigInt(v.value) });
+    case 'string': return create(AttributeProtoSchema, { name, type: AT.STRING, s: new TextEncoder().encode(v.value) });
+    case 'floats': return create(AttributeProtoSchema, { name, type: AT.FLOATS, floats: [...v.value] });
+    case 'ints': return create(AttributeProtoSchema, { name, type: AT.INTS, ints: v.value.map((x) => BigInt(x)) });
+    case 'strings': return create(AttributeProtoSchema, { name, type: AT.STRINGS, strings: v.value.map((s) => new TextEncoder().encode(s)) });
+    case 'tensor': return create(AttributeProtoSchema, { name, type: AT.TENSOR, t: tensorProto(v.value, owner, ctx) });
+    case 'tensors': return create(AttributeProtoSchema, { name, type: AT.TENSORS, tensors: v.value.map((t) => tensorProto(t, t.name, ctx)) });
+    case 'graph': case 'graphs':
+      throw new ProxySkip('control-flow', `attribute '${name}' holds a subgraph (control flow is not run)`);
+    default:
+      throw new ProxySkip('unsupported-attribute', `attribute '${name}' of kind ${v.kind} cannot be re-encoded`);
+  }
+}
+
+function valueInfo(name: string, dtype: DType, shape: readonly Dim[] | null): ValueInfoProto {
+  return create(ValueInfoProtoSchema, {
+    name,
+    type: create(TypeProtoSchema, {
+      value: {
+        case: 'tensorType',
+        value: create(TypeProto_TensorSchema, {
+          elemType: dtypeCode(dtype),
+          ...(shape === null ? {} : {
+            shape: create(TensorShapeProtoSchema, {
+              dim: shape.map((d) => create(TensorShapeProto_DimensionSchema, {
+                value: typeof d === 'number' ? { case: 'dimValue', value: BigInt(d) } : typeof d === 'string' ? { case: 'dimParam', value: d } : { case: undefined },
+              })),
+            }),
+          }),
+        }),
+      },
+    }),
+  });
+}
+
+export interface RunnableOptions {
+  /** Concrete input shapes (symbolic dims resolved), by input name; dim 0 is re-declared as `batch` when `batchDim`. */
+  readonly inputShapes: ReadonlyMap<string, readonly number[]>;
+  /** Declare dim 0 of every input symbolic so one session runs any batch size. */
+  readonly batchDim: boolean;
+  /** Extra outputs to expose, with their element type. */
+  readonly taps: readonly { name: string; dtype: DType }[];
+  readonly seed: number;
+}
+
+/** The first consumer of every value in the graph. */
+export function firstConsumers(graph: Graph): Map<string, { node: Node; slot: number }> {
+  const out = new Map<string, { node: Node; slot: number }>();
+  for (const node of graph.nodes) {
+    node.inputs.forEach((name, slot) => {
+      if (name !== '' && !out.has(name)) out.set(name, { node, slot });
+    });
+  }
+  // Weights shared through Identity (torch exports tied weights so): the role is the Identity's consumer's.
+  for (const node of graph.nodes) {
+    if (node.op === 'Identity' && node.inputs[0] && node.outputs[0]) {
+      const c = out.get(node.outputs[0]);
+      if (c && out.get(node.inputs[0])?.node === node) out.set(node.inputs[0], c);
+    }
+  }
+  return out;
+}
+
+/**
+ * Encodes the runnable copy. Throws `ProxySkip` for what cannot be re-encoded (subgraphs, tensors
+ * without values); the caller turns it into a typed reason.
+ */
+export function runnableBytes(model: Model, options: RunnableOptions): Uint8Array {
+  const graph = model.graph;
+  const ctx: SynthContext = { rng: new Rng(options.seed), consumers: firstConsumers(graph) };
+  const initializers: TensorProto[] = [];
+  for (const [name, t] of graph.initializers) initializers.push(tensorProto(t, name, ctx));
+
+  // Hard-coded batch 1 in Reshape targets (`view(1, -1)` exports): 0 copies dim 0 from the input,
+  // identical at batch 1 and right for any batch.
+  const constShape = new Map<string, readonly number[]>();
+  for (const [name, t] of graph.initializers) if (t.dtype === 'int64' && t.values) constShape.set(name, t.values);
+  for (const n of graph.nodes) {
+    if (n.op !== 'Constant' || !n.outputs[0]) continue;
+    const a = n.attributes.get('value_ints') ?? n.attributes.get('value');
+    if (a?.kind === 'ints') constShape.set(n.outputs[0], a.value);
+    else if (a?.kind === 'tensor' && a.value.dtype === 'int64' && a.value.values) constShape.set(n.outputs[0], a.value.values);
+  }
+  const nodes: NodeProto[] = [];
+  let fixes = 0;
+  for (const n of graph.nodes) {
+    let inputs = [...n.inputs];
+    if (n.op === 'Reshape' && options.batchDim) {
+      const shape = constShape.get(inputs[1] ?? '');
+      const allowZero = n.attributes.get('allowzero');
+      if (shape && shape.length >= 2 && shape[0] === 1 && !(allowZero?.kind === 'int' && allowZero.value === 1)) {
+        const fixed = `__proxies_shape_${fixes++}`;
+        initializers.push(create(TensorProtoSchema, {
+          name: fixed, dims: [BigInt(shape.length)], dataType: dtypeCode('int64'),
+          rawData: encodeInts([0, ...shape.slice(1)], 'int64') as Uint8Array<ArrayBuffer>,
+        }));
+        inputs = [inputs[0]!, fixed, ...inputs.slice(2)];
+      }
+    }
+    nodes.push(create(NodeProtoSchema, {
+      name: n.name,
+      opType: n.op,
+      domain: n.domain,
+      input: inputs,
+      output: [...n.outputs],
+      attribute: [...n.attributes].map(([k, v]) => attributeProto(k, v, ctx, n.outputs[0] ?? k)),
+    }));
+  }
+
+  const inputs = graph.inputs.map((v) => {
+    const shape = options.inputShapes.get(v.name);
+    if (!shape || !v.type) throw new ProxySkip('unsupported-input', `input '${v.name}' has no tensor type`);
+    const dims: Dim[] = [...shape];
+    if (options.batchDim && dims.length > 0) dims[0] = 'batch';
+    return valueInfo(v.name, v.type.dtype, dims);
+  });
+  const declared = new Set(graph.outputs.map((o) => o.name));
+  const outputs = graph.outputs.map((o) => valueInfo(o.name, o.type?.dtype ?? 'float32', null));
+  for (const t of options.taps) if (!declared.has(t.name)) { outputs.push(valueInfo(t.name, t.dtype, null)); declared.add(t.name); }
+
+  const opsetImport = [...model.opsetImports].map(([domain, version]) => create(OperatorSetIdProtoSchema, { domain, version: BigInt(version) }));
+  const proto = create(ModelProtoSchema, {
+    irVersion: BigInt(Math.max(4, model.irVersion)),
+    producerName: 'onnx-predict-proxies',
+    opsetImport,
+    graph: create(GraphProtoSchema, { name: graph.name || 'proxies', node: nodes, initializer: initializers, input: inputs, output: outputs }),
+  });
+  return toBinary(ModelProtoSchema, proto);
+}
