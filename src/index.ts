@@ -18,6 +18,8 @@ import { spaces, type BuildDatasetOptions, type BuildSummary } from './predictor
 import { loadEncoder, type LoadEncoderOptions } from './encoder/index.ts';
 import { profileModel } from './onnx-to-text/profile.ts';
 import { DEFAULT_CHECKPOINT_DIR, Predictor, type TargetPrediction } from './predictor/predictor.ts';
+import type { PredictionWarning } from './predictor/warnings.ts';
+import type { ProxyOptions, ProxyReport } from './proxies/index.ts';
 import { loadCheckpoint } from './predictor/checkpoint.ts';
 import type { PredictorInfo } from './format.ts';
 import { VERSION } from './version.ts';
@@ -52,6 +54,20 @@ export interface PredictReport {
   readonly exact: { readonly id: string; readonly space: string; readonly arch: string; readonly labels: Readonly<Record<string, number>>; readonly note: string } | null;
   readonly stats: { readonly params: number; readonly macs: number; readonly nodes: number };
   readonly model: { readonly encoder: string; readonly predictor: string };
+  /** Zero-cost proxies of the graph (null when the predictor reads none or they were turned off). */
+  readonly proxies: ProxyReport | null;
+  /** What to know before trusting the numbers (unknown ops, incomplete costs, far from training, ...). */
+  readonly warnings: readonly PredictionWarning[];
+}
+
+export interface PredictModelsOptions {
+  /** Only this target (default: every target, each marked in or out of domain). */
+  readonly target?: string;
+  /** Nearest known architectures per model (default 3). */
+  readonly neighbors?: number;
+  /** Run the zero-cost proxies when the predictor reads them (default true). */
+  readonly proxies?: boolean;
+  readonly proxyOptions?: ProxyOptions;
 }
 
 export interface LoadPredictorOptions {
@@ -72,12 +88,16 @@ export function loadPredictor(options: LoadPredictorOptions = {}): Predictor {
 }
 
 /** Predicts accuracy for decoded models; `file` names each in the report. */
-export async function predictModels(predictor: Predictor, items: readonly { model: Model; file: string }[], options: { target?: string; neighbors?: number } = {}): Promise<PredictReport[]> {
+export async function predictModels(predictor: Predictor, items: readonly { model: Model; file: string }[], options: PredictModelsOptions = {}): Promise<PredictReport[]> {
   if (options.target !== undefined && !predictor.targets.includes(options.target)) {
-    throw new UsageError(`--target must be one of ${predictor.targets.join(', ')}, got '${options.target}'`);
+    throw new UsageError(`target must be one of ${predictor.targets.join(', ')}, got '${options.target}'`);
   }
   const graphs = items.map(({ model }) => ({ model, profile: profileModel(model) }));
-  const preds = await predictor.predict(graphs, { neighbors: options.neighbors ?? 3 });
+  const preds = await predictor.predict(graphs, {
+    neighbors: options.neighbors ?? 3,
+    ...(options.proxies !== undefined ? { proxies: options.proxies } : {}),
+    ...(options.proxyOptions ? { proxyOptions: options.proxyOptions } : {}),
+  });
   const meta = predictor.checkpoint.meta;
   return preds.map((p, i) => {
     const pick = <T>(rec: Readonly<Record<string, T>>): Record<string, T> =>
@@ -90,12 +110,14 @@ export async function predictModels(predictor: Predictor, items: readonly { mode
       exact: p.exact ? { id: p.exact.id, space: p.exact.space, arch: p.exact.arch, labels: pick(p.exact.labels), note: p.exact.note } : null,
       stats: { params: prof.totals.params, macs: prof.totals.macs, nodes: prof.totals.nodes },
       model: { encoder: `${meta.encoder.id} (${meta.encoder.dtype})`, predictor: `${meta.name} v${meta.version} (${meta.createdAt})` },
+      proxies: p.proxies,
+      warnings: p.warnings,
     };
   });
 }
 
 /** One file: read, decode, predict. */
-export async function predictFile(predictor: Predictor, path: string, options: { target?: string; neighbors?: number } = {}): Promise<PredictReport> {
+export async function predictFile(predictor: Predictor, path: string, options: PredictModelsOptions = {}): Promise<PredictReport> {
   const model = await loadModelFile(path);
   return (await predictModels(predictor, [{ model, file: path }], options))[0]!;
 }

@@ -11,15 +11,20 @@ import { join } from 'node:path';
 import { OnnxPredictError } from '../errors.ts';
 import type { HeadConfig, HeadState } from './head/infer.ts';
 import type { Representation } from './features.ts';
+import type { TargetDomain } from './domain.ts';
+import type { ModelState } from './model.ts';
 
 export const CHECKPOINT_FORMAT = 'onnx-predict-predictor';
-export const CHECKPOINT_VERSION = 1;
+export const CHECKPOINT_VERSION = 2;
 
 export interface KnownArch {
   readonly id: string;
   readonly space: string;
   readonly arch: string;
   readonly labels: Readonly<Record<string, number>>;
+  /** Static profile of the graph (for plots and neighbour tables); absent in older checkpoints. */
+  readonly params?: number;
+  readonly macs?: number;
   /** textHash of the graph's chain_slim text: equal graphs, equal fingerprints. */
   readonly fingerprint: string;
 }
@@ -37,12 +42,20 @@ export interface CheckpointMeta {
   readonly trainedOn: Readonly<Record<string, number>>;
   /** Dimensions of the projected features that the neighbour index holds. */
   readonly indexDim: number;
+  /** What each target's training graphs look like (input resolution, channels, classes). */
+  readonly domains: Readonly<Record<string, TargetDomain>>;
+  /** The proxies the model reads (src/proxies), or null when it was trained without them. */
+  readonly proxies: { readonly version: string; readonly features: readonly string[]; readonly trainingCoverage: number } | null;
   readonly metrics: Readonly<Record<string, unknown>>;
 }
+
+/** The model's learnt parts besides the head (model.ts). */
+export type LearntParts = Omit<ModelState, 'head'>;
 
 export interface Checkpoint {
   readonly meta: CheckpointMeta;
   readonly head: HeadState;
+  readonly model: LearntParts;
   readonly phrases: ReadonlyMap<string, Float32Array>;
   readonly known: readonly KnownArch[];
   readonly indexPath: string | null;
@@ -114,9 +127,22 @@ export function headFromJson(j: HeadJson): HeadState {
   };
 }
 
+type ModelJson = Omit<LearntParts, 'impute' | 'ranker'> & {
+  impute: string;
+  ranker: Omit<LearntParts['ranker'], 'scale' | 'weights'> & { scale: number[]; weights: number[] };
+};
+
+function modelToJson(m: LearntParts): ModelJson {
+  return { ...m, impute: b64(m.impute), ranker: { ...m.ranker, scale: [...m.ranker.scale], weights: [...m.ranker.weights] } };
+}
+
+function modelFromJson(j: ModelJson): LearntParts {
+  return { ...j, impute: fromB64(j.impute), ranker: { ...j.ranker, scale: Float64Array.from(j.ranker.scale), weights: Float64Array.from(j.ranker.weights) } };
+}
+
 export function saveCheckpoint(dir: string, c: Omit<Checkpoint, 'indexPath'>, writeIndex: (path: string) => void): void {
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'predictor.json'), `${JSON.stringify({ ...c.meta, head: headToJson(c.head) }, null, 1)}\n`);
+  writeFileSync(join(dir, 'predictor.json'), `${JSON.stringify({ ...c.meta, head: headToJson(c.head), model: modelToJson(c.model) }, null, 1)}\n`);
   const phrases: Record<string, string> = {};
   for (const [k, v] of [...c.phrases].sort(([a], [b]) => a.localeCompare(b))) phrases[k] = b64(v);
   writeFileSync(join(dir, 'phrases.json'), `${JSON.stringify(phrases, null, 1)}\n`);
@@ -127,16 +153,16 @@ export function saveCheckpoint(dir: string, c: Omit<Checkpoint, 'indexPath'>, wr
 export function loadCheckpoint(dir: string): Checkpoint {
   const metaPath = join(dir, 'predictor.json');
   if (!existsSync(metaPath)) throw new OnnxPredictError('INCOMPATIBLE_CHECKPOINT', `no predictor checkpoint in ${dir} (predictor.json missing)`);
-  let raw: CheckpointMeta & { head: HeadJson };
+  let raw: CheckpointMeta & { head: HeadJson; model: ModelJson };
   try {
-    raw = JSON.parse(readFileSync(metaPath, 'utf8')) as CheckpointMeta & { head: HeadJson };
+    raw = JSON.parse(readFileSync(metaPath, 'utf8')) as CheckpointMeta & { head: HeadJson; model: ModelJson };
   } catch (e) {
     throw new OnnxPredictError('INCOMPATIBLE_CHECKPOINT', `${metaPath}: not valid JSON`, { cause: e });
   }
   if (raw.format !== CHECKPOINT_FORMAT || raw.version !== CHECKPOINT_VERSION) {
     throw new OnnxPredictError('INCOMPATIBLE_CHECKPOINT', `${metaPath}: format ${raw.format} v${raw.version}, this build reads ${CHECKPOINT_FORMAT} v${CHECKPOINT_VERSION}`);
   }
-  const { head, ...meta } = raw;
+  const { head, model, ...meta } = raw;
   const phraseJson = JSON.parse(readFileSync(join(dir, 'phrases.json'), 'utf8')) as Record<string, string>;
   const phrases = new Map(Object.entries(phraseJson).map(([k, v]) => [k, fromB64(v)] as const));
   const knownPath = join(dir, 'known.jsonl');
@@ -144,5 +170,5 @@ export function loadCheckpoint(dir: string): Checkpoint {
     ? readFileSync(knownPath, 'utf8').split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as KnownArch)
     : [];
   const indexPath = join(dir, 'index.hnsw');
-  return { meta, head: headFromJson(head), phrases, known, indexPath: existsSync(indexPath) ? indexPath : null };
+  return { meta, head: headFromJson(head), model: modelFromJson(model), phrases, known, indexPath: existsSync(indexPath) ? indexPath : null };
 }

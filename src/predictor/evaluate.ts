@@ -10,21 +10,19 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { UsageError } from '../errors.ts';
 import { featureLayout, type PhraseEmbeddings, type Representation } from './features.ts';
-import { predictHead, type HeadConfig } from './head/infer.ts';
-import { rankReport, type RankReport } from './metrics.ts';
-import { baseline, coverage, fitHead, type BaselineReport, type TransferSet } from './fit.ts';
-import { loadManifest, recordFeatures, shuffled, type LabeledRecord } from './records.ts';
+import { transformFeatures, type HeadConfig } from './head/infer.ts';
+import { kendallTau, rankReport, spearmanRho, type RankReport } from './metrics.ts';
+import { baseline, type BaselineReport } from './fit.ts';
+import { buildIndex, fitModel, predictModel, rankerScores, type FitModelOptions, type ModelRow } from './model.ts';
+import { DEFAULT_RANKER_CANDIDATES, AGGREGATE_FEATURES } from './ranker-candidates.ts';
+import { rankAggregate } from './ranker.ts';
+import { loadManifest, recordFeatures, shuffled } from './records.ts';
+import { headRow, loadProxyCache, scalarRow, SCALAR_FEATURES } from './scalars.ts';
 
 export const PROTOCOLS = ['in-space', 'zero-shot', 'loso'] as const;
 
-/** Each built space's main accuracy label: what a transfer set ranks against. */
-export const PRIMARY_TARGET: Readonly<Record<string, string>> = Object.freeze({
-  nb201: 'cifar10',
-  nb101: 'cifar10',
-  accel: 'imagenet',
-  'transnas-micro': 'class_scene',
-  timm: 'imagenet',
-});
+export { PRIMARY_TARGET } from './records.ts';
+import { PRIMARY_TARGET } from './records.ts';
 
 /**
  * Default transfer sets for a cross-space protocol: every built space under `dataDir` with a
@@ -60,6 +58,8 @@ export interface EvalOptions {
    * candidate heads on transfer during selection; with their own primary target. Default none.
    */
   readonly selectionSpaces?: readonly { readonly space: string; readonly target: string; readonly size?: number }[];
+  /** Ranker candidates (default DEFAULT_RANKER_CANDIDATES); selection among them uses training spaces only. */
+  readonly rankerCandidates?: FitModelOptions['rankerCandidates'];
 }
 
 export interface EvalReport extends RankReport {
@@ -75,52 +75,62 @@ export interface EvalReport extends RankReport {
   readonly representation: Representation;
   readonly coverage80: number;
   readonly validation: Readonly<Record<string, RankReport>>;
-  readonly selection: { readonly candidates: readonly number[]; readonly chosen: number };
-  readonly baselines: { readonly params: BaselineReport; readonly macs: BaselineReport };
+  readonly selection: { readonly candidates: readonly number[]; readonly chosen: number; readonly ranker: Readonly<Record<string, number>>; readonly rankerChosen: string; readonly by: string };
+  readonly baselines: {
+    readonly params: BaselineReport;
+    readonly macs: BaselineReport;
+    /** Training-free: mean within-test-set rank of every proxy and MACs (AGGREGATE_FEATURES). */
+    readonly aggregate: BaselineReport | null;
+  };
+  /** The two parts alone on the same test set: the head everywhere, the ranker everywhere. */
+  readonly parts: { readonly head: BaselineReport; readonly ranker: BaselineReport; readonly headShare: number };
+  /** Share of test architectures with proxies. */
+  readonly proxyCoverage: number;
   readonly seconds: { readonly features: number; readonly train: number; readonly test: number };
   /** A seeded sample of (predicted, true) test points when `keepPoints` was given. */
   readonly points?: readonly (readonly [number, number])[];
 }
 
-interface SpaceData {
-  readonly records: LabeledRecord[];
-  readonly features: Float32Array[];
-}
-
-/** Every record of a space with its features (computed once per manifest, then cached). */
-async function spaceData(o: EvalOptions, space: string, stage: string): Promise<SpaceData> {
-  const records = loadManifest(join(o.dataDir, space, 'manifest.jsonl'));
-  const { features } = await recordFeatures(records, featureLayout(o.representation, o.encoderDim), o.embeddings, o.encoderKey, {
+/** Every record of a space as model rows (features computed once per manifest, then cached). */
+async function spaceRows(o: EvalOptions, space: string, stage: string): Promise<ModelRow[]> {
+  const dir = join(o.dataDir, space);
+  const records = loadManifest(join(dir, 'manifest.jsonl'));
+  const layout = featureLayout(o.representation, o.encoderDim);
+  const { features } = await recordFeatures(records, layout, o.embeddings, o.encoderKey, {
     onProgress: (d, t) => o.onProgress?.(stage, d, t),
   });
-  return { records, features };
+  const proxies = loadProxyCache(dir);
+  // Scalars always come from the node-graph descriptors (the numeric tail), whatever the head reads.
+  const numericFrom = layout.representation === 'text-only' ? null : layout.textLength;
+  return records.map((r, i) => {
+    const p = proxies.get(r.id);
+    const x = features[i]!;
+    const scalars = numericFrom === null ? Float64Array.from(SCALAR_FEATURES, () => NaN) : scalarRow(x, numericFrom, p);
+    return { record: r, x: headRow(x, p), scalars };
+  });
 }
 
-type Row = { readonly r: LabeledRecord; readonly x: Float32Array };
-
-function toRows(d: SpaceData): Row[] {
-  return d.records.map((r, i) => ({ r, x: d.features[i]! }));
-}
+const agreement = (a: ArrayLike<number>, b: ArrayLike<number>): BaselineReport => ({ kendall: kendallTau(a, b), spearman: spearmanRho(a, b) });
 
 export async function evaluate(o: EvalOptions): Promise<EvalReport> {
   if (o.protocol === 'in-space' && (o.train.length !== 1 || o.train[0] !== o.test)) {
-    throw new UsageError(`in-space evaluation trains and tests on one space: --train ${o.test} --test ${o.test}`);
+    throw new UsageError(`in-space evaluation trains and tests on one space: train ${o.test}, test ${o.test}`);
   }
   if (o.protocol !== 'in-space' && o.train.includes(o.test)) {
     throw new UsageError(`${o.protocol}: the test space '${o.test}' must not be among the training spaces`);
   }
   const t0 = performance.now();
-  const testAll = toRows(await spaceData(o, o.test, `features ${o.test}`)).filter((x) => Number.isFinite(x.r.labels[o.target]));
-  let trainPool: Row[];
-  let testPool: Row[];
+  const testAll = (await spaceRows(o, o.test, `features ${o.test}`)).filter((x) => Number.isFinite(x.record.labels[o.target]));
+  let trainPool: ModelRow[];
+  let testPool: ModelRow[];
   if (o.protocol === 'in-space') {
     const order = shuffled(testAll, o.seed);
     const n = Math.min(o.trainSize ?? Math.floor(order.length / 2), order.length - 2);
     trainPool = order.slice(0, n);
     testPool = order.slice(n);
   } else {
-    const pools: Row[] = [];
-    for (const s of o.train) pools.push(...toRows(await spaceData(o, s, `features ${s}`)));
+    const pools: ModelRow[] = [];
+    for (const s of o.train) pools.push(...(await spaceRows(o, s, `features ${s}`)));
     trainPool = shuffled(pools, o.seed);
     if (o.trainSize !== undefined) trainPool = trainPool.slice(0, o.trainSize);
     testPool = testAll;
@@ -129,25 +139,42 @@ export async function evaluate(o: EvalOptions): Promise<EvalReport> {
   // The head learns the test target when training spaces have it; otherwise the training spaces'
   // most common target stands in (ranking only: zero-shot NB101 valid → NB201 test accuracy).
   const counts = new Map<string, number>();
-  for (const { r } of trainPool) for (const t of Object.keys(r.labels)) counts.set(t, (counts.get(t) ?? 0) + 1);
+  for (const { record } of trainPool) for (const t of Object.keys(record.labels)) counts.set(t, (counts.get(t) ?? 0) + 1);
   const trainedTarget = counts.has(o.target) ? o.target : [...counts].sort((a, b) => b[1] - a[1])[0]?.[0];
   if (trainedTarget === undefined) throw new UsageError('no labelled training architectures');
-  trainPool = trainPool.filter(({ r }) => Number.isFinite(r.labels[trainedTarget]));
+  trainPool = trainPool.filter(({ record }) => Number.isFinite(record.labels[trainedTarget]));
 
-  const transfer: TransferSet[] = [];
+  const transfer: NonNullable<FitModelOptions['transfer']>[number][] = [];
   for (const sel of o.selectionSpaces ?? []) {
     if (sel.space === o.test || o.train.includes(sel.space)) throw new UsageError(`selection space '${sel.space}' must be neither a training nor the test space`);
-    const pool = shuffled(toRows(await spaceData(o, sel.space, `features ${sel.space}`)).filter(({ r }) => Number.isFinite(r.labels[sel.target])), o.seed + 2).slice(0, sel.size ?? 2000);
-    transfer.push({ space: sel.space, X: pool.map((x) => x.x), y: pool.map(({ r }) => r.labels[sel.target]!) });
+    const pool = shuffled((await spaceRows(o, sel.space, `features ${sel.space}`)).filter(({ record }) => Number.isFinite(record.labels[sel.target])), o.seed + 2).slice(0, sel.size ?? 2000);
+    transfer.push({ space: sel.space, X: pool.map((x) => x.x), scalars: pool.map((x) => x.scalars), y: pool.map(({ record }) => record.labels[sel.target]!) });
   }
   const t1 = performance.now();
-  const fit = fitHead(trainPool.map((x) => x.x), trainPool.map((x) => x.r), [trainedTarget], o.head, o.seed, { pcaInputs: featureLayout(o.representation, o.encoderDim).textLength, transfer });
+  const model = fitModel(trainPool, {
+    targets: [trainedTarget],
+    primary: (space) => (PRIMARY_TARGET[space] !== undefined && counts.has(PRIMARY_TARGET[space]!) ? PRIMARY_TARGET[space] : trainedTarget),
+    headCandidates: o.head,
+    rankerCandidates: o.rankerCandidates ?? DEFAULT_RANKER_CANDIDATES,
+    scalarNames: SCALAR_FEATURES,
+    pcaInputs: featureLayout(o.representation, o.encoderDim).textLength,
+    seed: o.seed,
+    transfer,
+  });
   const t2 = performance.now();
-  const p = predictHead(fit.head, testPool.map((x) => x.x));
-  const pred = p.mean.map((m) => m[0]!);
-  const truth = testPool.map(({ r }) => r.labels[o.target]!);
+  const index = buildIndex(model.head, trainPool.map((r) => r.x).map((x) => x.map((v, j) => (Number.isNaN(v) ? model.impute[j]! : v))), model.indexDim);
+  const projected = testPool.map((r) => r.x.map((v, j) => (Number.isNaN(v) ? model.impute[j]! : v)));
+  const nearest = projected.length ? transformFeatures(model.head, projected).map((v) => index.search(v.subarray(0, model.indexDim), 1)[0]?.distance ?? Infinity) : [];
+  const preds = predictModel(model, testPool, nearest);
+  const pred = preds.map((p) => p[trainedTarget]!.accuracy);
+  const truth = testPool.map(({ record }) => record.labels[o.target]!);
+  const headOnly = predictModel(model, testPool, testPool.map(() => 0)).map((p) => p[trainedTarget]!.accuracy);
+  const rankerOnly = rankerScores(model, testPool.map((r) => r.scalars));
+  const aggCols = AGGREGATE_FEATURES.map((n) => SCALAR_FEATURES.indexOf(n));
+  const withProxies = testPool.filter((r) => aggCols.every((j) => Number.isFinite(r.scalars[j]!)));
   const t3 = performance.now();
-  const scored = testPool.map((_, i) => [pred[i]!, truth[i]!, p.std[i]![0]!] as const);
+  let inside = 0;
+  preds.forEach((p, i) => { const q = p[trainedTarget]!; if (truth[i]! >= q.low && truth[i]! <= q.high) inside++; });
   return {
     protocol: o.protocol,
     train: o.train,
@@ -159,14 +186,19 @@ export async function evaluate(o: EvalOptions): Promise<EvalReport> {
     seed: o.seed,
     representation: o.representation,
     ...rankReport(pred, truth),
-    // Interval coverage means something only when the head learnt the test target itself.
-    coverage80: trainedTarget === o.target ? coverage(fit.head, scored, 0) : NaN,
-    validation: fit.validation,
-    selection: fit.selection,
+    // Interval coverage means something only when the model learnt the test target itself.
+    coverage80: trainedTarget === o.target ? inside / Math.max(1, testPool.length) : NaN,
+    validation: model.validation,
+    selection: { ...model.selection.head, ranker: model.selection.ranker, rankerChosen: model.rankerName, by: model.selection.by },
     baselines: {
-      params: baseline(testPool.map(({ r }) => r.params), truth),
-      macs: baseline(testPool.map(({ r }) => r.macs), truth),
+      params: baseline(testPool.map(({ record }) => record.params), truth),
+      macs: baseline(testPool.map(({ record }) => record.macs), truth),
+      aggregate: withProxies.length === testPool.length && testPool.length > 1
+        ? agreement(rankAggregate(testPool.map((r) => r.scalars), aggCols, aggCols.map(() => 1)), truth)
+        : null,
     },
+    parts: { head: agreement(headOnly, truth), ranker: agreement(rankerOnly, truth), headShare: preds.filter((p) => p[trainedTarget]!.source === 'head').length / Math.max(1, preds.length) },
+    proxyCoverage: withProxies.length / Math.max(1, testPool.length),
     seconds: { features: (t1 - t0) / 1000, train: (t2 - t1) / 1000, test: (t3 - t2) / 1000 },
     ...(o.keepPoints ? { points: shuffled(pred.map((v, i) => [v, truth[i]!] as const), o.seed).slice(0, o.keepPoints) } : {}),
   };

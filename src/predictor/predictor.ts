@@ -9,11 +9,16 @@ import type { Model, TensorType } from '../onnx-to-text/ir.ts';
 import type { Profile } from '../onnx-to-text/profile.ts';
 import { describe as describeText, textHash, type TextMode } from '../onnx-to-text/text/index.ts';
 import { loadCheckpoint, type Checkpoint, type KnownArch } from './checkpoint.ts';
+import { checkDomain, graphSignature } from './domain.ts';
 import { featureLayout, featurize, PhraseEmbeddings, type FeatureLayout, type TextEmbedder } from './features.ts';
-import { interval, predictHead, transformFeatures } from './head/infer.ts';
+import { transformFeatures } from './head/infer.ts';
+import { imputeRows, predictModel, type ModelState } from './model.ts';
+import { headRow, scalarRow, SCALAR_FEATURES } from './scalars.ts';
+import { graphWarnings, type PredictionWarning } from './warnings.ts';
 import { VECTOR_INDEXES, type VectorIndex } from './vector-index.ts';
+import type { ProxyOptions, ProxyReport } from '../proxies/index.ts';
 
-/** Accuracies live in [0, 100]; an extrapolating head must not say otherwise. */
+/** Accuracies live in [0, 100]; an extrapolating model must not say otherwise. */
 const clamp = (v: number): number => Math.min(100, Math.max(0, v));
 
 /** Cosine distance under which a neighbour may be the same graph (float noise is ~1e-7). */
@@ -25,6 +30,12 @@ export interface TargetPrediction {
   readonly accuracy: number;
   readonly low: number;
   readonly high: number;
+  /** Whether the model fits the target's training domain (input resolution, channels). */
+  readonly inDomain: boolean;
+  /** Why not, when out of domain. */
+  readonly domainNote?: string;
+  /** Which part answered: the in-space head (graphs like the training ones) or the cross-space ranker. */
+  readonly source: 'head' | 'ranker';
 }
 
 export interface NeighborInfo {
@@ -40,6 +51,16 @@ export interface Prediction {
   readonly neighbors: readonly NeighborInfo[];
   /** Set when the graph is identical to a benchmark architecture: its measured accuracies. */
   readonly exact: (KnownArch & { readonly note: string }) | null;
+  /** The zero-cost proxies (null when the checkpoint reads none or they were turned off). */
+  readonly proxies: ProxyReport | null;
+  readonly warnings: readonly PredictionWarning[];
+}
+
+export interface PredictOptions {
+  readonly neighbors?: number;
+  /** Compute zero-cost proxies when the checkpoint reads them (default true). */
+  readonly proxies?: boolean;
+  readonly proxyOptions?: ProxyOptions;
 }
 
 /** Fingerprint used for exact-match lookup (equal graphs → equal text → equal hash). */
@@ -116,31 +137,62 @@ export class Predictor {
     return this.index;
   }
 
-  async predict(graphs: readonly { model: Model; profile: Profile }[], options: { neighbors?: number } = {}): Promise<Prediction[]> {
-    const X = await featurize(graphs, this.layout, this.phrases);
-    const head = this.checkpoint.head;
-    const p = predictHead(head, X);
-    const projected = transformFeatures(head, X);
+  /** The model's learnt parts, head included. */
+  private get model(): ModelState {
+    return { ...this.checkpoint.model, head: this.checkpoint.head };
+  }
+
+  async predict(graphs: readonly { model: Model; profile: Profile }[], options: PredictOptions = {}): Promise<Prediction[]> {
+    const base = await featurize(graphs, this.layout, this.phrases);
+    const meta = this.checkpoint.meta;
+    const wantProxies = meta.proxies !== null && options.proxies !== false;
+    const proxies: (ProxyReport | null)[] = [];
+    if (wantProxies) {
+      const { computeProxies } = await import('../proxies/index.ts');
+      for (const g of graphs) proxies.push(await computeProxies(g.model, options.proxyOptions ?? {}));
+    } else {
+      for (let i = 0; i < graphs.length; i++) proxies.push(null);
+    }
+    const rows = base.map((b, i) => ({ x: headRow(b, proxies[i]?.proxies), scalars: scalarRow(b, this.layout.textLength, proxies[i]?.proxies) }));
+    const model = this.model;
+    const projected = transformFeatures(model.head, imputeRows(rows.map((r) => r.x), model.impute));
     const index = this.neighborIndex();
     const k = options.neighbors ?? 3;
+    const found = projected.map((v) => (index ? index.search(v.subarray(0, meta.indexDim), Math.max(k, 1)) : []));
+    const nearest = found.map((f) => f[0]?.distance ?? Infinity);
+    const preds = predictModel(model, rows, nearest);
+    const weightedAt = SCALAR_FEATURES.indexOf('n_weighted');
     return graphs.map((g, i) => {
+      const sig = graphSignature(g.model, g.profile);
+      const warnings: PredictionWarning[] = graphWarnings(g.profile, rows[i]!.scalars[weightedAt] ?? 0);
       const predictions: Record<string, TargetPrediction> = {};
-      head.targets.forEach((t, ti) => {
-        const raw = p.mean[i]![ti]!;
-        const { low, high } = interval(head, raw, p.std[i]![ti]!, ti);
-        predictions[t] = { accuracy: clamp(raw), low: clamp(low), high: clamp(high) };
-      });
+      let clamped = false;
+      for (const t of meta.targets) {
+        const p = preds[i]![t]!;
+        const dom = checkDomain(sig, meta.domains[t]);
+        if (p.accuracy < 0 || p.accuracy > 100) clamped = true;
+        predictions[t] = { accuracy: clamp(p.accuracy), low: clamp(p.low), high: clamp(p.high), inDomain: dom.inDomain, ...(dom.reason ? { domainNote: dom.reason } : {}), source: p.source };
+      }
+      if (clamped) warnings.push({ code: 'clamped', message: 'a prediction fell outside 0–100 % and was clamped: the model is far outside what the predictor learnt' });
+      const far = model.distancePercentiles.p99 > 0 && nearest[i]! > model.gateDistance;
+      if (far) warnings.push({ code: 'far-from-training', message: `the nearest known architecture is farther than the gate (${(nearest[i]! / model.distancePercentiles.p99).toFixed(1)} × the 99th-percentile distance among training architectures): the cross-space ranker answers, and the interval is wide` });
+      if (wantProxies && proxies[i]?.skipped) warnings.push({ code: 'no-proxies', message: `zero-cost proxies could not run (${proxies[i]!.skipped!.message}); the prediction uses the graph's structure only` });
+      if (!Object.values(predictions).some((p) => p.inDomain)) warnings.push({ code: 'out-of-domain', message: 'the model fits none of the targets the predictor learnt (input size or channels differ): every prediction is a guess' });
       // One extra neighbour look-up doubles as the exact-match gate: an identical graph has
       // identical features, so only a graph at distance ~0 from a known one pays for the
       // fingerprint (a chain_slim text of the whole graph).
-      const found = index ? index.search(projected[i]!.subarray(0, this.checkpoint.meta.indexDim), Math.max(k, 1)) : [];
-      const neighbors = found.slice(0, k).map((n) => {
+      const neighbors = found[i]!.slice(0, k).map((n) => {
         const a = this.checkpoint.known[n.label]!;
-        return { id: a.id, space: a.space, arch: a.arch, distance: n.distance, accuracy: a.labels };
+        return { id: a.id, space: a.space, arch: a.arch, distance: Math.max(0, n.distance), accuracy: a.labels };
       });
-      const maybeKnown = !index || (found[0] !== undefined && found[0].distance < EXACT_GATE);
-      const hit = maybeKnown ? this.byFingerprint.get(fingerprint(g.model, g.profile.shapes, this.checkpoint.meta.fingerprintMode as TextMode)) ?? null : null;
-      return { predictions, neighbors, exact: hit ? { ...hit, note: `identical to ${hit.space} architecture ${hit.arch}: measured accuracies` } : null };
+      const maybeKnown = !index || (found[i]![0] !== undefined && found[i]![0].distance < EXACT_GATE);
+      const hit = maybeKnown ? this.byFingerprint.get(fingerprint(g.model, g.profile.shapes, meta.fingerprintMode as TextMode)) ?? null : null;
+      return {
+        predictions, neighbors,
+        exact: hit ? { ...hit, note: `identical to ${hit.space} architecture ${hit.arch}: measured accuracies` } : null,
+        proxies: proxies[i] ?? null,
+        warnings,
+      };
     });
   }
 

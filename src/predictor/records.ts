@@ -16,6 +16,15 @@ import { featureLayout, featurize, PhraseEmbeddings, type FeatureLayout, type Re
 import { shuffleWith } from '../random.ts';
 import { seededRandom } from './head/train.ts';
 
+/** Each built space's main accuracy label: what a transfer set ranks against. */
+export const PRIMARY_TARGET: Readonly<Record<string, string>> = Object.freeze({
+  nb201: 'cifar10',
+  nb101: 'cifar10',
+  accel: 'imagenet',
+  'transnas-micro': 'class_scene',
+  timm: 'imagenet',
+});
+
 /** Bumped whenever feature extraction changes, so stale caches are not reused. */
 export const FEATURE_VERSION = 1;
 

@@ -3,13 +3,20 @@
  * architectures, neighbour index). Used for the shipped default model and by users adapting the
  * predictor to their own architectures (a manifest of ONNX files + accuracies).
  */
+import { dirname } from 'node:path';
 import { CHECKPOINT_FORMAT, CHECKPOINT_VERSION, saveCheckpoint, type KnownArch } from './checkpoint.ts';
+import { domainOf, graphSignature, type GraphSignature, type TargetDomain } from './domain.ts';
 import { featureLayout, PhraseEmbeddings, type Representation, type TextEmbedder } from './features.ts';
-import { transformFeatures, type HeadConfig } from './head/infer.ts';
+import type { HeadConfig } from './head/infer.ts';
 import { HEAD_CANDIDATES } from './head/train.ts';
-import { fitHead } from './fit.ts';
-import { loadManifest, recordFeatures, shuffled, type LabeledRecord } from './records.ts';
-import { VECTOR_INDEXES } from './vector-index.ts';
+import { buildIndex, fitModel, type ModelRow, type RankerCandidate } from './model.ts';
+import { DEFAULT_RANKER_CANDIDATES } from './ranker-candidates.ts';
+import { loadManifest, PRIMARY_TARGET, recordFeatures, shuffled } from './records.ts';
+import { headRow, loadProxyCache, PROXY_FEATURES, scalarRow, SCALAR_FEATURES } from './scalars.ts';
+import { PROXY_VERSION } from '../proxies/index.ts';
+import { readModelBytes } from '../io.ts';
+import { readModel } from '../onnx-to-text/reader.ts';
+import { profileModel } from '../onnx-to-text/profile.ts';
 
 export interface TrainPredictorOptions {
   readonly manifests: readonly string[];
@@ -20,6 +27,9 @@ export interface TrainPredictorOptions {
   readonly seed?: number;
   readonly representation?: Representation;
   readonly head?: HeadConfig | readonly HeadConfig[];
+  readonly rankers?: readonly RankerCandidate[];
+  /** Graphs read per manifest to measure the targets' domains (default 200). */
+  readonly domainSample?: number;
   readonly encoder: TextEmbedder;
   readonly name?: string;
   readonly onProgress?: (stage: string, done: number, total: number) => void;
@@ -33,8 +43,19 @@ export interface TrainSummary {
   readonly seconds: number;
 }
 
-/** Dimensions of the projected features kept in the neighbour index (bounds its size). */
-const INDEX_DIM = 16;
+/** Signatures of a seeded sample of a manifest's graphs (their input size, channels, classes). */
+async function sampleSignatures(files: readonly string[], n: number, seed: number): Promise<GraphSignature[]> {
+  const out: GraphSignature[] = [];
+  for (const f of shuffled(files, seed).slice(0, n)) {
+    try {
+      const model = readModel(await readModelBytes(f));
+      out.push(graphSignature(model, profileModel(model)));
+    } catch {
+      // An unreadable training graph has no features either; it does not shape the domain.
+    }
+  }
+  return out;
+}
 
 export async function trainPredictor(o: TrainPredictorOptions): Promise<TrainSummary> {
   const t0 = performance.now();
@@ -43,32 +64,50 @@ export async function trainPredictor(o: TrainPredictorOptions): Promise<TrainSum
   const layout = featureLayout(representation, o.encoder.dim);
   // Features are computed (and cached) per manifest, so adding a space reuses the others.
   const emb = new PhraseEmbeddings(o.encoder);
-  const records: LabeledRecord[] = [];
-  const features: Float32Array[] = [];
+  const rows: ModelRow[] = [];
   const fingerprints: string[] = [];
+  const signatures = new Map<string, GraphSignature[]>();
+  let withProxies = 0;
   for (const [i, m] of o.manifests.entries()) {
     const all = loadManifest(m);
     const f = await recordFeatures(all, layout, emb, `${o.encoder.id}/${o.encoder.dtype}`, {
       onProgress: (d, t) => o.onProgress?.(`features ${i + 1}/${o.manifests.length}`, d, t),
     });
+    const proxies = loadProxyCache(dirname(m));
     const keep = o.trainSize !== undefined ? shuffled(all.map((_, j) => j), seed).slice(0, o.trainSize) : all.map((_, j) => j);
     for (const j of keep) {
-      records.push(all[j]!);
-      features.push(f.features[j]!);
+      const r = all[j]!;
+      const p = proxies.get(r.id);
+      if (p) withProxies++;
+      rows.push({ record: r, x: headRow(f.features[j]!, p), scalars: scalarRow(f.features[j]!, layout.textLength, p) });
       fingerprints.push(f.fingerprints[j]!);
     }
+    const sigs = await sampleSignatures(keep.map((j) => all[j]!.file), o.domainSample ?? 200, seed);
+    for (const t of new Set(keep.flatMap((j) => Object.keys(all[j]!.labels)))) signatures.set(t, [...(signatures.get(t) ?? []), ...sigs]);
   }
+  const records = rows.map((r) => r.record);
   const counts = new Map<string, number>();
   for (const r of records) for (const t of Object.keys(r.labels)) counts.set(t, (counts.get(t) ?? 0) + 1);
   const targets = o.targets ?? [...counts.keys()].sort();
-  const fit = fitHead(features, records, targets, o.head ?? HEAD_CANDIDATES, seed, { pcaInputs: layout.textLength });
-  const projected = transformFeatures(fit.head, features);
-  const indexDim = Math.min(INDEX_DIM, projected[0]?.length ?? INDEX_DIM);
-  const index = VECTOR_INDEXES.hnsw(indexDim, { maxElements: records.length });
-  projected.forEach((v, i) => index.add(v.subarray(0, indexDim), i));
-  const known: KnownArch[] = records.map((r, i) => ({ id: r.id, space: r.space, arch: r.arch, labels: r.labels, fingerprint: fingerprints[i]! }));
+  const firstLabel = new Map<string, string>();
+  for (const r of records) if (!firstLabel.has(r.space)) firstLabel.set(r.space, Object.keys(r.labels).sort()[0] ?? '');
+  const model = fitModel(rows, {
+    targets,
+    primary: (space) => PRIMARY_TARGET[space] ?? firstLabel.get(space),
+    headCandidates: o.head ?? HEAD_CANDIDATES,
+    rankerCandidates: o.rankers ?? DEFAULT_RANKER_CANDIDATES,
+    scalarNames: SCALAR_FEATURES,
+    pcaInputs: layout.textLength,
+    seed,
+  });
+  const imputed = rows.map((r) => r.x.map((v, j) => (Number.isNaN(v) ? model.impute[j]! : v)));
+  const index = buildIndex(model.head, imputed, model.indexDim);
+  const known: KnownArch[] = records.map((r, i) => ({ id: r.id, space: r.space, arch: r.arch, labels: r.labels, params: r.params, macs: r.macs, fingerprint: fingerprints[i]! }));
   const trainedOn: Record<string, number> = {};
   for (const r of records) trainedOn[r.space] = (trainedOn[r.space] ?? 0) + 1;
+  const domains: Record<string, TargetDomain> = {};
+  for (const t of targets) domains[t] = domainOf(signatures.get(t) ?? []);
+  const { head, ...learnt } = model;
   saveCheckpoint(o.out, {
     meta: {
       format: CHECKPOINT_FORMAT,
@@ -81,12 +120,16 @@ export async function trainPredictor(o: TrainPredictorOptions): Promise<TrainSum
       fingerprintMode: 'chain_slim',
       targets,
       trainedOn,
-      indexDim,
-      metrics: { validation: fit.validation, selection: fit.selection },
+      indexDim: model.indexDim,
+      domains,
+      // Proxies are part of the model only when the training data had them.
+      proxies: withProxies > 0 ? { version: PROXY_VERSION, features: [...PROXY_FEATURES], trainingCoverage: withProxies / rows.length } : null,
+      metrics: { validation: model.validation, selection: model.selection },
     },
-    head: fit.head,
+    head,
+    model: learnt,
     phrases: emb.entries(),
     known,
   }, (path) => index.save(path));
-  return { out: o.out, targets, trainedOn, validation: fit.validation, seconds: (performance.now() - t0) / 1000 };
+  return { out: o.out, targets, trainedOn, validation: { ...model.validation, ranker: model.selection.ranker, rankerChosen: model.rankerName }, seconds: (performance.now() - t0) / 1000 };
 }

@@ -1,0 +1,279 @@
+/**
+ * The predictor's learnt parts, and how they combine into one accuracy per target:
+ *
+ *  - `ranker` (ranker.ts): a linear score over scalar features (profile descriptors, zero-cost
+ *    proxies) fitted on space-normalised labels; chosen for how it ranks a space it did not train
+ *    on. It carries the prediction for graphs unlike anything in the training data, mapped to
+ *    accuracy per target by a linear calibration.
+ *  - `head` (head/): the in-space model — encoder embeddings of node phrases + the same scalars,
+ *    an MLP/linear ensemble with an 80 % interval. It carries the prediction for graphs that look
+ *    like the training architectures.
+ *  - `gate`: which of the two answers. A graph whose nearest training architecture (in the head's
+ *    projected feature space) is closer than the gate distance gets the head; any other gets the
+ *    ranker. The gate distance is a high percentile of the training architectures' own
+ *    nearest-neighbour distances, so "near" means "as near as training graphs are to each other".
+ *
+ * `fitModel` is shared by `trainPredictor` (the shipped checkpoint) and `evaluate` (the
+ * protocols), so what is measured is what ships. Selection uses training spaces only.
+ */
+import { kendallTau } from './metrics.ts';
+import { predictHead, transformFeatures, type HeadConfig, type HeadState } from './head/infer.ts';
+import { fitHead, type FitResult, type TransferSet } from './fit.ts';
+import { fitRanker, groupIndices, scoreRanker, type RankerConfig, type RankerState } from './ranker.ts';
+import type { LabeledRecord } from './records.ts';
+import { VECTOR_INDEXES, type VectorIndex } from './vector-index.ts';
+
+/** One training or test architecture as the model sees it. */
+export interface ModelRow {
+  readonly record: LabeledRecord;
+  /** The head's input: encoder block, numeric descriptors, proxies (NaN where missing). */
+  readonly x: Float32Array;
+  /** The ranker's input: numeric descriptors and proxies by name (NaN where missing). */
+  readonly scalars: Float64Array;
+}
+
+export interface RankerCandidate {
+  readonly name: string;
+  readonly features: readonly string[];
+  readonly config: RankerConfig;
+}
+
+export interface Calibration {
+  /** accuracy ≈ intercept + slope · ranker score. */
+  readonly intercept: number;
+  readonly slope: number;
+  /** Half-width of the 80 % interval (80th percentile of |residual| across training spaces). */
+  readonly half80: number;
+  readonly n: number;
+}
+
+export interface ModelState {
+  readonly targets: readonly string[];
+  readonly scalarNames: readonly string[];
+  readonly head: HeadState;
+  readonly ranker: RankerState;
+  readonly rankerName: string;
+  readonly calibration: Readonly<Record<string, Calibration>>;
+  /** Training means of the head's inputs, used where a value (a proxy) is missing. */
+  readonly impute: Float32Array;
+  /** Nearest-neighbour cosine distance under which the head answers. */
+  readonly gateDistance: number;
+  /** Percentiles of the training architectures' nearest-neighbour distances (warnings). */
+  readonly distancePercentiles: { readonly p50: number; readonly p95: number; readonly p99: number };
+  readonly indexDim: number;
+  readonly selection: {
+    readonly head: FitResult['selection'];
+    readonly ranker: Readonly<Record<string, number>>;
+    /** How the ranker was chosen: 'leave-one-space-out', 'transfer-sets' or 'in-space'. */
+    readonly by: string;
+  };
+  readonly validation: FitResult['validation'];
+}
+
+export interface FitModelOptions {
+  readonly targets: readonly string[];
+  /** The label each space ranks by (its primary target). */
+  readonly primary: (space: string) => string | undefined;
+  readonly headCandidates: HeadConfig | readonly HeadConfig[];
+  readonly rankerCandidates: readonly RankerCandidate[];
+  readonly scalarNames: readonly string[];
+  /** Leading encoder dimensions of `x` (PCA'd by the head). */
+  readonly pcaInputs: number;
+  readonly seed: number;
+  /** Other training-side spaces (never a test space) that score candidates on transfer. */
+  readonly transfer?: readonly (TransferSet & { readonly scalars: readonly Float64Array[] })[];
+  readonly indexDim?: number;
+}
+
+const INDEX_DIM = 16;
+/** The gate sits at this multiple of the training graphs' 99th-percentile neighbour distance. */
+const GATE_FACTOR = 1.5;
+
+function primaryLabel(row: ModelRow, primary: FitModelOptions['primary']): number {
+  const t = primary(row.record.space);
+  const v = t === undefined ? undefined : row.record.labels[t];
+  return v === undefined ? NaN : v;
+}
+
+function pickColumns(rows: readonly Float64Array[], idx: readonly number[]): Float64Array[] {
+  return rows.map((r) => Float64Array.from(idx, (j) => r[j]!));
+}
+
+function columnIndex(all: readonly string[], names: readonly string[]): number[] {
+  return names.map((n) => {
+    const j = all.indexOf(n);
+    if (j < 0) throw new Error(`ranker feature '${n}' is not among the scalar features`);
+    return j;
+  });
+}
+
+/** Mean Kendall τ of a ranker candidate scored within each held-out group (leave-one-space-out). */
+function losoScore(rows: readonly ModelRow[], y: readonly number[], cols: readonly number[], c: RankerCandidate): number {
+  const groups = groupIndices(rows.map((r) => r.record.space));
+  if (groups.size < 2) return NaN;
+  const taus: number[] = [];
+  for (const [space, test] of groups) {
+    const train = rows.map((_, i) => i).filter((i) => rows[i]!.record.space !== space);
+    const st = fitRanker(pickColumns(train.map((i) => rows[i]!.scalars), cols), train.map((i) => rows[i]!.record.space), train.map((i) => y[i]!), c.features, c.config);
+    const s = scoreRanker(st, pickColumns(test.map((i) => rows[i]!.scalars), cols));
+    const t = kendallTau(s, test.map((i) => y[i]!));
+    if (Number.isFinite(t)) taus.push(t);
+  }
+  return taus.length ? taus.reduce((a, b) => a + b, 0) / taus.length : NaN;
+}
+
+function quantile(sorted: readonly number[], q: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.floor(q * sorted.length)))]!;
+}
+
+/** Replaces NaN inputs by the training mean, so a missing proxy reads as "typical". */
+export function imputeRows(X: readonly Float32Array[], impute: Float32Array): Float32Array[] {
+  return X.map((x) => {
+    if (!x.some((v) => Number.isNaN(v))) return x;
+    const out = Float32Array.from(x);
+    for (let j = 0; j < out.length; j++) if (Number.isNaN(out[j]!)) out[j] = impute[j]!;
+    return out;
+  });
+}
+
+export function fitModel(rows: readonly ModelRow[], o: FitModelOptions): ModelState {
+  if (rows.length < 4) throw new Error(`need at least 4 training architectures, got ${rows.length}`);
+  const d = rows[0]!.x.length;
+  const impute = new Float32Array(d);
+  const counts = new Float64Array(d);
+  for (const r of rows) for (let j = 0; j < d; j++) if (!Number.isNaN(r.x[j]!)) { impute[j]! += r.x[j]!; counts[j]!++; }
+  for (let j = 0; j < d; j++) impute[j] = counts[j]! > 0 ? impute[j]! / counts[j]! : 0;
+  const X = imputeRows(rows.map((r) => r.x), impute);
+
+  // Ranker: space-normalised, chosen for transfer.
+  const rankRows = rows.filter((r) => Number.isFinite(primaryLabel(r, o.primary)));
+  const y = rankRows.map((r) => primaryLabel(r, o.primary));
+  const spaces = new Set(rankRows.map((r) => r.record.space));
+  const scores: Record<string, number> = {};
+  let by = 'in-space';
+  let best: { c: RankerCandidate; score: number } | null = null;
+  for (const c of o.rankerCandidates) {
+    const cols = columnIndex(o.scalarNames, c.features);
+    let score: number;
+    if (spaces.size >= 2) {
+      by = 'leave-one-space-out';
+      score = losoScore(rankRows, y, cols, c);
+    } else if ((o.transfer ?? []).length > 0) {
+      by = 'transfer-sets';
+      const st = fitRanker(pickColumns(rankRows.map((r) => r.scalars), cols), rankRows.map((r) => r.record.space), y, c.features, c.config);
+      const taus = o.transfer!.map((t) => kendallTau(scoreRanker(st, pickColumns(t.scalars, cols)), t.y)).filter(Number.isFinite);
+      score = taus.length ? taus.reduce((a, b) => a + b, 0) / taus.length : NaN;
+    } else {
+      // One space and nothing to transfer to: a seeded 80/20 split of it.
+      const idx = rankRows.map((_, i) => i);
+      const val = idx.filter((i) => i % 5 === o.seed % 5);
+      const tr = idx.filter((i) => i % 5 !== o.seed % 5);
+      const st = fitRanker(pickColumns(tr.map((i) => rankRows[i]!.scalars), cols), tr.map((i) => rankRows[i]!.record.space), tr.map((i) => y[i]!), c.features, c.config);
+      score = kendallTau(scoreRanker(st, pickColumns(val.map((i) => rankRows[i]!.scalars), cols)), val.map((i) => y[i]!));
+    }
+    scores[c.name] = score;
+    if (Number.isFinite(score) && (best === null || score > best.score)) best = { c, score };
+  }
+  const chosen = best?.c ?? o.rankerCandidates[0]!;
+  const chosenCols = columnIndex(o.scalarNames, chosen.features);
+  const rankerSub = fitRanker(pickColumns(rankRows.map((r) => r.scalars), chosenCols), rankRows.map((r) => r.record.space), y, chosen.features, chosen.config);
+  // Stored over all scalar names (zero weight for the unused ones): one input layout.
+  const weights = new Float64Array(o.scalarNames.length);
+  const scale = new Float64Array(o.scalarNames.length).fill(1);
+  chosenCols.forEach((j, k) => { weights[j] = rankerSub.weights[k]!; scale[j] = rankerSub.scale[k]!; });
+  const ranker: RankerState = { ...rankerSub, features: [...o.scalarNames], weights, scale };
+
+  // Calibration: ranker score → accuracy per target, pooled over the spaces that have it.
+  const allScores = scoreRanker(ranker, rows.map((r) => r.scalars));
+  const calibration: Record<string, Calibration> = {};
+  for (const t of o.targets) {
+    const pts = rows.map((r, i) => [allScores[i]!, r.record.labels[t]] as const).filter((p): p is readonly [number, number] => p[1] !== undefined && Number.isFinite(p[1]));
+    if (pts.length < 2) continue;
+    const mx = pts.reduce((a, p) => a + p[0], 0) / pts.length;
+    const my = pts.reduce((a, p) => a + p[1], 0) / pts.length;
+    let sxy = 0, sxx = 0;
+    for (const [x, v] of pts) { sxy += (x - mx) * (v - my); sxx += (x - mx) ** 2; }
+    const slope = sxx > 0 ? Math.max(0, sxy / sxx) : 0;
+    const intercept = my - slope * mx;
+    const res = pts.map(([x, v]) => Math.abs(v - (intercept + slope * x))).sort((a, b) => a - b);
+    calibration[t] = { intercept, slope, half80: quantile(res, 0.8), n: pts.length };
+  }
+
+  // Head: in-space model on everything.
+  const fit = fitHead(X, rows.map((r) => r.record), o.targets, o.headCandidates, o.seed, { pcaInputs: o.pcaInputs, transfer: o.transfer ?? [] });
+
+  // Gate: the training graphs' own nearest-neighbour distances in the head's projected space.
+  const indexDim = Math.min(o.indexDim ?? INDEX_DIM, transformFeatures(fit.head, X.slice(0, 1))[0]!.length);
+  const index = buildIndex(fit.head, X, indexDim);
+  const P = transformFeatures(fit.head, X);
+  const step = Math.max(1, Math.floor(P.length / 2000));
+  const nn: number[] = [];
+  for (let i = 0; i < P.length; i += step) {
+    const found = index.search(P[i]!.subarray(0, indexDim), 2);
+    const other = found.find((f) => f.label !== i);
+    if (other) nn.push(other.distance);
+  }
+  nn.sort((a, b) => a - b);
+  const p99 = quantile(nn, 0.99);
+  return {
+    targets: [...o.targets],
+    scalarNames: [...o.scalarNames],
+    head: fit.head,
+    ranker,
+    rankerName: chosen.name,
+    calibration,
+    impute,
+    gateDistance: GATE_FACTOR * p99,
+    distancePercentiles: { p50: quantile(nn, 0.5), p95: quantile(nn, 0.95), p99 },
+    indexDim,
+    selection: { head: fit.selection, ranker: scores, by },
+    validation: fit.validation,
+  };
+}
+
+export function buildIndex(head: HeadState, X: readonly Float32Array[], indexDim: number): VectorIndex {
+  const P = transformFeatures(head, X);
+  const index = VECTOR_INDEXES.hnsw(indexDim, { maxElements: Math.max(1, P.length) });
+  P.forEach((v, i) => index.add(v.subarray(0, indexDim), i));
+  return index;
+}
+
+export interface ModelPrediction {
+  readonly accuracy: number;
+  readonly low: number;
+  readonly high: number;
+  /** Which part answered: the in-space head or the cross-space ranker. */
+  readonly source: 'head' | 'ranker';
+}
+
+/**
+ * Predictions for graphs, given each graph's nearest-neighbour distance to the training set
+ * (Infinity when unknown: the ranker answers).
+ */
+export function predictModel(m: ModelState, rows: readonly { x: Float32Array; scalars: Float64Array }[], nearest: readonly number[]): Record<string, ModelPrediction>[] {
+  const X = imputeRows(rows.map((r) => r.x), m.impute);
+  const h = predictHead(m.head, X);
+  const s = scoreRanker(m.ranker, rows.map((r) => r.scalars));
+  return rows.map((_, i) => {
+    const out: Record<string, ModelPrediction> = {};
+    const near = (nearest[i] ?? Infinity) <= m.gateDistance;
+    m.targets.forEach((t, ti) => {
+      const cal = m.calibration[t];
+      if (near || !cal) {
+        const mu = h.mean[i]![ti]!;
+        const half = 1.2815515655446004 * m.head.intervalScale[ti]! * Math.max(h.std[i]![ti]!, 0.05 * m.head.labelStd[ti]!);
+        out[t] = { accuracy: mu, low: mu - half, high: mu + half, source: 'head' };
+      } else {
+        const mu = cal.intercept + cal.slope * s[i]!;
+        out[t] = { accuracy: mu, low: mu - cal.half80, high: mu + cal.half80, source: 'ranker' };
+      }
+    });
+    return out;
+  });
+}
+
+/** The raw ranker score of graphs (what zero-shot ranking evaluates when the ranker answers). */
+export function rankerScores(m: ModelState, scalars: readonly Float64Array[]): Float64Array {
+  return scoreRanker(m.ranker, scalars);
+}

@@ -1,0 +1,27 @@
+/**
+ * The ranker configurations training chooses between (on training spaces only: leave one
+ * training space out, or transfer sets), and the fixed feature set of the training-free baseline.
+ * Fixed before any test number was seen; see docs/RESULTS.md for how they were arrived at.
+ */
+import type { RankerCandidate } from './model.ts';
+import { PROXY_FEATURES } from './scalars.ts';
+
+/** Size alone: what the params/MACs baselines know. */
+const SIZE = ['log_params', 'log_macs'];
+/** Depth of the weighted-layer DAG: the static descriptors that transferred in the lab. */
+const DEPTH = ['log_depth_weighted', 'mean_depth_weighted'];
+
+export const DEFAULT_RANKER_CANDIDATES: readonly RankerCandidate[] = Object.freeze([
+  { name: 'size', features: SIZE, config: { lambda: 0.1, signFilter: true } },
+  { name: 'size+depth', features: [...SIZE, ...DEPTH], config: { lambda: 0.1, signFilter: true } },
+  { name: 'proxies', features: [...PROXY_FEATURES], config: { lambda: 0.1, signFilter: true } },
+  { name: 'proxies+size', features: [...PROXY_FEATURES, ...SIZE], config: { lambda: 0.1, signFilter: true } },
+  { name: 'proxies+size+depth', features: [...PROXY_FEATURES, ...SIZE, ...DEPTH], config: { lambda: 0.1, signFilter: true } },
+  { name: 'proxies+size+depth (λ 1)', features: [...PROXY_FEATURES, ...SIZE, ...DEPTH], config: { lambda: 1, signFilter: true } },
+]);
+
+/**
+ * The training-free aggregate: every forward-only proxy and MACs with equal weight, each as its
+ * rank within the set being compared (AZ-NAS-style; no selection, no sign flips learnt).
+ */
+export const AGGREGATE_FEATURES: readonly string[] = Object.freeze(['proxy_naswot', 'proxy_swap', 'proxy_meco', 'proxy_az_expressivity', 'proxy_az_progressivity', 'proxy_trainable_layers', 'log_macs']);

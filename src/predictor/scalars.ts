@@ -1,0 +1,70 @@
+/**
+ * Scalar features: the static profile descriptors (graph-features.ts) and the zero-cost proxies
+ * (src/proxies), by name. The ranker reads them all; the head reads the proxies appended to its
+ * encoder + descriptor vector. Missing values are NaN (a model the proxies could not run).
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PROXY_NAMES, type ProxyReport } from '../proxies/index.ts';
+import { NUMERIC_FEATURES } from './graph-features.ts';
+
+export const PROXY_FEATURES: readonly string[] = Object.freeze(PROXY_NAMES.map((n) => `proxy_${n}`));
+export const SCALAR_FEATURES: readonly string[] = Object.freeze([...NUMERIC_FEATURES, ...PROXY_FEATURES]);
+
+/**
+ * Counts spanning orders of magnitude (distinct activation patterns, trainable layers) enter as
+ * logs, so that a linear score compares ratios, as it does for params and MACs; the others are
+ * already log-like (NASWOT is log|det K|) or bounded.
+ */
+const LOG_PROXIES = new Set(['swap', 'swap_reg', 'trainable_layers']);
+
+export type ProxyValues = Readonly<Record<string, number | null>> | null | undefined;
+
+export function proxyVector(p: ProxyValues): Float64Array {
+  return Float64Array.from(PROXY_NAMES, (n) => {
+    const v = p?.[n];
+    if (v === null || v === undefined || !Number.isFinite(v)) return NaN;
+    return LOG_PROXIES.has(n) ? Math.log1p(Math.max(0, v)) : v;
+  });
+}
+
+/** Numeric descriptors (the tail of a base feature vector) followed by the proxies. */
+export function scalarRow(base: Float32Array, textLength: number, proxies: ProxyValues): Float64Array {
+  const out = new Float64Array(SCALAR_FEATURES.length);
+  const num = base.subarray(textLength, textLength + NUMERIC_FEATURES.length);
+  out.set(num, 0);
+  out.set(proxyVector(proxies), NUMERIC_FEATURES.length);
+  return out;
+}
+
+/** The head's input: the base vector with the proxies appended. */
+export function headRow(base: Float32Array, proxies: ProxyValues): Float32Array {
+  const out = new Float32Array(base.length + PROXY_NAMES.length);
+  out.set(base, 0);
+  out.set(proxyVector(proxies), base.length);
+  return out;
+}
+
+/** Line format of `<dataset>/proxies.jsonl` (scripts/proxies-cache.ts, docs/PROXIES.md). */
+interface ProxyLine {
+  readonly id: string;
+  readonly proxies?: ProxyReport['proxies'];
+}
+
+/** The proxies cached beside a built dataset, by record id; empty when there is no cache. */
+export function loadProxyCache(datasetDir: string): Map<string, ProxyValues> {
+  const path = join(datasetDir, 'proxies.jsonl');
+  const out = new Map<string, ProxyValues>();
+  if (!existsSync(path)) return out;
+  for (const line of readFileSync(path, 'utf8').split('\n')) {
+    if (line.trim() === '') continue;
+    let j: ProxyLine;
+    try {
+      j = JSON.parse(line) as ProxyLine;
+    } catch {
+      continue; // a line cut short by an interrupted cache run
+    }
+    if (typeof j.id === 'string') out.set(j.id, j.proxies ?? null);
+  }
+  return out;
+}
