@@ -247,7 +247,7 @@ async function renderPlot(): Promise<void> {
   const accs = k.points.map((p) => p.accuracy).sort((a, b) => a - b);
   for (const m of models.slice(0, 5)) {
     const below = accs.filter((a) => a < m.accuracy).length;
-    notes.push(`${m.label}: predicted ${pct(m.accuracy)} % (${pct(m.low)}–${pct(m.high)}), above ${accs.length === 0 ? 0 : Math.round((100 * below) / accs.length)} % of the plotted known architectures${m.x > 0 ? ` at ${count(m.x)} ${state.x === 'params' ? 'params' : 'MACs'}` : ''}.`);
+    notes.push(`${m.label}: predicted ${pct(m.accuracy)} % (${pct(m.low)}–${pct(m.high)}), above ${accs.length === 0 ? 0 : Math.round((100 * below) / accs.length)} % of the plotted known architectures${k.fields[state.x] && m.x > 0 ? ` at ${count(m.x)} ${state.x === 'params' ? 'params' : 'MACs'}` : ''}.`);
   }
   ui.plotNote.replaceChildren(...notes.map((n) => h('p', {}, n)));
   ui.plot.removeAttribute('aria-busy');
@@ -326,6 +326,8 @@ function renderBatch(): void {
 
 async function handleFiles(list: FileList | readonly File[] | null): Promise<void> {
   const files = list === null ? [] : [...list];
+  // Cleared at once so that choosing the same file again fires 'change' again.
+  ui.input.value = '';
   if (files.length === 0 || state.busy) return;
   showError([]);
   setStatus('');
@@ -357,7 +359,6 @@ async function handleFiles(list: FileList | readonly File[] | null): Promise<voi
     state.busy = false;
     ui.input.disabled = false;
     ui.drop.classList.remove('busy');
-    ui.input.value = '';
   }
 }
 

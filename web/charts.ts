@@ -21,7 +21,8 @@ export function predictionChart(rows: readonly PredictionRow[], width: number): 
   const label = (d: PredictionRow) => `${pct(d.accuracy)} % (${pct(d.low)}–${pct(d.high)})${d.inDomain === false ? ', outside its domain' : ''}`;
   return Plot.plot({
     width,
-    height: 40 + 34 * rows.length,
+    height: 44 + 34 * rows.length,
+    style: { fontSize: '12px' },
     marginLeft: 120,
     marginRight: 170,
     ariaLabel: 'predicted accuracy per target with 80 % intervals',
@@ -61,6 +62,7 @@ export function scatterChart(known: readonly KnownPoint[], models: readonly Plot
   return Plot.plot({
     width,
     height: 460,
+    style: { fontSize: '12px' },
     marginRight: 24,
     ariaLabel: `measured ${target} accuracy of ${pts.length} known architectures against ${x}, with ${shown.length} dropped model${shown.length === 1 ? '' : 's'}`,
     x: { type: 'log', label: X_LABEL[x], grid: true },
@@ -87,6 +89,7 @@ export function distributionChart(known: readonly KnownPoint[], models: readonly
   return Plot.plot({
     width,
     height: 420,
+    style: { fontSize: '12px' },
     ariaLabel: `distribution of measured ${target} accuracy per space, with ${models.length} dropped model${models.length === 1 ? '' : 's'}`,
     x: { domain: [...spaces, ...models.map((m) => m.label)], label: null, tickRotate: models.length > 2 ? -20 : 0 },
     y: { label: `${target} accuracy (%)`, grid: true },

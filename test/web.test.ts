@@ -1,0 +1,398 @@
+/**
+ * The web page, tested end to end: a real `onnx-predict serve` on loopback (one open, one with an
+ * API key), its page routes and GET /v1/known over HTTP, and the page itself in Debian's chromium
+ * driven by playwright-core: drop a real NB201 file, choose a real timm export, a corrupt file,
+ * three files for the ranked table (sort, CSV), and the API-key field. Every request the page
+ * makes must go to the server that served it.
+ *
+ * Without chromium the browser part prints why it skipped; the HTTP part always runs. The page
+ * must be built (`npm ci` builds it through `prepare`; by hand: `npm run build:web`).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { accessSync, constants, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gunzipSync } from 'node:zlib';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseArch } from '../datasets/nb201/arch.ts';
+import { buildNb201Network } from '../datasets/nb201/network.ts';
+import { sampleKnown, WEB_DIST_DIR, type KnownResponse } from '../src/server/routes/web.ts';
+import { BIN } from './helpers/cli.ts';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const KEY = 'web-test-key';
+const GOOD_ARCH = '|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|';
+const POOR_ARCH = '|avg_pool_3x3~0|+|none~0|skip_connect~1|+|avg_pool_3x3~0|none~1|skip_connect~2|';
+const TIMM = ['mobilenetv2_050-224', 'resnet14t-224'] as const;
+
+/** The system chromium, found on PATH (playwright-core never downloads one). */
+function findChromium(): string | null {
+  const fromEnv = process.env.ONNX_PREDICT_CHROMIUM;
+  const names = ['chromium', 'chromium-browser', 'google-chrome-stable', 'google-chrome'];
+  const candidates = fromEnv ? [fromEnv] : (process.env.PATH ?? '').split(delimiter).flatMap((d) => names.map((n) => join(d, n)));
+  for (const c of candidates) {
+    try {
+      accessSync(c, constants.X_OK);
+      return c;
+    } catch {
+      // next
+    }
+  }
+  return null;
+}
+
+interface Serve {
+  readonly url: string;
+  readonly child: ChildProcess;
+  readonly stderr: () => string;
+}
+
+/** `onnx-predict serve --port 0` as a child process; resolves with the address it prints. */
+function serve(env: Record<string, string>): Promise<Serve> {
+  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ONNX_PREDICT_API_KEY: '', ONNX_PREDICT_WORKERS: '1', ...env },
+  });
+  let out = '';
+  let err = '';
+  child.stderr!.on('data', (d: Buffer) => { err += d.toString(); });
+  return new Promise<Serve>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`serve printed no address in 90 s; stderr: ${err.slice(-2000)}`)), 90_000);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`serve exited with ${code}; stderr: ${err.slice(-2000)}`));
+    });
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /listening on (http:\/\/\S+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve({ url: m[1]!, child, stderr: () => err });
+      }
+    });
+  });
+}
+
+async function stop(s: Serve | undefined): Promise<void> {
+  if (s === undefined || s.child.exitCode !== null) return;
+  const exited = new Promise((r) => s.child.once('exit', r));
+  s.child.kill('SIGTERM');
+  await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+  if (s.child.exitCode === null) s.child.kill('SIGKILL');
+}
+
+const CHROMIUM = findChromium();
+const BUILT = existsSync(join(WEB_DIST_DIR, 'index.html')) && existsSync(join(WEB_DIST_DIR, 'app.js'));
+if (CHROMIUM === null) {
+  process.stdout.write('test/web.test.ts: browser tests SKIPPED: no chromium on PATH (apt-get install chromium; or set ONNX_PREDICT_CHROMIUM). The HTTP tests still run.\n');
+}
+
+let dir: string;
+let open: Serve;
+let keyed: Serve;
+const files: Record<string, string> = {};
+
+beforeAll(async () => {
+  if (!BUILT) throw new Error(`the web page is not built (${WEB_DIST_DIR} has no index.html/app.js): run npm run build:web (npm ci runs it)`);
+  dir = mkdtempSync(join(tmpdir(), 'onnx-predict-web-'));
+  const write = (name: string, bytes: Uint8Array) => {
+    writeFileSync(join(dir, name), bytes);
+    files[name] = join(dir, name);
+  };
+  const good = buildNb201Network(parseArch(GOOD_ARCH), { weights: 'random', seed: 5 });
+  write('nb201-good.onnx', good);
+  write('nb201-poor.onnx', buildNb201Network(parseArch(POOR_ARCH), { weights: 'random', seed: 6 }));
+  for (const t of TIMM) write(`${t}.onnx`, gunzipSync(readFileSync(join(ROOT, 'datasets', 'timm', 'graphs', `${t}.onnx.gz`))));
+  // A real file cut in half: what a broken download looks like.
+  write('broken.onnx', good.subarray(0, Math.floor(good.length / 2)));
+  [open, keyed] = await Promise.all([serve({}), serve({ ONNX_PREDICT_API_KEY: KEY })]);
+});
+
+afterAll(async () => {
+  await Promise.all([stop(open), stop(keyed)]);
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('page routes over HTTP (real serve)', () => {
+  it('GET / serves the page with its limits, a CSP that allows only this origin, and the two assets', async () => {
+    const res = await fetch(`${open.url}/`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^text\/html/);
+    const csp = res.headers.get('content-security-policy') ?? '';
+    expect(csp).toContain("default-src 'none'");
+    expect(csp).toContain("connect-src 'self'");
+    expect(csp).toContain("script-src 'self'");
+    const html = await res.text();
+    const cfg = JSON.parse(/<script type="application\/json" id="page-config">(.*?)<\/script>/s.exec(html)![1]!) as Record<string, unknown>;
+    expect(cfg).toMatchObject({ maxBodyBytes: 256 * 1024 * 1024, apiKeyRequired: false });
+    expect(html).not.toMatch(/(src|href)="(https?:)?\/\//);
+    const js = await fetch(`${open.url}/web/app.js`);
+    expect(js.status).toBe(200);
+    expect(js.headers.get('content-type')).toMatch(/^text\/javascript/);
+    expect((await js.text()).length).toBeGreaterThan(50_000);
+    const css = await fetch(`${open.url}/web/app.css`);
+    expect(css.headers.get('content-type')).toMatch(/^text\/css/);
+    expect(await css.text()).toContain('.drop');
+  });
+
+  it('the page is open on a server with an API key; GET /v1/known is not', async () => {
+    const page = await fetch(`${keyed.url}/`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('"apiKeyRequired":true');
+    expect((await fetch(`${keyed.url}/web/app.js`)).status).toBe(200);
+    const no = await fetch(`${keyed.url}/v1/known?target=cifar10`);
+    expect(no.status).toBe(401);
+    expect(((await no.json()) as { error: { code: string } }).error.code).toBe('UNAUTHORIZED');
+    const yes = await fetch(`${keyed.url}/v1/known?target=cifar10&limit=10`, { headers: { authorization: `Bearer ${KEY}` } });
+    expect(yes.status).toBe(200);
+  });
+
+  it('GET /v1/known: a deterministic sample with an equal share per space, every small space whole', async () => {
+    const get = async (q: string) => {
+      const res = await fetch(`${open.url}/v1/known?${q}`);
+      expect(res.status).toBe(200);
+      return (await res.json()) as KnownResponse;
+    };
+    const a = await get('target=imagenet&limit=1000');
+    const b = await get('limit=1000&target=imagenet');
+    expect(b).toEqual(a);
+    expect(a.returned).toBe(1000);
+    expect(a.points).toHaveLength(1000);
+    expect(a.total).toBeGreaterThan(1000);
+    // timm has ~150 ImageNet models: all of them are in, the rest is Accel-NASBench.
+    expect(a.spaces.timm).toBeGreaterThan(100);
+    expect(a.spaces.timm! + a.spaces.accel!).toBe(1000);
+    for (const p of a.points) {
+      expect(typeof p.id).toBe('string');
+      expect(p.accuracy).toBeGreaterThan(0);
+      expect(p.accuracy).toBeLessThanOrEqual(100);
+      if (a.fields.params) expect(p.params === undefined || p.params > 0).toBe(true);
+    }
+    const small = await get('target=cifar10&limit=10');
+    expect(small.spaces).toEqual({ nb101: 5, nb201: 5 });
+    expect((await get('target=cifar10')).returned).toBe(3000);
+  });
+
+  it('BAD CALL: /v1/known without a target, with an unknown one or a bad limit answers 400 USAGE with a sentence', async () => {
+    for (const q of ['', 'target=mnist', 'target=cifar10&limit=0', 'target=cifar10&limit=10001', 'target=cifar10&limit=abc', 'target=cifar10&target=cifar100']) {
+      const res = await fetch(`${open.url}/v1/known?${q}`);
+      expect(res.status, q).toBe(400);
+      const body = (await res.json()) as { error: { code: string; message: string } };
+      expect(body.error.code, q).toBe('USAGE');
+      expect(body.error.message, q).toMatch(/query parameter '(target|limit)'/);
+    }
+  });
+
+  it('/openapi.json documents the page routes (open) and /v1/known', async () => {
+    const doc = (await (await fetch(`${open.url}/openapi.json`)).json()) as { paths: Record<string, Record<string, { security?: unknown[]; parameters?: { name: string }[] }>>; components: { schemas: Record<string, unknown> } };
+    expect(doc.paths['/']!.get!.security).toEqual([]);
+    expect(doc.paths['/web/app.js']!.get!.security).toEqual([]);
+    expect(doc.paths['/v1/known']!.get!.security).toBeUndefined();
+    expect(doc.paths['/v1/known']!.get!.parameters!.map((p) => p.name)).toEqual(['target', 'limit']);
+    expect(doc.components.schemas.Known).toBeDefined();
+  });
+});
+
+describe('sampleKnown', () => {
+  const known = Array.from({ length: 500 }, (_, i) => ({
+    id: `a-${i}`, space: i < 20 ? 'small' : 'big', labels: i % 7 === 0 ? {} : { t: i / 10 },
+    ...(i % 2 === 0 ? { params: 1000 + i } : {}),
+  }));
+  it('does not depend on the order of known.jsonl', () => {
+    const x = sampleKnown(known, 't', 50);
+    const y = sampleKnown([...known].reverse(), 't', 50);
+    expect(new Set(y.points.map((p) => p.id))).toEqual(new Set(x.points.map((p) => p.id)));
+    expect(x.total).toBe(known.filter((k) => 't' in k.labels).length);
+  });
+  it('takes a small space whole and shares the rest out', () => {
+    const s = sampleKnown(known, 't', 100);
+    expect(s.spaces).toEqual({ small: 17, big: 83 });
+    expect(s.returned).toBe(100);
+    expect(s.fields).toEqual({ params: true, macs: false });
+  });
+  it('degrades to points without x values on a checkpoint without params/MACs', () => {
+    const bare = known.map(({ id, space, labels }) => ({ id, space, labels }));
+    const s = sampleKnown(bare, 't', 30);
+    expect(s.fields).toEqual({ params: false, macs: false });
+    expect(s.points.every((p) => p.params === undefined && p.macs === undefined)).toBe(true);
+  });
+});
+
+describe.skipIf(CHROMIUM === null)('the page in chromium', () => {
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  const requests: string[] = [];
+  const problems: string[] = [];
+
+  beforeAll(async () => {
+    browser = await chromium.launch({ executablePath: CHROMIUM!, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
+    context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
+    context.on('request', (r) => requests.push(r.url()));
+    page = await context.newPage();
+    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+    page.on('console', (m) => {
+      // The browser logs every 4xx response; the corrupt-file test causes one on purpose.
+      if (m.type() === 'error' && !/status of 4\d\d/.test(m.text())) problems.push(`console: ${m.text()}`);
+    });
+    await page.goto(`${open.url}/`);
+    await page.waitForSelector('html[data-ready="true"]');
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  /** A real drop event on the drop zone, carrying the files' bytes. */
+  async function drop(names: readonly string[]): Promise<void> {
+    const payload = names.map((n) => ({ name: n, b64: readFileSync(files[n]!).toString('base64') }));
+    const dt = await page.evaluateHandle((items) => {
+      const d = new DataTransfer();
+      for (const it of items) {
+        const bin = atob(it.b64);
+        const bytes = new Uint8Array(bin.length);
+        for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+        d.items.add(new File([bytes], it.name, { type: 'application/octet-stream' }));
+      }
+      return d;
+    }, payload);
+    await page.dispatchEvent('#drop', 'drop', { dataTransfer: dt });
+  }
+
+  it('shows the limits before any upload, and the file picker is a labelled, focusable control', async () => {
+    expect(await page.textContent('#limits')).toContain('256 MB');
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('files');
+    expect(await page.evaluate(() => (document.getElementById('files') as HTMLInputElement).labels?.[0]?.textContent)).toMatch(/Choose one or more/);
+    expect(await page.isVisible('#key-row')).toBe(false);
+  });
+
+  it('drop a real NB201 file: prediction with intervals, neighbours, graph text, and the model on the scatter plot', async () => {
+    await drop(['nb201-good.onnx']);
+    await page.waitForSelector('#plot svg .model-point', { timeout: 30_000 });
+    await page.waitForSelector('#single:not([hidden])');
+    expect(await page.textContent('#single-title')).toBe('Prediction for nb201-good.onnx');
+    const facts = await page.textContent('#single .facts');
+    expect(facts).toMatch(/Input\s*input: 1 × 3 × 32 × 32 float32/);
+    expect(facts).toMatch(/Params/);
+    const rows = await page.$$eval('#single table.predictions tbody tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')));
+    expect(rows.length).toBeGreaterThanOrEqual(1);
+    const cifar = rows.find((r) => r[0] === 'cifar10');
+    expect(cifar).toBeDefined();
+    const acc = Number(cifar![1]);
+    const [low, high] = cifar![2]!.split('–').map(Number);
+    expect(low! <= acc && acc <= high!).toBe(true);
+    expect(acc).toBeGreaterThan(50);
+    expect(await page.$$eval('#prediction-chart svg .whisker line', (e) => e.length)).toBe(rows.length);
+    expect(await page.$$eval('#single table.neighbors tbody tr', (trs) => trs.length)).toBe(3);
+    expect(await page.textContent('#single table.neighbors')).toMatch(/nb201-\d+/);
+    await page.click('#graph-text summary');
+    expect((await page.textContent('#graph-text pre'))!.length).toBeGreaterThan(100);
+    // The plot: known NB201/NB101 CIFAR-10 points and one highlighted model point with its interval.
+    expect(await page.inputValue('#target')).toBe('cifar10');
+    const label = await page.$eval('#plot svg .model-point [aria-label]', (e) => e.getAttribute('aria-label'));
+    expect(label).toContain('nb201-good.onnx');
+    expect(label).toContain(`predicted ${acc.toFixed(1)} %`);
+    const known = await page.$$eval('#plot svg .known-point *, #plot svg .known-box *', (e) => e.length);
+    expect(known).toBeGreaterThan(100);
+    expect(await page.$$eval('#plot svg .model-interval *', (e) => e.length)).toBe(1);
+    expect(await page.textContent('#plot-note')).toMatch(/nb201-good\.onnx: predicted [\d.]+ %/);
+    expect(await page.isVisible('#error')).toBe(false);
+  });
+
+  it('choose a real timm export with the file picker: ImageNet prediction placed among ImageNet architectures', async () => {
+    await page.setInputFiles('#files', files[`${TIMM[0]}.onnx`]!);
+    await page.waitForFunction((t) => document.getElementById('single-title')?.textContent === `Prediction for ${t}`, `${TIMM[0]}.onnx`, { timeout: 30_000 });
+    await page.waitForSelector('#plot svg .model-point');
+    expect(await page.textContent('#single .facts')).toMatch(/Input\s*\S+: 1 × 3 × 224 × 224 float32/);
+    expect(await page.inputValue('#target')).toBe('imagenet');
+    const label = await page.$eval('#plot svg .model-point [aria-label]', (e) => e.getAttribute('aria-label'));
+    expect(label).toContain(`${TIMM[0]}.onnx`);
+    // Switching the axis or the target redraws from GET /v1/known.
+    if (await page.isEnabled('#x-macs')) {
+      await page.check('#x-macs');
+      await page.waitForFunction(() => document.querySelector('#plot svg')?.getAttribute('aria-label')?.includes('against macs'));
+    }
+  });
+
+  it('drop a corrupt file: a plain sentence, never a blank page', async () => {
+    await drop(['broken.onnx']);
+    await page.waitForSelector('#error:not([hidden])', { timeout: 30_000 });
+    const text = await page.textContent('#error');
+    expect(text).toMatch(/“broken\.onnx” is not a valid ONNX model, so nothing was predicted\. The server said: .+/);
+    expect(await page.textContent('#status')).toBe('Nothing was predicted.');
+    expect(await page.isVisible('#single')).toBe(false);
+  });
+
+  it('drop three files: the ranked table through the batch route, sortable, with a CSV download', async () => {
+    const three = ['nb201-poor.onnx', 'nb201-good.onnx', `${TIMM[1]}.onnx`];
+    const batch = page.waitForResponse((r) => r.url().endsWith('/v1/predict/batch'));
+    await drop(three);
+    expect((await batch).status()).toBe(200);
+    await page.waitForSelector('#ranked-table');
+    expect(await page.isVisible('#error')).toBe(false);
+    const read = () => page.$$eval('#ranked-table tbody tr', (trs) => trs.map((tr) => ({
+      rank: tr.children[0]!.textContent, file: tr.children[1]!.textContent, acc: Number(tr.children[2]!.textContent),
+    })));
+    const rows = await read();
+    expect(rows.map((r) => r.file).sort()).toEqual([...three].sort());
+    expect(rows.map((r) => r.rank)).toEqual(['1', '2', '3']);
+    for (let i = 1; i < rows.length; i++) expect(rows[i - 1]!.acc).toBeGreaterThanOrEqual(rows[i]!.acc);
+    const target = await page.inputValue('#target');
+    expect(await page.textContent('#ranked-table caption')).toContain(`predicted ${target} accuracy`);
+    // The good NB201 cell outranks the pooling/none cell on CIFAR-10.
+    if (target === 'cifar10') expect(rows.findIndex((r) => r.file === 'nb201-good.onnx')).toBeLessThan(rows.findIndex((r) => r.file === 'nb201-poor.onnx'));
+    // Sort by file name, by keyboard.
+    await page.focus('#ranked-table button[data-key="file"]');
+    await page.keyboard.press('Enter');
+    expect((await read()).map((r) => r.file)).toEqual([...three].sort());
+    expect(await page.getAttribute('#ranked-table th:nth-child(2)', 'aria-sort')).toBe('ascending');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#csv')]);
+    const csv = readFileSync((await download.path())!, 'utf8').trim().split(/\r?\n/);
+    expect(csv[0]).toMatch(/^rank,file,target,accuracy,low,high,params,macs,nodes,nearest,/);
+    expect(csv).toHaveLength(4);
+    expect(csv[1]!.startsWith('1,')).toBe(true);
+    // All three models are on the plot.
+    await page.waitForFunction(() => document.querySelectorAll('#plot svg .model-point [aria-label]').length === 3);
+    const plotted = await page.$$eval('#plot svg .model-point [aria-label]', (e) => e.map((x) => x.getAttribute('aria-label')!.split(':')[0]));
+    expect(plotted.sort()).toEqual([...three].sort());
+  });
+
+  it('a failed file in a batch is a row with its sentence', async () => {
+    await drop(['nb201-good.onnx', 'broken.onnx']);
+    await page.waitForSelector('#ranked-table tr.failed', { timeout: 30_000 });
+    expect(await page.textContent('#ranked-table tr.failed')).toMatch(/broken\.onnx.*Failed: “broken\.onnx” is not a valid ONNX model/s);
+    expect(await page.textContent('#status')).toBe('Predicted 1 of 2 files; 1 failed.');
+  });
+
+  it('every request went to the server that served the page', () => {
+    const origin = new URL(open.url).origin;
+    const foreign = requests.filter((u) => !u.startsWith(`${origin}/`) && !u.startsWith('blob:') && !u.startsWith('data:'));
+    expect(foreign).toEqual([]);
+    expect(requests.some((u) => u.includes('/v1/known?target='))).toBe(true);
+    expect(problems).toEqual([]);
+  });
+
+  it('a server with an API key: the page shows the key field, refuses to upload without it, predicts with it', async () => {
+    const p = await context.newPage();
+    await p.goto(`${keyed.url}/`);
+    await p.waitForSelector('html[data-ready="true"]');
+    expect(await p.isVisible('#key-row')).toBe(true);
+    expect(await p.evaluate(() => (document.getElementById('api-key') as HTMLInputElement).labels?.[0]?.textContent)).toBe('API key');
+    await p.setInputFiles('#files', files['nb201-good.onnx']!);
+    await p.waitForSelector('#error:not([hidden])');
+    expect(await p.textContent('#error')).toContain('This server needs an API key');
+    expect(await p.evaluate(() => document.activeElement?.id)).toBe('api-key');
+    await p.fill('#api-key', 'wrong');
+    await p.setInputFiles('#files', files['nb201-good.onnx']!);
+    await p.waitForFunction(() => document.getElementById('status')?.textContent === 'Nothing was predicted.');
+    expect(await p.textContent('#error')).toContain('enter a valid key');
+    await p.fill('#api-key', KEY);
+    await p.setInputFiles('#files', files['nb201-good.onnx']!);
+    await p.waitForSelector('#plot svg .model-point', { timeout: 30_000 });
+    expect(await p.textContent('#single-title')).toBe('Prediction for nb201-good.onnx');
+    await p.close();
+  });
+});
