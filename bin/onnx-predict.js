@@ -1,17 +1,15 @@
 #!/usr/bin/env node
-// The package's bin: runs the compiled CLI (dist/, built by `npm run build`; `npm ci` runs it
-// through `prepare`, and the published tarball ships it). From a checkout without dist/, or with
-// ONNX_PREDICT_FROM_SOURCE=1 (vitest.config.ts sets it, so tests run the sources they test), it
-// runs the TypeScript sources through tsx instead.
+// The package's bin. Installed from the tarball it runs the compiled CLI (bin/cli.js, built by
+// `npm run build`). In a checkout, where bin/cli.ts exists, it runs the TypeScript sources
+// through tsx, so what you edit is what runs; ONNX_PREDICT_COMPILED=1 runs the build instead
+// (bench/cold-start.ts measures that way).
 import { existsSync } from 'node:fs';
 
-const compiled = new URL('../dist/bin/cli.js', import.meta.url);
 const source = new URL('./cli.ts', import.meta.url);
-const fromSource = existsSync(source) && (process.env.ONNX_PREDICT_FROM_SOURCE === '1' || !existsSync(compiled));
-if (fromSource) {
+if (existsSync(source) && process.env.ONNX_PREDICT_COMPILED !== '1') {
   const { register } = await import('tsx/esm/api');
   register();
   await import(source.href);
 } else {
-  await import(compiled.href);
+  await import(new URL('./cli.js', import.meta.url).href);
 }

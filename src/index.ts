@@ -10,10 +10,8 @@
  */
 import { UsageError } from './errors.ts';
 import type { Model } from './onnx-to-text/ir.ts';
-import { readModel } from './onnx-to-text/reader.ts';
-import { DEFAULT_TEXT_MODE, describe, TEXT_MODES, type TextMode } from './onnx-to-text/text/index.ts';
-import { readModelBytes } from './io.ts';
-import { statsReport, type StatsReport } from './stats.ts';
+import { DEFAULT_TEXT_MODE, TEXT_MODES, type TextMode } from './onnx-to-text/text/index.ts';
+import { loadModelFile } from './inspect.ts';
 import { spaces, type BuildDatasetOptions, type BuildSummary } from './predictor/spaces.ts';
 import { loadEncoder, type LoadEncoderOptions } from './encoder/index.ts';
 import { profileModel } from './onnx-to-text/profile.ts';
@@ -40,6 +38,7 @@ export { DEFAULT_HEAD_CONFIG, HEAD_CANDIDATES, HEAD_PRESETS, type HeadPreset } f
 export type { HeadConfig } from './predictor/head/infer.ts';
 export { kendallTau, spearmanRho, rankReport } from './predictor/metrics.ts';
 export { formatStats, type StatsReport } from './stats.ts';
+export { loadModelFile, stats, describeModel } from './inspect.ts';
 export { humanCount } from './onnx-to-text/text/compact.ts';
 export { DEFAULT_TEXT_MODE, TEXT_MODES, type TextMode };
 export { readManifest, parseManifest, MANIFEST_FILE, type ManifestRecord } from './predictor/manifest.ts';
@@ -120,19 +119,6 @@ export async function predictModels(predictor: Predictor, items: readonly { mode
 export async function predictFile(predictor: Predictor, path: string, options: PredictModelsOptions = {}): Promise<PredictReport> {
   const model = await loadModelFile(path);
   return (await predictModels(predictor, [{ model, file: path }], options))[0]!;
-}
-
-/** Reads and decodes an ONNX file; typed errors for missing, unreadable or invalid files. */
-export async function loadModelFile(path: string): Promise<Model> {
-  return readModel(await readModelBytes(path));
-}
-
-export function stats(model: Model, file?: string): StatsReport {
-  return statsReport(model, undefined, file);
-}
-
-export function describeModel(model: Model, options: { mode?: TextMode; maxChars?: number } = {}): string {
-  return describe(model, options);
 }
 
 /**

@@ -12,8 +12,8 @@ export function registerDescribe(program: Command, io: CliIO): void {
     .addOption(new Option('-m, --mode <mode>', 'text mode').choices(TEXT_MODES).default(DEFAULT_TEXT_MODE))
     .option('--max-chars <n>', 'character budget for the text (default: mode default)', (v) => parsePositiveInt('max-chars', v))
     .action(async (file: string, opts: { mode: TextMode; maxChars?: number }) => {
-      const api = await import('../index.ts');
-      const model = await api.loadModelFile(file);
-      io.stdout(`${api.describeModel(model, { mode: opts.mode, ...(opts.maxChars !== undefined ? { maxChars: opts.maxChars } : {}) })}\n`);
+      const { loadModelFile, describeModel } = await import('../inspect.ts');
+      const model = await loadModelFile(file);
+      io.stdout(`${describeModel(model, { mode: opts.mode, ...(opts.maxChars !== undefined ? { maxChars: opts.maxChars } : {}) })}\n`);
     });
 }

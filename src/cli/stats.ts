@@ -9,9 +9,8 @@ export function registerStats(program: Command, io: CliIO): void {
     .argument('<model>', 'ONNX file')
     .option('--json', 'print one JSON object')
     .action(async (file: string, opts: { json?: boolean }) => {
-      const api = await import('../index.ts');
-      const model = await api.loadModelFile(file);
-      const report = api.stats(model, file);
-      io.stdout(opts.json ? `${JSON.stringify(report)}\n` : `${api.formatStats(report)}\n`);
+      const [{ loadModelFile, stats }, { formatStats }] = await Promise.all([import('../inspect.ts'), import('../stats.ts')]);
+      const report = stats(await loadModelFile(file), file);
+      io.stdout(opts.json ? `${JSON.stringify(report)}\n` : `${formatStats(report)}\n`);
     });
 }
