@@ -62,11 +62,11 @@ try {
     await page.waitForSelector('#plot svg .model-point', { timeout: 120_000 });
     if (target !== '') {
       await page.selectOption('#target', target);
-      await page.waitForFunction((t) => document.querySelector('#plot svg')?.getAttribute('aria-label')?.includes(` ${t} `), target);
+      await page.waitForFunction((t) => document.querySelector(`#plot svg[aria-label*=" ${t} "]`) !== null, target);
     }
     if (xAxis === 'macs' || xAxis === 'params') {
       await page.check(`#x-${xAxis}`);
-      await page.waitForFunction((x) => document.querySelector('#plot svg')?.getAttribute('aria-label')?.includes(`against ${x}`), xAxis);
+      await page.waitForFunction((x) => document.querySelector(`#plot svg[aria-label*="against ${x}"]`) !== null, xAxis);
     }
     mkdirSync(dirname(out), { recursive: true });
     await page.screenshot({ path: out, fullPage: true });

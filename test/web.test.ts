@@ -286,8 +286,8 @@ describe.skipIf(CHROMIUM === null)('the page in chromium', () => {
     expect(low! <= acc && acc <= high!).toBe(true);
     expect(acc).toBeGreaterThan(50);
     expect(await page.$$eval('#prediction-chart svg .whisker line', (e) => e.length)).toBe(rows.length);
-    expect(await page.$$eval('#single table.neighbors tbody tr', (trs) => trs.length)).toBe(3);
-    expect(await page.textContent('#single table.neighbors')).toMatch(/nb201-\d+/);
+    expect(await page.$$eval('#single-more table.neighbors tbody tr', (trs) => trs.length)).toBe(3);
+    expect(await page.textContent('#single-more table.neighbors')).toMatch(/nb201-\d+/);
     await page.click('#graph-text summary');
     expect((await page.textContent('#graph-text pre'))!.length).toBeGreaterThan(100);
     // The plot: known NB201/NB101 CIFAR-10 points and one highlighted model point with its interval.
@@ -313,7 +313,7 @@ describe.skipIf(CHROMIUM === null)('the page in chromium', () => {
     // Switching the axis or the target redraws from GET /v1/known.
     if (await page.isEnabled('#x-macs')) {
       await page.check('#x-macs');
-      await page.waitForFunction(() => document.querySelector('#plot svg')?.getAttribute('aria-label')?.includes('against macs'));
+      await page.waitForFunction(() => document.querySelector('#plot svg[aria-label*="against macs"]') !== null);
     }
   });
 

@@ -17,6 +17,9 @@ export interface TargetPrediction {
   readonly high: number;
   /** Whether the model is the kind of graph this target was trained on (when the predictor says). */
   readonly inDomain?: boolean;
+  readonly domainNote?: string;
+  /** Which part of the predictor answered (e.g. the in-space head or the cross-space ranker). */
+  readonly source?: string;
 }
 
 export interface Neighbor {

@@ -37,6 +37,7 @@ const ui = {
   status: byId('status'),
   error: byId('error'),
   single: byId('single'),
+  singleMore: byId('single-more'),
   batch: byId('batch'),
   ranked: byId('ranked'),
   csv: byId<HTMLButtonElement>('csv'),
@@ -118,22 +119,52 @@ function warningText(w: Warning): string {
   return [w.target, w.message ?? w.code].filter((s) => s !== undefined && s !== '').join(': ');
 }
 
-/** `proxies` may hold numbers, strings, nulls or nested objects: flatten to name → text. */
+const num = (v: number): string => (Number.isInteger(v) ? v.toLocaleString('en') : Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-3 && v !== 0) ? v.toExponential(3) : v.toPrecision(4));
+
+/** Anything else in `proxies`: flatten nested objects to name → text. */
 function flatten(obj: Readonly<Record<string, unknown>>, prefix = ''): [string, string][] {
   const out: [string, string][] = [];
   for (const [k, v] of Object.entries(obj)) {
     const name = prefix === '' ? k : `${prefix}.${k}`;
     if (v !== null && typeof v === 'object' && !Array.isArray(v)) out.push(...flatten(v as Record<string, unknown>, name));
-    else out.push([name, typeof v === 'number' ? (Number.isInteger(v) ? v.toLocaleString('en') : v.toPrecision(4)) : v === null ? 'not computed' : String(v)]);
+    else out.push([name, typeof v === 'number' ? num(v) : v === null ? 'not computed' : String(v)]);
   }
   return out;
 }
 
+/** The proxies panel: the values (with why one is missing), or why none ran. */
+function proxiesPanel(p: Readonly<Record<string, unknown>>): Node[] {
+  const values = p.proxies;
+  const skipped = p.skipped as { message?: string; reason?: string } | undefined;
+  if (values === null || (values === undefined && skipped !== undefined)) {
+    return [h('p', {}, `Not computed: ${skipped?.message ?? skipped?.reason ?? 'the proxies could not run on this graph'}.`)];
+  }
+  if (values === undefined || typeof values !== 'object') return [table('Zero-cost proxies', ['Name', 'Value'], flatten(p).map(([k, v]) => [k, v]), 'proxies')];
+  const nulls = (p.nulls ?? {}) as Record<string, string>;
+  const rows = Object.entries(values as Record<string, unknown>).map(([k, v]) => [k, typeof v === 'number' ? num(v) : `not computed${nulls[k] ? `: ${nulls[k]}` : ''}`]);
+  const how = [
+    typeof p.samples === 'number' ? `${p.samples} input samples` : null,
+    typeof p.seeds === 'number' ? `${p.seeds} seed${p.seeds === 1 ? '' : 's'}` : null,
+    typeof p.seconds === 'number' ? `${p.seconds.toFixed(2)} s` : null,
+    typeof p.version === 'string' ? `version ${p.version}` : null,
+  ].filter((x) => x !== null).join(', ');
+  return [table(`Zero-cost proxies on synthetic weights and inputs${how ? ` (${how})` : ''}`, ['Proxy', 'Value'], rows, 'proxies')];
+}
+
+function domainCell(x: PredictionRow): string {
+  if (x.inDomain === undefined) return 'not stated';
+  return x.inDomain ? 'in domain' : `outside${x.domainNote ? `: ${x.domainNote}` : ''}`;
+}
+
+/**
+ * One file: the top part (facts, warnings, predictions) above the plot and the bottom part
+ * (proxies, neighbours, graph text) below it.
+ */
 function renderSingle(r: Report, d: Describe | null, describeError: string | null): void {
   const entries = Object.entries(r.predictions);
-  const rows: PredictionRow[] = entries.map(([target, p]) => ({ target, accuracy: p.accuracy, low: p.low, high: p.high, inDomain: inDomain(r, target, p) }));
+  const rows: PredictionRow[] = entries.map(([target, p]) => ({ target, accuracy: p.accuracy, low: p.low, high: p.high, inDomain: inDomain(r, target, p), ...(p.domainNote ? { domainNote: p.domainNote } : {}) }));
   const outside = rows.filter((x) => x.inDomain === false);
-  const shown = state.showAllTargets ? rows : rows.filter((x) => x.inDomain !== false);
+  const shown = state.showAllTargets || outside.length === rows.length ? rows : rows.filter((x) => x.inDomain !== false);
   const facts: [string, Node | string][] = [
     ['Input', d === null ? 'unavailable' : shape(d.stats.inputs)],
     ['Output', d === null ? 'unavailable' : shape(d.stats.outputs)],
@@ -145,50 +176,57 @@ function renderSingle(r: Report, d: Describe | null, describeError: string | nul
   if (d?.stats.producer) facts.push(['Producer', d.stats.producer]);
 
   const predHost = h('div', { class: 'chart', id: 'prediction-chart' });
-  const parts: (Node | null)[] = [
+  const top: Node[] = [
     h('h2', { id: 'single-title' }, `Prediction for ${r.file}`),
     h('dl', { class: 'facts' }, ...facts.flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)])),
   ];
   if (r.exact !== null) {
-    parts.push(h('p', { class: 'note exact' }, h('strong', {}, 'Known architecture: '), `${r.exact.note} (${r.exact.id}, measured ${Object.entries(r.exact.labels).map(([t, v]) => `${t} ${pct(v)} %`).join(', ')}).`));
+    top.push(h('p', { class: 'note exact' }, h('strong', {}, 'Known architecture: '), `${r.exact.note} (${r.exact.id}, measured ${Object.entries(r.exact.labels).map(([t, v]) => `${t} ${pct(v)} %`).join(', ')}).`));
   }
   const warnings = r.warnings ?? [];
   if (warnings.length > 0) {
-    parts.push(h('div', { class: 'warnings', role: 'note' }, h('h3', {}, 'Warnings'), h('ul', {}, ...warnings.map((w) => h('li', {}, h('strong', {}, '⚠ Warning: '), warningText(w))))));
+    top.push(h('div', { class: 'warnings', role: 'note' }, h('h3', {}, 'Warnings'), h('ul', {}, ...warnings.map((w) => h('li', {}, h('strong', {}, '⚠ Warning: '), warningText(w))))));
   }
-  parts.push(h('h3', {}, 'Predicted accuracy'));
-  if (outside.length > 0) {
+  top.push(h('h3', {}, 'Predicted accuracy'));
+  if (outside.length > 0 && outside.length < rows.length) {
     const box = h('input', { type: 'checkbox', id: 'show-all-targets', checked: state.showAllTargets });
     box.addEventListener('change', () => {
       state.showAllTargets = box.checked;
       renderSingle(r, d, describeError);
       byId<HTMLInputElement>('show-all-targets').focus();
     });
-    parts.push(h('p', { class: 'toggle' }, box, ' ', h('label', { for: 'show-all-targets' }, `Show all targets (${outside.length} outside the model's domain: ${outside.map((x) => x.target).join(', ')})`)));
+    top.push(h('p', { class: 'toggle' }, box, ' ', h('label', { for: 'show-all-targets' }, `Show all targets (${outside.length} outside the model's domain: ${outside.map((x) => x.target).join(', ')})`)));
+  } else if (outside.length === rows.length && rows.length > 0) {
+    top.push(h('p', { class: 'note' }, 'The model fits none of the targets the predictor learnt, so every prediction below is a guess.'));
   }
-  parts.push(predHost);
-  parts.push(table('Predicted accuracy per target (80 % interval)', ['Target', 'Predicted (%)', '80 % interval (%)', 'Domain'],
-    shown.map((x) => [x.target, pct(x.accuracy), `${pct(x.low)}–${pct(x.high)}`, x.inDomain === undefined ? 'not stated' : x.inDomain ? 'in domain' : 'outside']), 'predictions'));
+  top.push(predHost);
+  const sources = shown.map((x) => r.predictions[x.target]?.source);
+  const withSource = sources.some((src) => src !== undefined);
+  top.push(table('Predicted accuracy per target (80 % interval)', ['Target', 'Predicted (%)', '80 % interval (%)', 'Domain', ...(withSource ? ['Answered by'] : [])],
+    shown.map((x, i) => [x.target, pct(x.accuracy), `${pct(x.low)}–${pct(x.high)}`, domainCell(x), ...(withSource ? [sources[i] ?? ''] : [])]), 'predictions'));
+
+  const bottom: Node[] = [];
   if (r.proxies !== undefined && r.proxies !== null && Object.keys(r.proxies).length > 0) {
-    parts.push(h('h3', {}, 'Proxies'));
-    parts.push(table('Zero-cost proxies computed on the graph', ['Proxy', 'Value'], flatten(r.proxies).map(([k, v]) => [k, v]), 'proxies'));
+    bottom.push(h('h3', {}, 'Proxies'), ...proxiesPanel(r.proxies));
   }
-  parts.push(h('h3', {}, 'Nearest known architectures'));
+  bottom.push(h('h3', {}, 'Nearest known architectures'));
   const shownTargets = new Set(shown.map((x) => x.target));
-  parts.push(r.neighbors.length === 0
+  bottom.push(r.neighbors.length === 0
     ? h('p', {}, 'The predictor returned no neighbours.')
-    : table('The three nearest known architectures and their measured accuracy', ['Architecture', 'Space', 'Distance', 'Measured accuracy'],
+    : table(`The ${r.neighbors.length} nearest known architectures and their measured accuracy`, ['Architecture', 'Space', 'Distance', 'Measured accuracy'],
       r.neighbors.map((n) => [
         h('span', { title: n.arch }, n.id), n.space, n.distance.toFixed(3),
-        Object.entries(n.accuracy).filter(([t]) => shownTargets.has(t) || shownTargets.size === 0).map(([t, v]) => `${t} ${pct(v)} %`).join(', ') || 'none of the shown targets',
+        Object.entries(n.accuracy).filter(([t]) => shownTargets.has(t)).map(([t, v]) => `${t} ${pct(v)} %`).join(', ') || 'none of the shown targets',
       ]), 'neighbors'));
   const text = d?.text ?? null;
-  parts.push(h('details', { id: 'graph-text' },
+  bottom.push(h('details', { id: 'graph-text' },
     h('summary', {}, text === null ? 'Graph text (unavailable)' : `Graph text (compact, ${text.length.toLocaleString('en')} characters)`),
     text === null ? h('p', {}, describeError ?? 'The graph text could not be loaded.') : h('pre', {}, text)));
-  if (r.model?.predictor !== undefined) parts.push(h('p', { class: 'small' }, `Predictor ${r.model.predictor}; encoder ${r.model.encoder ?? 'unknown'}.`));
-  ui.single.replaceChildren(...parts.filter((p): p is Node => p !== null));
+  if (r.model?.predictor !== undefined) bottom.push(h('p', { class: 'small' }, `Predictor ${r.model.predictor}; encoder ${r.model.encoder ?? 'unknown'}.`));
+  ui.single.replaceChildren(...top);
+  ui.singleMore.replaceChildren(...bottom);
   ui.single.hidden = false;
+  ui.singleMore.hidden = false;
   predHost.append(predictionChart(shown, chartWidth(ui.single)));
 }
 
@@ -238,6 +276,11 @@ async function renderPlot(): Promise<void> {
   notes.push(`${k.returned.toLocaleString('en')} of ${k.total.toLocaleString('en')} known architectures with a measured ${target} accuracy, sampled deterministically (${spaces}).`);
   if (k.fields[state.x]) {
     ui.plot.replaceChildren(scatterChart(k.points, models, state.x, target, width));
+    const missing = k.points.filter((p) => !((p[state.x] ?? 0) > 0));
+    if (missing.length > 0) {
+      const bySpace = [...new Set(missing.map((p) => p.space))].join(', ');
+      notes.push(`${missing.length.toLocaleString('en')} of them have no ${state.x === 'params' ? 'params' : 'MACs'} in the checkpoint (${bySpace}) and are not drawn.`);
+    }
     const zero = models.filter((m) => m.x <= 0);
     if (zero.length > 0) notes.push(`Not placed on the log scale (0 ${state.x}): ${zero.map((m) => m.label).join(', ')}.`);
   } else {
@@ -341,6 +384,7 @@ async function handleFiles(list: FileList | readonly File[] | null): Promise<voi
   ui.input.disabled = true;
   ui.drop.classList.add('busy');
   ui.single.hidden = true;
+  ui.singleMore.hidden = true;
   ui.batch.hidden = true;
   ui.plotSection.hidden = true;
   state.items = [];

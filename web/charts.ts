@@ -13,6 +13,8 @@ export interface PredictionRow {
   readonly low: number;
   readonly high: number;
   readonly inDomain: boolean | undefined;
+  /** Why the model is outside the target's domain (from the predictor). */
+  readonly domainNote?: string;
 }
 
 export const pct = (v: number): string => v.toFixed(1);
@@ -67,7 +69,8 @@ export function scatterChart(known: readonly KnownPoint[], models: readonly Plot
     ariaLabel: `measured ${target} accuracy of ${pts.length} known architectures against ${x}, with ${shown.length} dropped model${shown.length === 1 ? '' : 's'}`,
     x: { type: 'log', label: X_LABEL[x], grid: true },
     y: { label: `${target} accuracy (%): measured for known, predicted for yours`, grid: true },
-    color: { legend: true, scheme: 'tableau10' },
+    // One legend: the symbol legend takes the colours of the fill bound to the same channel.
+    color: { scheme: 'tableau10' },
     symbol: { legend: true },
     marks: [
       Plot.dot(pts, { x, y: 'accuracy', fill: 'space', symbol: 'space', r: 2.2, fillOpacity: 0.55, className: 'known-point', title: (p: KnownPoint) => `${p.id}: ${pct(p.accuracy)} %` }),
