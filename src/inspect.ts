@@ -11,7 +11,7 @@ import { statsReport, type StatsReport } from './stats.ts';
 
 /** Reads and decodes an ONNX file; typed errors for missing, unreadable or invalid files. */
 export async function loadModelFile(path: string): Promise<Model> {
-  return readModel(await readModelBytes(path));
+  return readModel(await readModelBytes(path), { source: path });
 }
 
 export function stats(model: Model, file?: string): StatsReport {
