@@ -1,10 +1,11 @@
 /**
  * Batch scoring: inputs (dirs, globs, @lists), CSV/JSONL correctness, error rows, resume after a
- * torn write and after a real kill, and the `onnx-predict batch` command.
+ * torn write and after a real kill, resume under three spellings of the same folder, outputs that
+ * collide with inputs or are not ours, output folders, and the `onnx-predict batch` command.
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { parse } from 'csv-parse/sync';
@@ -65,7 +66,7 @@ describe('runBatch', () => {
   it('CSV: one row per input, correct quoting, sha256, error rows, targets as columns', async () => {
     const out = join(root, 'r.csv');
     const s = await api.runBatch({ inputs: [zoo, join(root, 'nope.onnx')], out });
-    expect(s).toMatchObject({ inputs: 8, scored: 8, failed: 2, skipped: 0 });
+    expect(s).toMatchObject({ inputs: 8, written: 8, scored: 6, failed: 2, skipped: 0 });
     const rows = csv(out);
     expect(Object.keys(rows[0]!)).toEqual(api.csvColumns(s.targets));
     expect(rows).toHaveLength(8);
@@ -105,13 +106,13 @@ describe('runBatch', () => {
     // Header + 12 rows + half of row 13, as a kill mid-write would leave it.
     writeFileSync(out, `${lines.slice(0, 13).join('\n')}\n${lines[13]!.slice(0, 20)}`);
     const s = await api.runBatch({ inputs: [many], out, resume: true });
-    expect(s).toMatchObject({ inputs: 40, skipped: 12, scored: 28 });
+    expect(s).toMatchObject({ inputs: 40, skipped: 12, written: 28, scored: 28, failed: 0 });
     expect(readFileSync(out, 'utf8')).toBe(full);
   });
 
   it('worker threads write the same file as one thread', async () => {
     const s = await api.runBatch({ inputs: [zoo], out: join(root, 'w2.csv'), concurrency: 2 });
-    expect(s.scored).toBe(7);
+    expect(s).toMatchObject({ written: 7, scored: 6, failed: 1 });
     await api.runBatch({ inputs: [zoo], out: join(root, 'w1.csv'), concurrency: 1 });
     expect(readFileSync(join(root, 'w2.csv'), 'utf8')).toBe(readFileSync(join(root, 'w1.csv'), 'utf8'));
   });
@@ -129,7 +130,90 @@ describe('runBatch', () => {
     await expect(api.runBatch({ inputs: [zoo], out: join(root, 'x.txt') })).rejects.toMatchObject({ code: 'USAGE' });
     await expect(api.runBatch({ inputs: [join(root, 'empty-dir-*')], out: join(root, 'y.csv') })).rejects.toMatchObject({ code: 'USAGE' });
     writeFileSync(join(root, 'foreign.csv'), 'a,b,c\n1,2,3\n');
-    await expect(api.runBatch({ inputs: [zoo], out: join(root, 'foreign.csv'), resume: true })).rejects.toThrow(/--resume/);
+    await expect(api.runBatch({ inputs: [zoo], out: join(root, 'foreign.csv'), resume: true })).rejects.toThrow(/cannot resume .*foreign\.csv: it is not a batch CSV/);
+    // Without resume it is not overwritten either: it is not ours.
+    await expect(api.runBatch({ inputs: [zoo], out: join(root, 'foreign.csv') })).rejects.toThrow(/exists and is not a results file/);
+    expect(readFileSync(join(root, 'foreign.csv'), 'utf8')).toBe('a,b,c\n1,2,3\n');
+  });
+});
+
+describe('safe batch files', () => {
+  it('globs keep their spelling: absolute stays absolute, ./ stays ./', async () => {
+    const abs = await api.collectModelPaths([`${zoo}/*.onnx`]);
+    expect(abs).toHaveLength(5);
+    expect(abs.every((p) => p.startsWith(`${zoo}/`))).toBe(true);
+    const dot = await api.collectModelPaths(['./zoo/*.onnx'], { cwd: root });
+    expect(dot.every((p) => p.startsWith('./zoo/'))).toBe(true);
+  });
+
+  it('resume finds the same rows under four spellings of the folder: no re-scoring, no duplicates', async () => {
+    symlinkSync(zoo, join(root, 'zlink'));
+    const out = join(root, 'spell.csv');
+    const first = await api.runBatch({ inputs: ['zoo'], out, cwd: root });
+    expect(first).toMatchObject({ inputs: 7, written: 7 });
+    const full = readFileSync(out, 'utf8');
+    for (const spelling of ['./zoo', zoo, 'zlink', `${root}/zoo/../zoo/`]) {
+      const s = await api.runBatch({ inputs: [spelling], out, resume: true, cwd: root });
+      expect(s, spelling).toMatchObject({ inputs: 7, written: 0, skipped: 7 });
+      expect(readFileSync(out, 'utf8'), spelling).toBe(full);
+    }
+    // Paths are written as the first run spelled them.
+    expect(csv(out).every((r) => r.file!.startsWith('zoo/'))).toBe(true);
+  });
+
+  it('resume re-scores a file whose bytes changed and drops its old row', async () => {
+    const dir = join(root, 'changing');
+    mkdirSync(dir);
+    for (const [i, g] of good.slice(0, 3).entries()) copyFileSync(g, join(dir, `m${i}.onnx`));
+    const out = join(root, 'changing.jsonl');
+    await api.runBatch({ inputs: [dir], out });
+    copyFileSync(good[3]!, join(dir, 'm1.onnx'));
+    const s = await api.runBatch({ inputs: [dir], out, resume: true });
+    expect(s).toMatchObject({ inputs: 3, written: 1, skipped: 2 });
+    const rows = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as BatchRow);
+    expect(rows).toHaveLength(3);
+    expect(rows.find((r) => r.file.endsWith('m1.onnx'))!.sha256).toBe(sha(good[3]!));
+  });
+
+  it('BAD CALL: an output that is also an input (any spelling, a symlink) is refused and left as it was', async () => {
+    const list = join(root, 'paths.csv');
+    const text = `${good[0]}\n${good[1]}\n`;
+    writeFileSync(list, text);
+    for (const [inputs, out] of [[[list], list], [[`@${list}`], './paths.csv'], [['paths.csv'], join(root, '.', 'paths.csv')]] as const) {
+      await expect(api.runBatch({ inputs, out, cwd: root })).rejects.toMatchObject({ code: 'USAGE', message: expect.stringMatching(/is also an input .*refusing to overwrite it/) });
+      await expect(api.runBatch({ inputs, out, cwd: root, resume: true })).rejects.toMatchObject({ code: 'USAGE' });
+    }
+    symlinkSync(list, join(root, 'alias.csv'));
+    await expect(api.runBatch({ inputs: [list], out: join(root, 'alias.csv') })).rejects.toThrow(/is also an input/);
+    expect(readFileSync(list, 'utf8')).toBe(text);
+  });
+
+  it('BAD CALL: a results file given as an input is refused with a sentence, never read as a list', async () => {
+    const out = join(root, 'res.csv');
+    await api.runBatch({ inputs: [good[0]!], out });
+    const jsonl = join(root, 'res.jsonl');
+    await api.runBatch({ inputs: [good[0]!], out: jsonl });
+    for (const results of [out, jsonl, `@${out}`]) {
+      await expect(api.runBatch({ inputs: [zoo, results], out: join(root, 'other.csv'), resume: true }))
+        .rejects.toMatchObject({ code: 'USAGE', message: expect.stringMatching(/is a results file written by onnx-predict batch, not a list of model paths/) });
+    }
+    expect(existsSync(join(root, 'other.csv'))).toBe(false);
+  });
+
+  it('output folders: created when missing; a file in the way or a folder as output is a sentence', async () => {
+    const deep = join(root, 'new', 'a', 'b', 'r.jsonl');
+    expect((await api.runBatch({ inputs: [good[0]!], out: deep })).written).toBe(1);
+    expect(existsSync(deep)).toBe(true);
+    writeFileSync(join(root, 'plain'), 'x');
+    await expect(api.runBatch({ inputs: [good[0]!], out: join(root, 'plain', 'r.csv') })).rejects.toMatchObject({ code: 'USAGE', message: expect.stringMatching(/plain is a file, not a folder/) });
+    mkdirSync(join(root, 'dir.csv'));
+    await expect(api.runBatch({ inputs: [good[0]!], out: join(root, 'dir.csv') })).rejects.toThrow(/is a folder; name a \.csv or \.jsonl file/);
+  });
+
+  it('a checkpoint that fails to load leaves no output file', async () => {
+    const out = join(root, 'nock.csv');
+    await expect(api.runBatch({ inputs: [good[0]!], out, checkpoint: join(root, 'no-checkpoint') })).rejects.toMatchObject({ code: 'INCOMPATIBLE_CHECKPOINT' });
+    expect(existsSync(out)).toBe(false);
   });
 });
 
@@ -139,7 +223,8 @@ describe('onnx-predict batch (real binary)', () => {
     const r = await runCli(['batch', zoo, '--out', out, '--top', '3', '--target', 'cifar100', '--progress']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/top 3 by predicted cifar100 accuracy/);
-    expect(r.stdout).toMatch(/7 inputs: 7 scored \(1 failed\), 0 skipped/);
+    expect(r.stdout).toMatch(/7 inputs: 6 scored, 1 failed, 0 skipped/);
+    expect(r.stdout).toMatch(/nearest known architectures:\n1  nb201-\d+ \(distance [\d.]+\): \|[a-z_0-9]+~0\|\+/);
     expect(csv(out)).toHaveLength(7);
     const bad = await runCli(['batch', zoo, '--out', out, '--target', 'mnist']);
     expect(bad.code).toBe(2);
@@ -165,6 +250,6 @@ describe('onnx-predict batch (real binary)', () => {
     const rows = csv(out);
     expect(rows).toHaveLength(40);
     expect(new Set(rows.map((x) => x.file)).size).toBe(40);
-    expect(r.stdout).toMatch(new RegExp(`40 inputs: ${40 - Math.min(partial, 40)} scored`));
+    expect(r.stdout).toMatch(new RegExp(`40 inputs: ${40 - Math.min(partial, 40)} scored, 0 failed, ${Math.min(partial, 40)} skipped`));
   });
 });

@@ -13,27 +13,37 @@ export interface BatchRow {
   /** Hex sha256 of the bytes; '' when the file could not be read. */
   readonly sha256: string;
   /** Empty when the file failed. */
-  readonly predictions: Readonly<Record<string, { readonly accuracy: number; readonly low: number; readonly high: number }>>;
+  readonly predictions: Readonly<Record<string, RowPrediction>>;
   readonly params: number | null;
   readonly macs: number | null;
-  /** Nearest known architecture in the predictor's index and its measured accuracies. */
-  readonly nearest: { readonly id: string; readonly distance: number; readonly accuracy: Readonly<Record<string, number>> } | null;
+  /** Nearest known architecture in the predictor's index: its id, architecture string and measured accuracies. */
+  readonly nearest: { readonly id: string; readonly arch: string; readonly distance: number; readonly accuracy: Readonly<Record<string, number>> } | null;
   /** Id of the benchmark architecture this graph is identical to. */
   readonly exact: string | null;
   readonly error: { readonly code: string; readonly message: string } | null;
+  /** Whatever else the prediction report carries (e.g. proxy scores, warnings): kept in JSONL rows as given. */
+  readonly [extra: string]: unknown;
+}
+
+/** A target's prediction; fields the report adds beyond the interval (e.g. an in-domain flag) pass through to JSONL. */
+export interface RowPrediction {
+  readonly accuracy: number;
+  readonly low: number;
+  readonly high: number;
+  readonly inDomain?: boolean;
 }
 
 export function formatFromPath(path: string): BatchFormat {
   if (/\.csv$/i.test(path)) return 'csv';
   if (/\.jsonl$/i.test(path)) return 'jsonl';
-  throw new UsageError(`--out must end in .csv or .jsonl, got '${path}'`);
+  throw new UsageError(`the output file must end in .csv or .jsonl, got '${path}'`);
 }
 
 export function csvColumns(targets: readonly string[]): string[] {
   return [
     'file', 'sha256',
     ...targets.flatMap((t) => [`${t}_accuracy`, `${t}_low`, `${t}_high`]),
-    'params', 'macs', 'nearest_id', 'nearest_distance',
+    'params', 'macs', 'nearest_id', 'nearest_arch', 'nearest_distance',
     ...targets.map((t) => `nearest_${t}`),
     'exact_id', 'error_code', 'error_message',
   ];
@@ -44,11 +54,11 @@ const num = (v: number | null | undefined): string => (v === null || v === undef
 
 /** Rounds floats once, so a row read back on resume equals the row that was written. */
 export function normalizeRow(r: BatchRow): BatchRow {
-  const preds = Object.fromEntries(Object.entries(r.predictions).map(([t, p]) => [t, { accuracy: round(p.accuracy), low: round(p.low), high: round(p.high) }]));
+  const preds = Object.fromEntries(Object.entries(r.predictions).map(([t, p]) => [t, { ...p, accuracy: round(p.accuracy), low: round(p.low), high: round(p.high) }]));
   return {
     ...r,
     predictions: preds,
-    nearest: r.nearest ? { id: r.nearest.id, distance: round(r.nearest.distance, 6), accuracy: { ...r.nearest.accuracy } } : null,
+    nearest: r.nearest ? { id: r.nearest.id, arch: r.nearest.arch, distance: round(r.nearest.distance, 6), accuracy: { ...r.nearest.accuracy } } : null,
     error: r.error ? { code: r.error.code, message: r.error.message.replace(/\s+/g, ' ').trim() } : null,
   };
 }
@@ -62,7 +72,7 @@ export function serializeRow(r: BatchRow, format: BatchFormat, targets: readonly
   const rec = [
     r.file, r.sha256,
     ...targets.flatMap((t) => { const p = r.predictions[t]; return [num(p?.accuracy), num(p?.low), num(p?.high)]; }),
-    num(r.params), num(r.macs), r.nearest?.id ?? '', num(r.nearest?.distance),
+    num(r.params), num(r.macs), r.nearest?.id ?? '', r.nearest?.arch ?? '', num(r.nearest?.distance),
     ...targets.map((t) => num(r.nearest?.accuracy[t])),
     r.exact ?? '', r.error?.code ?? '', r.error?.message ?? '',
   ];
@@ -81,7 +91,7 @@ export interface ExistingOutput {
 export function parseExisting(buf: Buffer, format: BatchFormat, targets: readonly string[], path: string): ExistingOutput {
   const validBytes = buf.lastIndexOf(0x0a) + 1;
   const text = buf.subarray(0, validBytes).toString('utf8');
-  const bad = (why: string) => new UsageError(`--resume: ${path} is not a batch ${format.toUpperCase()} for this predictor (${why}); remove it or drop --resume`);
+  const bad = (why: string) => new UsageError(`cannot resume ${path}: it is not a batch ${format.toUpperCase()} for this predictor (${why}); remove it or run without resume`);
   if (format === 'jsonl') {
     const rows = text.split('\n').filter((l) => l !== '').map((l, i) => {
       try {
@@ -122,10 +132,18 @@ export function parseExisting(buf: Buffer, format: BatchFormat, targets: readonl
     return {
       file: rec[0]!, sha256: rec[1]!, predictions,
       params: f(rec[idx('params')]), macs: f(rec[idx('macs')]),
-      nearest: nid === '' ? null : { id: nid, distance: f(rec[idx('nearest_distance')]) ?? 0, accuracy: nacc },
+      nearest: nid === '' ? null : { id: nid, arch: rec[idx('nearest_arch')] ?? '', distance: f(rec[idx('nearest_distance')]) ?? 0, accuracy: nacc },
       exact: (rec[idx('exact_id')] ?? '') === '' ? null : rec[idx('exact_id')]!,
       error: code === '' ? null : { code, message: rec[idx('error_message')] ?? '' },
     };
   });
   return { rows, validBytes, hasHeader: true };
+}
+
+/** Top `k` rows by predicted accuracy for `target` (failed rows excluded). */
+export function rankRows(rows: readonly BatchRow[], target: string, k: number): BatchRow[] {
+  return rows
+    .filter((r) => r.error === null && r.predictions[target] !== undefined)
+    .sort((a, b) => b.predictions[target]!.accuracy - a.predictions[target]!.accuracy || (a.file < b.file ? -1 : 1))
+    .slice(0, k);
 }

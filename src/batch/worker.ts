@@ -1,19 +1,20 @@
 /**
- * Worker side of `runBatch({ concurrency > 1 })`: loads the predictor once (the encoder only if a
- * graph has phrases the checkpoint has not seen), then scores one file per message.
+ * Worker-thread side of a scorer pool (local batch with concurrency > 1, queue workers with
+ * --concurrency > 1): loads the predictor once (the encoder only if a graph has phrases the
+ * checkpoint has not seen), then scores one file per message.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { loadPredictor } from '../index.ts';
-import { scoreFile } from './score.ts';
+import { scoreFileDetailed } from './score.ts';
 
 const { checkpoint } = workerData as { checkpoint?: string };
 const predictor = loadPredictor(checkpoint !== undefined ? { checkpoint } : {});
 const port = parentPort!;
-port.on('message', (m: { id: number; file: string } | { close: true }) => {
+port.on('message', (m: { id: number; file: string; readPath?: string; host?: string } | { close: true }) => {
   if ('close' in m) {
     void predictor.dispose().finally(() => port.close());
     return;
   }
-  void scoreFile(predictor, m.file).then((row) => port.postMessage({ id: m.id, row }));
+  void scoreFileDetailed(predictor, m.file, m.readPath ?? m.file, m.host).then((scored) => port.postMessage({ id: m.id, scored }));
 });
-port.postMessage({ ready: true });
+port.postMessage({ ready: true, targets: predictor.targets });

@@ -29,5 +29,6 @@ export const COMMANDS: readonly CommandEntry[] = Object.freeze([
   { name: 'train', usage: '[options]', description: 'train a predictor checkpoint from built datasets or your own manifest', load: async () => (await import('./train.ts')).registerTrain },
   { name: 'eval', usage: '[options]', description: 'rank-correlation evaluation: in-space, zero-shot or leave-one-space-out', load: async () => (await import('./eval.ts')).registerEval },
   { name: 'batch', usage: '[options] <inputs...>', description: 'score many ONNX files (directories, globs, @list.txt) into a CSV or JSONL file, resumable', load: async () => (await import('./batch.ts')).registerBatch },
+  { name: 'worker', usage: '[options]', description: 'score files from a Redis queue filled by `batch --queue`, until SIGTERM (docs/DISTRIBUTED.md)', load: async () => (await import('./worker.ts')).registerWorker },
   { name: 'serve', usage: '[options]', description: 'HTTP predict service (POST /v1/predict, /v1/describe, /v1/predict/batch; GET /v1/health, /v1/info, /openapi.json)', load: async () => (await import('./serve.ts')).registerServe },
 ] satisfies CommandEntry[]);

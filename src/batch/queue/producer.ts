@@ -1,0 +1,152 @@
+/**
+ * `batch --queue`: enqueue one BullMQ job per file, then collect the rows as workers finish and
+ * write them exactly as a local batch does (same plan, same rows, input order). A producer that
+ * dies loses nothing: the jobs and their results stay in Redis, and `resume` re-enqueues the
+ * missing files under the same ids, which finds the finished jobs and waits for the rest.
+ */
+import { Queue, QueueEvents } from 'bullmq';
+import { OnnxPredictError, UsageError } from '../../errors.ts';
+import { checkpointKey, checkpointTargets, planBatch, sha256Of } from '../plan.ts';
+import { InOrderWriter, summarize, type BatchOptions, type BatchSummary } from '../runner.ts';
+import { normalizeRow, type BatchRow } from '../rows.ts';
+import { bullConnection, checkReachable, DEFAULT_QUEUE_NAME, parseQueueUrl } from './connection.ts';
+import { JOB_ATTEMPTS, JOB_BACKOFF_MS, JOB_NAME, jobId, KEEP_SECONDS, type ScoreJobData, type ScoreJobResult } from './jobs.ts';
+
+export interface QueueBatchOptions extends Omit<BatchOptions, 'concurrency'> {
+  /** `redis://HOST:PORT[/DB]`. */
+  readonly queue: string;
+  /** BullMQ queue name (default `onnx-predict`); workers must use the same. */
+  readonly queueName?: string;
+  /** How often to look at unfinished jobs directly, besides listening for their events (ms). */
+  readonly sweepMs?: number;
+  /** Called after each row: (rows written this run, files to collect this run, queue counts). */
+  readonly onQueueProgress?: (done: number, total: number, queue: { waiting: number; active: number; workers: number }) => void;
+}
+
+function failedRow(file: string, reason: string): BatchRow {
+  const m = /^([A-Z_]+): (.*)$/s.exec(reason);
+  return normalizeRow({
+    file, sha256: '', predictions: {}, params: null, macs: null, nearest: null, exact: null,
+    error: m ? { code: m[1]!, message: m[2]! } : { code: 'INTERNAL', message: `the queue job failed: ${reason}` },
+  });
+}
+
+export async function runQueueBatch(options: QueueBatchOptions): Promise<BatchSummary> {
+  const addr = parseQueueUrl(options.queue);
+  const name = options.queueName ?? DEFAULT_QUEUE_NAME;
+  if (!/^[A-Za-z0-9_.-]+$/.test(name)) throw new UsageError(`queue name must be letters, digits, '.', '_' or '-', got '${name}'`);
+  const t0 = performance.now();
+  const targets = checkpointTargets(options.checkpoint);
+  const predictor = checkpointKey(options.checkpoint);
+  const plan = await planBatch(options, targets);
+  await checkReachable(addr);
+
+  const todo = plan.todo;
+  const connection = bullConnection(addr);
+  const queue = new Queue<ScoreJobData, ScoreJobResult>(name, { connection });
+  // A short blocking read, so closing at the end does not wait out a long one.
+  const events = new QueueEvents(name, { connection, blockingTimeout: 1000 });
+  queue.on('error', () => {});
+  events.on('error', () => {});
+  const writer = plan.open();
+  const w = new InOrderWriter(plan, writer);
+  const indexOf = new Map<string, number[]>();
+  const ids: string[] = [];
+  const pending = new Set<string>();
+  let counts = { waiting: 0, active: 0, workers: 0 };
+  const progress = () => {
+    options.onProgress?.(w.written, todo.length);
+    options.onQueueProgress?.(w.written, todo.length, counts);
+  };
+  let wake: (() => void) | null = null;
+
+  const finish = (id: string, result: { row?: BatchRow; reason?: string }) => {
+    if (!pending.delete(id)) return;
+    for (const i of indexOf.get(id) ?? []) {
+      const file = todo[i]!.file;
+      const row = result.row ? normalizeRow({ ...result.row, file }) : failedRow(file, result.reason ?? 'unknown');
+      w.put(i, row);
+    }
+    progress();
+    if (pending.size === 0) wake?.();
+  };
+
+  const check = async (id: string) => {
+    const job = await queue.getJob(id);
+    if (job === undefined) return 'missing' as const;
+    const state = await job.getState();
+    if (state === 'completed') finish(id, { row: (job.returnvalue as ScoreJobResult).row });
+    else if (state === 'failed') finish(id, { reason: job.failedReason });
+    return state;
+  };
+
+  try {
+    await events.waitUntilReady();
+    // Listening starts before the first job is added, so no completion is missed.
+    events.on('completed', ({ jobId: id, returnvalue }) => {
+      const v = (typeof returnvalue === 'string' ? JSON.parse(returnvalue) : returnvalue) as ScoreJobResult | null;
+      if (v?.row) finish(id, { row: v.row });
+      else void check(id).catch(() => {});
+    });
+    events.on('failed', ({ jobId: id }) => {
+      // A retried attempt also reports a failure: only a job in the failed set is final.
+      if (pending.has(id)) void check(id).catch(() => {});
+    });
+
+    const jobs: { name: string; data: ScoreJobData; opts: { jobId: string; attempts: number; backoff: { type: 'exponential'; delay: number }; removeOnComplete: { age: number }; removeOnFail: { age: number } } }[] = [];
+    for (let i = 0; i < todo.length; i++) {
+      const p = todo[i]!;
+      const id = jobId(p.sha256 ?? (await sha256Of(p.key)), p.key, predictor);
+      if (!indexOf.has(id)) {
+        ids.push(id);
+        pending.add(id);
+        jobs.push({
+          name: JOB_NAME,
+          data: { file: p.file, path: p.key, predictor },
+          opts: { jobId: id, attempts: JOB_ATTEMPTS, backoff: { type: 'exponential', delay: JOB_BACKOFF_MS }, removeOnComplete: { age: KEEP_SECONDS }, removeOnFail: { age: KEEP_SECONDS } },
+        });
+      }
+      indexOf.set(id, [...(indexOf.get(id) ?? []), i]);
+    }
+    progress();
+    const addAll = async (batch: typeof jobs) => {
+      for (let i = 0; i < batch.length; i += 500) await queue.addBulk(batch.slice(i, i + 500));
+    };
+    await addAll(jobs);
+
+    // Jobs that finished before this producer listened (an earlier run, another producer) are
+    // read directly; then events do the work, and a slow sweep catches anything they missed.
+    const sweepMs = options.sweepMs ?? 5000;
+    const byId = new Map(jobs.map((j) => [j.opts.jobId, j]));
+    const sweep = async () => {
+      const missing: typeof jobs = [];
+      const list = [...pending];
+      for (let i = 0; i < list.length; i += 100) {
+        const states = await Promise.all(list.slice(i, i + 100).map((id) => check(id)));
+        states.forEach((s, k) => { if (s === 'missing') missing.push(byId.get(list[i + k]!)!); });
+      }
+      // Removed from Redis meanwhile (expired, cleaned by hand): add again.
+      if (missing.length > 0) await addAll(missing);
+      const c = await queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized');
+      counts = { waiting: (c.waiting ?? 0) + (c.delayed ?? 0) + (c.prioritized ?? 0), active: c.active ?? 0, workers: (await queue.getWorkersCount()) };
+      progress();
+    };
+    await sweep();
+    while (pending.size > 0 && options.signal?.aborted !== true) {
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+        setTimeout(resolve, sweepMs);
+      });
+      wake = null;
+      if (pending.size > 0) await sweep();
+    }
+  } catch (e) {
+    if (e instanceof OnnxPredictError) throw e;
+    throw new OnnxPredictError('INTERNAL', `queue ${name} at ${addr.display}: ${(e as Error).message}`, { cause: e });
+  } finally {
+    writer.close();
+    await events.close().catch(() => {});
+    await queue.close().catch(() => {});
+  }
+  return summarize(options.out, plan, w, t0);
+}
