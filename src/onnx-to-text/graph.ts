@@ -78,7 +78,7 @@ function build(graph: Graph): GraphIndex {
     }
     if (order.length < n) {
       for (let i = 0; i < n; i++) if (!done[i]) cyclic.push(i);
-      order.push(...cyclic);
+      for (const i of cyclic) order.push(i);
     }
   }
 
@@ -171,7 +171,7 @@ class NodeAttrs implements Attrs {
     const out: Graph[] = [];
     for (const a of this.attributes.values()) {
       if (a.kind === 'graph') out.push(a.value);
-      else if (a.kind === 'graphs') out.push(...a.value);
+      else if (a.kind === 'graphs') for (const g of a.value) out.push(g);
     }
     return out;
   }

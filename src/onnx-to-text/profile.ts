@@ -81,7 +81,7 @@ export interface ProfileOptions {
 
 export function profileModel(model: Model, options: ProfileOptions = {}): Profile {
   const opsets = new Map(model.opsetImports);
-  return profileGraph(model.graph, opsets, new Map(), options.useDeclaredTypes ?? true);
+  return profileGraph(model.graph, opsets, null, options.useDeclaredTypes ?? true);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -121,12 +121,29 @@ function toTensorType(v: InferValue): TensorType {
   return { dtype: v.dtype, shape: v.shape };
 }
 
-interface GraphResult extends Profile {
-  readonly values: ReadonlyMap<string, InferValue>;
+/**
+ * Value types visible in one graph: its own, then its enclosing graphs'. A chain rather than a
+ * copy: a graph with many small If/Loop bodies must not copy the outer scope into each of them.
+ */
+class Scope {
+  readonly local = new Map<string, InferValue>();
+  constructor(private readonly parent: Scope | null) {}
+  get(name: string): InferValue | undefined {
+    for (let s: Scope | null = this; s !== null; s = s.parent) {
+      const v = s.local.get(name);
+      if (v !== undefined) return v;
+    }
+    return undefined;
+  }
+  set(name: string, v: InferValue): void {
+    this.local.set(name, v);
+  }
 }
 
-function profileGraph(graph: Graph, opsets: ReadonlyMap<string, number>, outer: ReadonlyMap<string, InferValue>, useDeclared: boolean): GraphResult {
-  const values = new Map<string, InferValue>(outer);
+type GraphResult = Profile;
+
+function profileGraph(graph: Graph, opsets: ReadonlyMap<string, number>, outer: Scope | null, useDeclared: boolean): GraphResult {
+  const values = new Scope(outer);
   const diagnostics: Diagnostic[] = [];
   for (const v of graph.inputs) if (v.type) values.set(v.name, v.type);
   let stripped = 0;
@@ -161,10 +178,9 @@ function profileGraph(graph: Graph, opsets: ReadonlyMap<string, number>, outer: 
     if (p.macs !== null && p.elementOps !== null) costKnown++;
   }
   const shapes = new Map<string, TensorType>();
-  for (const [name, v] of values) if (!outer.has(name) || outer.get(name) !== v) shapes.set(name, toTensorType(v));
+  for (const [name, v] of values.local) shapes.set(name, toTensorType(v));
   const n = profiles.length;
   return {
-    values,
     shapes,
     nodes: profiles,
     totals: {
@@ -189,7 +205,7 @@ function profileNode(
   index: number,
   graph: Graph,
   opsets: ReadonlyMap<string, number>,
-  values: Map<string, InferValue>,
+  values: Scope,
   declared: ReadonlyMap<string, TensorType>,
   seenInit: Set<string>,
   diagnostics: Diagnostic[],
@@ -246,7 +262,7 @@ function profileNode(
     subParams += sub.totals.params;
     subMacs += sub.totals.macs;
     subOps += sub.totals.elementOps;
-    diagnostics.push(...sub.diagnostics.filter((x) => x.kind === 'unsupported-op'));
+    for (const x of sub.diagnostics) if (x.kind === 'unsupported-op') diagnostics.push(x);
   }
 
   const outsKnown = node.outputs.length > 0 && finals.every((v, k) => node.outputs[k] === '' || isFullyKnown(v));

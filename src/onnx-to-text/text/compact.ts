@@ -298,7 +298,7 @@ export function buildUnits(graph: Graph, shapes: ReadonlyMap<string, TensorType>
       for (const r of refs) {
         const p = producer.get(r);
         if (p && p.word === 'add' && p.family === 'merge' && consumers.get(r) === 1 && p.outs[0] === r) {
-          flat.push(...p.refs);
+          for (const r2 of p.refs) flat.push(r2);
           units.splice(units.indexOf(p), 1);
         } else {
           flat.push(r);
