@@ -1,8 +1,9 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildDataset, readManifest } from '../datasets/index.ts';
+import { readExportLog } from '../datasets/timm/check-macs.ts';
 import { parseTimmTable, timmExtra, timmSpace } from '../datasets/timm/index.ts';
 import type { ArchEntry } from '../datasets/lib/types.ts';
 import { OnnxPredictError } from '../src/errors.ts';
@@ -12,6 +13,7 @@ import { profileModel } from '../src/onnx-to-text/profile.ts';
 
 const entries = await timmSpace.entries();
 const byArch = new Map(entries.map((e) => [e.arch, e]));
+const exportLog = readExportLog();
 
 // CNNs with folded BN (a ResNet, a CSP net, a dense net), a depthwise mobile net, a plain ViT, a
 // ViT with RoPE constants, hybrids with attention-bias / relative-position tables (stripped
@@ -47,8 +49,29 @@ describe('timm label table', () => {
   });
 });
 
+describe('timm export log', () => {
+  it('has an ok record with torch-counted reference MACs and a stored graph for every labelled model', () => {
+    for (const e of entries) {
+      const r = exportLog.get(e.arch);
+      expect(r?.status, e.arch).toBe('ok');
+      expect(r!.ref_macs, e.arch).toBeGreaterThan(0);
+      expect(r!.exporter, e.arch).toMatch(/^torch \d+\.\d+/);
+      expect(existsSync(new URL(`../datasets/timm/graphs/${timmExtra(e).graph}`, import.meta.url)), e.arch).toBe(true);
+    }
+  });
+
+  it('reads the last record per model: a retry that succeeded supersedes the logged timeout', () => {
+    const log = readExportLog(
+      '{"arch": "a", "img_size": 224, "status": "timeout"}\n{"arch": "a", "img_size": 224, "status": "ok", "ref_macs": 5}\n' +
+        '{"arch": "a", "img_size": 288, "status": "error"}\n{"arch": "b", "img_size": 224, "st',
+    );
+    expect([...log.keys()]).toEqual(['a@224', 'a@288']);
+    expect(log.get('a@224')?.ref_macs).toBe(5);
+  });
+});
+
 describe('timm graphs', () => {
-  it.each(SAMPLE)('%s: reads, profiles with full shapes, params match timm, describes', (arch) => {
+  it.each(SAMPLE)('%s: reads, profiles with full shapes, params match timm, MACs match torch, describes', (arch) => {
     const e: ArchEntry | undefined = byArch.get(arch);
     expect(e, `${arch} is not in labels.tsv`).toBeDefined();
     const model = readModel(timmSpace.build(e!, { weights: 'stripped', seed: 0 }));
@@ -61,6 +84,10 @@ describe('timm graphs', () => {
     // and a few buffers turn into Constants: within 1 % of timm's parameter count.
     const rel = Math.abs(p.totals.params - e!.publishedParams!) / e!.publishedParams!;
     expect(rel).toBeLessThan(0.01);
+    // torch's flop counter on the same module at export time (convolutions and matmuls, no bias
+    // adds: our `macs` convention): within 2 %.
+    const ref = exportLog.get(arch)!.ref_macs!;
+    expect(Math.abs(p.totals.macs - ref) / ref).toBeLessThan(0.02);
     for (const mode of ['compact', 'chain_slim'] as const) expect(describeModel(model, { mode }).length).toBeGreaterThan(100);
   });
 });

@@ -53,12 +53,15 @@ export interface MacsCheck {
 }
 
 const CONV_OPS = new Set(['Conv', 'ConvTranspose', 'QLinearConv', 'ConvInteger']);
-const REF_CONV_OPS = new Set(['convolution', '_convolution', 'conv1d', 'conv2d', 'conv3d', 'conv_transpose1d', 'conv_transpose2d']);
+const REF_CONV_OPS = new Set(['aten.convolution', 'aten._convolution', 'aten.conv1d', 'aten.conv2d', 'aten.conv3d', 'aten.conv_transpose1d', 'aten.conv_transpose2d']);
 
-/** Last record per (arch, img_size): the log is append-only and a retry supersedes a skip. */
+/**
+ * Last record per (arch, img_size): the log is append-only and a retry supersedes a skip. A last
+ * line without its newline is one a running export is still writing, and is left out.
+ */
 export function readExportLog(text: string = readFileSync(LOG_URL, 'utf8')): Map<string, ExportRecord> {
   const out = new Map<string, ExportRecord>();
-  for (const line of text.split('\n')) {
+  for (const line of text.split('\n').slice(0, -1)) {
     if (line.trim() === '') continue;
     const r = JSON.parse(line) as ExportRecord;
     out.set(`${r.arch}@${r.img_size}`, r);
