@@ -14,11 +14,15 @@ import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
+import type { AddressInfo } from 'node:net';
+import express from 'express';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseArch } from '../datasets/nb201/arch.ts';
 import { buildNb201Network } from '../datasets/nb201/network.ts';
-import { sampleKnown, WEB_DIST_DIR, type KnownResponse } from '../src/server/routes/web.ts';
+import { DEFAULT_SERVER_CONFIG } from '../src/server/config.ts';
+import type { AppContext } from '../src/server/context.ts';
+import { sampleKnown, WEB_DIST_DIR, webPageRoutes, type KnownResponse } from '../src/server/routes/web.ts';
 import { BIN } from './helpers/cli.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -195,9 +199,33 @@ describe('page routes over HTTP (real serve)', () => {
   });
 });
 
+describe('page routes without a built page', () => {
+  it('GET / answers 503 with a sentence saying how to build it, and the API still works', async () => {
+    const empty = mkdtempSync(join(tmpdir(), 'onnx-predict-web-empty-'));
+    const app = express();
+    const ctx = { config: { ...DEFAULT_SERVER_CONFIG, port: 0 } } as unknown as AppContext;
+    webPageRoutes({ dir: empty }).mount(app, ctx);
+    const server = app.listen(0, '127.0.0.1');
+    await new Promise((r) => server.once('listening', r));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      for (const p of ['/', '/web/app.js', '/web/app.css']) {
+        const res = await fetch(`${url}${p}`);
+        expect(res.status, p).toBe(503);
+        const text = await res.text();
+        expect(text, p).toMatch(/web page is not built .*npm run build:web/);
+        expect(text, p).not.toContain(empty);
+      }
+    } finally {
+      server.close();
+      rmSync(empty, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('sampleKnown', () => {
-  const known = Array.from({ length: 500 }, (_, i) => ({
-    id: `a-${i}`, space: i < 20 ? 'small' : 'big', labels: i % 7 === 0 ? {} : { t: i / 10 },
+  const known: { id: string; space: string; labels: Record<string, number>; params?: number }[] = Array.from({ length: 500 }, (_, i) => ({
+    id: `a-${i}`, space: i < 20 ? 'small' : 'big', labels: (i % 7 === 0 ? {} : { t: i / 10 }) as Record<string, number>,
     ...(i % 2 === 0 ? { params: 1000 + i } : {}),
   }));
   it('does not depend on the order of known.jsonl', () => {

@@ -50,9 +50,10 @@ function pageConfig(config: ServerConfig): PageConfig {
   return { version: VERSION, maxBodyBytes: config.maxBodyBytes, maxFiles: config.maxFiles, apiKeyRequired: config.apiKey !== null };
 }
 
-function notBuilt(res: Response, dir: string): void {
+/** The server's own paths stay out of the answer, as in /v1/info. */
+function notBuilt(res: Response): void {
   res.status(503).type('text/plain; charset=utf-8').send(
-    `The onnx-predict web page is not built in this installation (no ${join(dir, 'index.html')}). ` +
+    'The onnx-predict web page is not built in this installation (dist/web/ is missing). ' +
     'Run `npm run build:web` in the package folder (npm ci does it), then reload. The JSON API under /v1 works without it.\n',
   );
 }
@@ -101,7 +102,7 @@ export function webPageRoutes(options: { dir?: string } = {}): RouteModule {
       app.get('/', (_req: Request, res: Response) => {
         if (html === null) {
           const raw = read('index.html');
-          if (raw === null) return notBuilt(res, dir);
+          if (raw === null) return notBuilt(res);
           html = raw.toString('utf8').replace('{{PAGE_CONFIG}}', configJson);
         }
         secure(res);
@@ -110,7 +111,7 @@ export function webPageRoutes(options: { dir?: string } = {}): RouteModule {
       for (const [route, asset] of Object.entries(ASSETS)) {
         app.get(route, (_req: Request, res: Response) => {
           const b = read(asset.file);
-          if (b === null) return notBuilt(res, dir);
+          if (b === null) return notBuilt(res);
           secure(res);
           res.type(asset.type).send(b);
         });
