@@ -86,17 +86,19 @@ function allTargets(): string[] {
   return [...seen];
 }
 
-/** In-domain targets first; without flags, the targets the nearest known architecture was measured on. */
+/**
+ * The plot's first target: among the targets the model is in the domain of (all, without flags),
+ * the first one its nearest known architecture was measured on, else the first of them.
+ */
 function defaultTarget(): string | null {
   const rs = reports();
   const targets = allTargets();
   if (rs.length === 0 || targets.length === 0) return null;
   const first = rs[0]!;
-  const flagged = targets.find((t) => inDomain(first, t, first.predictions[t]) === true);
-  if (flagged !== undefined) return flagged;
-  const nearest = first.exact?.labels ?? first.neighbors[0]?.accuracy;
-  const measured = nearest === undefined ? undefined : targets.find((t) => nearest[t] !== undefined);
-  return measured ?? targets[0]!;
+  const fitting = targets.filter((t) => inDomain(first, t, first.predictions[t]) === true);
+  const candidates = fitting.length > 0 ? fitting : targets;
+  const nearest = first.exact?.labels ?? first.neighbors[0]?.accuracy ?? {};
+  return candidates.find((t) => nearest[t] !== undefined) ?? candidates[0]!;
 }
 
 function fillTargetSelect(): void {
