@@ -13,7 +13,7 @@ import { featureLayout, type PhraseEmbeddings, type Representation } from './fea
 import { transformFeatures, type HeadConfig } from './head/infer.ts';
 import { kendallTau, rankReport, spearmanRho, type RankReport } from './metrics.ts';
 import { baseline, type BaselineReport } from './fit.ts';
-import { buildIndex, fitModel, predictModel, rankerScores, type FitModelOptions, type ModelRow } from './model.ts';
+import { fitModel, modelGateDistances, predictModel, rankerScores, type FitModelOptions, type ModelRow } from './model.ts';
 import { DEFAULT_RANKER_CANDIDATES, AGGREGATE_FEATURES } from './ranker-candidates.ts';
 import { rankAggregate } from './ranker.ts';
 import { loadManifest, recordFeatures, shuffled } from './records.ts';
@@ -92,7 +92,9 @@ export interface EvalReport extends RankReport {
 }
 
 /** Every record of a space as model rows (features computed once per manifest, then cached). */
-async function spaceRows(o: EvalOptions, space: string, stage: string): Promise<ModelRow[]> {
+export type RowSource = Pick<EvalOptions, 'dataDir' | 'representation' | 'encoderDim' | 'embeddings' | 'encoderKey' | 'onProgress'>;
+
+export async function spaceRows(o: RowSource, space: string, stage: string = `features ${space}`): Promise<ModelRow[]> {
   const dir = join(o.dataDir, space);
   const records = loadManifest(join(dir, 'manifest.jsonl'));
   const layout = featureLayout(o.representation, o.encoderDim);
@@ -151,30 +153,9 @@ export async function evaluate(o: EvalOptions): Promise<EvalReport> {
     transfer.push({ space: sel.space, X: pool.map((x) => x.x), scalars: pool.map((x) => x.scalars), y: pool.map(({ record }) => record.labels[sel.target]!) });
   }
   const t1 = performance.now();
-  const model = fitModel(trainPool, {
-    targets: [trainedTarget],
-    primary: (space) => (PRIMARY_TARGET[space] !== undefined && counts.has(PRIMARY_TARGET[space]!) ? PRIMARY_TARGET[space] : trainedTarget),
-    headCandidates: o.head,
-    rankerCandidates: o.rankerCandidates ?? DEFAULT_RANKER_CANDIDATES,
-    scalarNames: SCALAR_FEATURES,
-    pcaInputs: featureLayout(o.representation, o.encoderDim).textLength,
-    seed: o.seed,
-    transfer,
-  });
-  const t2 = performance.now();
-  const index = buildIndex(model.head, trainPool.map((r) => r.x).map((x) => x.map((v, j) => (Number.isNaN(v) ? model.impute[j]! : v))), model.indexDim);
-  const projected = testPool.map((r) => r.x.map((v, j) => (Number.isNaN(v) ? model.impute[j]! : v)));
-  const nearest = projected.length ? transformFeatures(model.head, projected).map((v) => index.search(v.subarray(0, model.indexDim), 1)[0]?.distance ?? Infinity) : [];
-  const preds = predictModel(model, testPool, nearest);
-  const pred = preds.map((p) => p[trainedTarget]!.accuracy);
-  const truth = testPool.map(({ record }) => record.labels[o.target]!);
-  const headOnly = predictModel(model, testPool, testPool.map(() => 0)).map((p) => p[trainedTarget]!.accuracy);
-  const rankerOnly = rankerScores(model, testPool.map((r) => r.scalars));
-  const aggCols = AGGREGATE_FEATURES.map((n) => SCALAR_FEATURES.indexOf(n));
-  const withProxies = testPool.filter((r) => aggCols.every((j) => Number.isFinite(r.scalars[j]!)));
+  const scored = scoreSplit(trainPool, testPool, { target: o.target, trainedTarget, counts, head: o.head, rankerCandidates: o.rankerCandidates ?? DEFAULT_RANKER_CANDIDATES, pcaInputs: featureLayout(o.representation, o.encoderDim).textLength, gateText: featureLayout(o.representation, o.encoderDim).textLength > 0 ? o.encoderDim : 0, seed: o.seed, transfer });
   const t3 = performance.now();
-  let inside = 0;
-  preds.forEach((p, i) => { const q = p[trainedTarget]!; if (truth[i]! >= q.low && truth[i]! <= q.high) inside++; });
+  const { preds: pred, truth } = scored;
   return {
     protocol: o.protocol,
     train: o.train,
@@ -185,6 +166,58 @@ export async function evaluate(o: EvalOptions): Promise<EvalReport> {
     n_test: testPool.length,
     seed: o.seed,
     representation: o.representation,
+    ...scored.report,
+    seconds: { features: (t1 - t0) / 1000, train: scored.trainSeconds, test: (t3 - t1) / 1000 - scored.trainSeconds },
+    ...(o.keepPoints ? { points: shuffled(pred.map((v, i) => [v, truth[i]!] as const), o.seed).slice(0, o.keepPoints) } : {}),
+  };
+}
+
+export interface SplitOptions {
+  readonly target: string;
+  readonly trainedTarget: string;
+  /** Label counts of the training pool (which primary targets it has). */
+  readonly counts: ReadonlyMap<string, number>;
+  readonly head: HeadConfig | readonly HeadConfig[];
+  readonly rankerCandidates: FitModelOptions['rankerCandidates'];
+  readonly pcaInputs: number;
+  /** Width of the mean phrase embedding the gate reads (0: none). */
+  readonly gateText: number;
+  readonly seed: number;
+  readonly transfer?: FitModelOptions['transfer'];
+}
+
+export type SplitReport = RankReport & Pick<EvalReport, 'coverage80' | 'validation' | 'selection' | 'baselines' | 'parts' | 'proxyCoverage'>;
+
+/**
+ * Fits the model on one training pool and scores one test pool: the shipped model's answers
+ * (gate included), each part alone, the baselines, interval coverage.
+ */
+export function scoreSplit(trainPool: readonly ModelRow[], testPool: readonly ModelRow[], o: SplitOptions): { report: SplitReport; preds: number[]; truth: number[]; low: number[]; high: number[]; trainSeconds: number } {
+  const t1 = performance.now();
+  const trainedTarget = o.trainedTarget;
+  const model = fitModel(trainPool, {
+    targets: [trainedTarget],
+    primary: (space) => (PRIMARY_TARGET[space] !== undefined && o.counts.has(PRIMARY_TARGET[space]!) ? PRIMARY_TARGET[space] : trainedTarget),
+    headCandidates: o.head,
+    rankerCandidates: o.rankerCandidates,
+    scalarNames: SCALAR_FEATURES,
+    pcaInputs: o.pcaInputs,
+    seed: o.seed,
+    gateText: o.gateText,
+    ...(o.transfer ? { transfer: o.transfer } : {}),
+  });
+  const t2 = performance.now();
+  const nearest = modelGateDistances(model, testPool.map((r) => r.x));
+  const preds = predictModel(model, testPool, nearest);
+  const pred = preds.map((p) => p[trainedTarget]!.accuracy);
+  const truth = testPool.map(({ record }) => record.labels[o.target]!);
+  const headOnly = predictModel(model, testPool, testPool.map(() => 0)).map((p) => p[trainedTarget]!.accuracy);
+  const rankerOnly = rankerScores(model, testPool.map((r) => r.scalars));
+  const aggCols = AGGREGATE_FEATURES.map((n) => SCALAR_FEATURES.indexOf(n));
+  const withProxies = testPool.filter((r) => aggCols.every((j) => Number.isFinite(r.scalars[j]!)));
+  let inside = 0;
+  preds.forEach((p, i) => { const q = p[trainedTarget]!; if (truth[i]! >= q.low && truth[i]! <= q.high) inside++; });
+  const report: SplitReport = {
     ...rankReport(pred, truth),
     // Interval coverage means something only when the model learnt the test target itself.
     coverage80: trainedTarget === o.target ? inside / Math.max(1, testPool.length) : NaN,
@@ -199,7 +232,6 @@ export async function evaluate(o: EvalOptions): Promise<EvalReport> {
     },
     parts: { head: agreement(headOnly, truth), ranker: agreement(rankerOnly, truth), headShare: preds.filter((p) => p[trainedTarget]!.source === 'head').length / Math.max(1, preds.length) },
     proxyCoverage: withProxies.length / Math.max(1, testPool.length),
-    seconds: { features: (t1 - t0) / 1000, train: (t2 - t1) / 1000, test: (t3 - t2) / 1000 },
-    ...(o.keepPoints ? { points: shuffled(pred.map((v, i) => [v, truth[i]!] as const), o.seed).slice(0, o.keepPoints) } : {}),
   };
+  return { report, preds: pred, truth, low: preds.map((p) => p[trainedTarget]!.low), high: preds.map((p) => p[trainedTarget]!.high), trainSeconds: (t2 - t1) / 1000 };
 }

@@ -8,10 +8,16 @@
  *  - `head` (head/): the in-space model — encoder embeddings of node phrases + the same scalars,
  *    an MLP/linear ensemble with an 80 % interval. It carries the prediction for graphs that look
  *    like the training architectures.
- *  - `gate`: which of the two answers. A graph whose nearest training architecture (in the head's
- *    projected feature space) is closer than the gate distance gets the head; any other gets the
- *    ranker. The gate distance is a high percentile of the training architectures' own
- *    nearest-neighbour distances, so "near" means "as near as training graphs are to each other".
+ *  - `gate`: which of the two answers. A graph whose mean distance to its GATE_K nearest training
+ *    architectures is below the gate gets the head; any other gets the ranker. Distance: between
+ *    the L2-normalised mean phrase embeddings of the graphs (what ops, with which kernels and
+ *    strides, in what proportion), or, for a model without an encoder block, in the head's
+ *    standardised input space. The gate is the GATE_QUANTILE of the same distance for training
+ *    architectures, each left out of its own neighbours: "near" means "as near as 90 % of training
+ *    graphs are to the others". Measured (scripts/transfer-lab.ts era, 1,000 training archs): NB101
+ *    graphs' own 90th percentile 0.074, NB201 graphs' distance to NB101 above it for 98 %; NB201
+ *    test graphs' distance to 1,000 NB201 training graphs below it for 90 %. A percentile-99 gate on
+ *    the first principal components let half of NB201 through to the NB101 head.
  *
  * `fitModel` is shared by `trainPredictor` (the shipped checkpoint) and `evaluate` (the
  * protocols), so what is measured is what ships. Selection uses training spaces only.
@@ -20,7 +26,7 @@ import { kendallTau } from './metrics.ts';
 import { predictHead, transformFeatures, type HeadConfig, type HeadState } from './head/infer.ts';
 import { fitHead, type FitResult, type TransferSet } from './fit.ts';
 import { fitRanker, groupIndices, scoreRanker, type RankerConfig, type RankerState } from './ranker.ts';
-import type { LabeledRecord } from './records.ts';
+import { shuffled, type LabeledRecord } from './records.ts';
 import { VECTOR_INDEXES, type VectorIndex } from './vector-index.ts';
 
 /** One training or test architecture as the model sees it. */
@@ -56,10 +62,15 @@ export interface ModelState {
   readonly calibration: Readonly<Record<string, Calibration>>;
   /** Training means of the head's inputs, used where a value (a proxy) is missing. */
   readonly impute: Float32Array;
-  /** Nearest-neighbour cosine distance under which the head answers. */
+  /** Gate distance: the head answers below it, the ranker above. */
   readonly gateDistance: number;
-  /** Percentiles of the training architectures' nearest-neighbour distances (warnings). */
+  /** Percentiles of the training architectures' own gate distances (warnings). */
   readonly distancePercentiles: { readonly p50: number; readonly p95: number; readonly p99: number };
+  /** A seeded sample of training rows in the head's transformed space, row-major. */
+  readonly gateReference: Float32Array;
+  readonly gateDims: number;
+  /** Leading dimensions of the head input that the gate reads (the mean phrase embedding); 0: the transformed head input. */
+  readonly gateText: number;
   readonly indexDim: number;
   readonly selection: {
     readonly head: FitResult['selection'];
@@ -83,11 +94,57 @@ export interface FitModelOptions {
   /** Other training-side spaces (never a test space) that score candidates on transfer. */
   readonly transfer?: readonly (TransferSet & { readonly scalars: readonly Float64Array[] })[];
   readonly indexDim?: number;
+  /** Width of the mean phrase embedding at the start of `x` (0 when the model has no encoder block). */
+  readonly gateText?: number;
 }
 
 const INDEX_DIM = 16;
-/** The gate sits at this multiple of the training graphs' 99th-percentile neighbour distance. */
-const GATE_FACTOR = 1.5;
+/** The gate: this quantile of the training graphs' own gate distances. */
+const GATE_QUANTILE = 0.9;
+/** Neighbours averaged in the gate distance, and the reference sample drawn per training space. */
+const GATE_K = 5;
+const GATE_REFERENCE_PER_SPACE = 400;
+
+/**
+ * Mean distance of each query to its k nearest reference rows; `skipSelf` leaves out exact
+ * self-matches (a training row measured against a reference that contains it).
+ */
+export function gateDistances(ref: Float32Array, dims: number, queries: readonly Float32Array[], k: number = GATE_K, skipSelf: readonly (number | null)[] = []): number[] {
+  const n = ref.length / dims;
+  return queries.map((q, qi) => {
+    const self = skipSelf[qi] ?? null;
+    const best: number[] = [];
+    for (let r = 0; r < n; r++) {
+      if (r === self) continue;
+      let s = 0;
+      const off = r * dims;
+      for (let j = 0; j < dims; j++) { const d = q[j]! - ref[off + j]!; s += d * d; }
+      if (best.length < k) { best.push(s); best.sort((a, b) => a - b); } else if (s < best[k - 1]!) { best[k - 1] = s; best.sort((a, b) => a - b); }
+    }
+    return best.length ? best.reduce((a, b) => a + Math.sqrt(b), 0) / best.length : Infinity;
+  });
+}
+
+/** The vector the gate measures: the unit mean phrase embedding, or the transformed head input. */
+function gateVectors(m: Pick<ModelState, 'head' | 'impute' | 'gateText'>, X: readonly Float32Array[]): Float32Array[] {
+  if (m.gateText > 0) {
+    return X.map((x) => {
+      const v = x.slice(0, m.gateText);
+      let n = 0;
+      for (const a of v) n += a * a;
+      n = Math.sqrt(n) || 1;
+      for (let j = 0; j < v.length; j++) v[j] = v[j]! / n;
+      return v;
+    });
+  }
+  return transformFeatures(m.head, imputeRows(X, m.impute));
+}
+
+/** Gate distances of graphs (their head inputs) to the model's reference sample. */
+export function modelGateDistances(m: Pick<ModelState, 'head' | 'impute' | 'gateReference' | 'gateDims' | 'gateText'>, X: readonly Float32Array[]): number[] {
+  if (m.gateDims === 0 || X.length === 0) return X.map(() => Infinity);
+  return gateDistances(m.gateReference, m.gateDims, gateVectors(m, X));
+}
 
 function primaryLabel(row: ModelRow, primary: FitModelOptions['primary']): number {
   const t = primary(row.record.space);
@@ -203,19 +260,18 @@ export function fitModel(rows: readonly ModelRow[], o: FitModelOptions): ModelSt
   // Head: in-space model on everything.
   const fit = fitHead(X, rows.map((r) => r.record), o.targets, o.headCandidates, o.seed, { pcaInputs: o.pcaInputs, transfer: o.transfer ?? [] });
 
-  // Gate: the training graphs' own nearest-neighbour distances in the head's projected space.
+  // Gate: the training graphs' own neighbour distances in the head's transformed space.
   const indexDim = Math.min(o.indexDim ?? INDEX_DIM, transformFeatures(fit.head, X.slice(0, 1))[0]!.length);
-  const index = buildIndex(fit.head, X, indexDim);
-  const P = transformFeatures(fit.head, X);
-  const step = Math.max(1, Math.floor(P.length / 2000));
-  const nn: number[] = [];
-  for (let i = 0; i < P.length; i += step) {
-    const found = index.search(P[i]!.subarray(0, indexDim), 2);
-    const other = found.find((f) => f.label !== i);
-    if (other) nn.push(other.distance);
-  }
-  nn.sort((a, b) => a - b);
-  const p99 = quantile(nn, 0.99);
+  const gateText = o.gateText ?? 0;
+  const G = gateVectors({ head: fit.head, impute, gateText }, X);
+  const gateDims = G[0]?.length ?? 0;
+  // Stratified by space, so a small space (timm) has its own reference points.
+  const bySpace = groupIndices(rows.map((r) => r.record.space));
+  const refIdx: number[] = [];
+  for (const idx of bySpace.values()) refIdx.push(...shuffled(idx, o.seed + 29).slice(0, GATE_REFERENCE_PER_SPACE));
+  const gateReference = new Float32Array(refIdx.length * gateDims);
+  refIdx.forEach((i, r) => gateReference.set(G[i]!, r * gateDims));
+  const own = gateDistances(gateReference, gateDims, refIdx.map((i) => G[i]!), GATE_K, refIdx.map((_, r) => r)).sort((a, b) => a - b);
   return {
     targets: [...o.targets],
     scalarNames: [...o.scalarNames],
@@ -224,8 +280,11 @@ export function fitModel(rows: readonly ModelRow[], o: FitModelOptions): ModelSt
     rankerName: chosen.name,
     calibration,
     impute,
-    gateDistance: GATE_FACTOR * p99,
-    distancePercentiles: { p50: quantile(nn, 0.5), p95: quantile(nn, 0.95), p99 },
+    gateDistance: quantile(own, GATE_QUANTILE),
+    distancePercentiles: { p50: quantile(own, 0.5), p95: quantile(own, 0.95), p99: quantile(own, 0.99) },
+    gateReference,
+    gateDims,
+    gateText,
     indexDim,
     selection: { head: fit.selection, ranker: scores, by },
     validation: fit.validation,
@@ -248,8 +307,8 @@ export interface ModelPrediction {
 }
 
 /**
- * Predictions for graphs, given each graph's nearest-neighbour distance to the training set
- * (Infinity when unknown: the ranker answers).
+ * Predictions for graphs, given each graph's gate distance to the training set
+ * (`modelGateDistances`; Infinity: the ranker answers, 0: the head answers).
  */
 export function predictModel(m: ModelState, rows: readonly { x: Float32Array; scalars: Float64Array }[], nearest: readonly number[]): Record<string, ModelPrediction>[] {
   const X = imputeRows(rows.map((r) => r.x), m.impute);

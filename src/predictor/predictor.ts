@@ -12,7 +12,7 @@ import { loadCheckpoint, type Checkpoint, type KnownArch } from './checkpoint.ts
 import { checkDomain, graphSignature } from './domain.ts';
 import { featureLayout, featurize, PhraseEmbeddings, type FeatureLayout, type TextEmbedder } from './features.ts';
 import { transformFeatures } from './head/infer.ts';
-import { imputeRows, predictModel, type ModelState } from './model.ts';
+import { imputeRows, modelGateDistances, predictModel, type ModelState } from './model.ts';
 import { headRow, scalarRow, SCALAR_FEATURES } from './scalars.ts';
 import { graphWarnings, type PredictionWarning } from './warnings.ts';
 import { VECTOR_INDEXES, type VectorIndex } from './vector-index.ts';
@@ -159,7 +159,7 @@ export class Predictor {
     const index = this.neighborIndex();
     const k = options.neighbors ?? 3;
     const found = projected.map((v) => (index ? index.search(v.subarray(0, meta.indexDim), Math.max(k, 1)) : []));
-    const nearest = found.map((f) => f[0]?.distance ?? Infinity);
+    const nearest = modelGateDistances(model, rows.map((r) => r.x));
     const preds = predictModel(model, rows, nearest);
     const weightedAt = SCALAR_FEATURES.indexOf('n_weighted');
     return graphs.map((g, i) => {

@@ -98,6 +98,7 @@ export async function trainPredictor(o: TrainPredictorOptions): Promise<TrainSum
     rankerCandidates: o.rankers ?? DEFAULT_RANKER_CANDIDATES,
     scalarNames: SCALAR_FEATURES,
     pcaInputs: layout.textLength,
+    gateText: layout.textLength > 0 ? o.encoder.dim : 0,
     seed,
   });
   const imputed = rows.map((r) => r.x.map((v, j) => (Number.isNaN(v) ? model.impute[j]! : v)));
