@@ -4,7 +4,7 @@
  * version and settings are skipped. Work is split over child processes (default 2); the parent is
  * the only writer of the cache and logs progress.
  *
- *   npx tsx scripts/proxies-cache.ts data/nb201 [--workers 2] [--samples 8] [--seeds 1] [--seed 0]
+ *   npx tsx scripts/proxies-cache.ts data/nb201 [--workers 2] [--samples 16] [--seeds 1] [--seed 0]
  *       [--limit N] [--log out/proxies-nb201.log]
  */
 import { spawn } from 'node:child_process';
@@ -26,7 +26,7 @@ interface Args {
 }
 
 function parseArgs(argv: readonly string[]): Args {
-  const a: Args = { dir: '', workers: 2, samples: 8, seeds: 1, seed: 0, limit: null, log: null, shard: null };
+  const a: Args = { dir: '', workers: 2, samples: 16, seeds: 1, seed: 0, limit: null, log: null, shard: null };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i]!;
     const v = () => {

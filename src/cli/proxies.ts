@@ -13,7 +13,7 @@ export function registerProxies(program: Command, io: CliIO): void {
     .description('zero-cost proxies (NASWOT, SWAP, MeCo, AZ-style, trainable layers) run from the ONNX file')
     .argument('<model>', 'ONNX file')
     .option('--seed <s>', 'seed of synthetic weights and inputs', (v) => parseInteger('seed', v, 0), 0)
-    .option('--samples <n>', 'input samples per seed, 2–32 (default 8, fewer for big models)', (v) => parseInteger('samples', v, 2, 32))
+    .option('--samples <n>', 'input samples per seed, 2–32 (default 16, fewer for big models)', (v) => parseInteger('samples', v, 2, 32))
     .option('--seeds <n>', 'weight re-draws to average (default 1)', (v) => parseInteger('seeds', v, 1, 64))
     .option('--json', 'print one JSON object')
     .action(async (file: string, opts: { seed: number; samples?: number; seeds?: number; json?: boolean }) => {

@@ -10,7 +10,7 @@ import { profileModel } from '../onnx-to-text/profile.ts';
 import { UsageError } from '../errors.ts';
 import { isFloat, runnableBytes } from './runnable.ts';
 import { Rng } from './rng.ts';
-import { azScores, BlockRows, mecoTerm, SignCodes } from './scores.ts';
+import { azScores, BlockRows, MAX_UNITS_PER_TAP, mecoTerm, SignCodes, spaced } from './scores.ts';
 import { ProxySkip, type SkipReason } from './skip.ts';
 import { planTaps, type Tap, type TapPlan } from './taps.ts';
 
@@ -23,7 +23,7 @@ export type ProxyName = (typeof PROXY_NAMES)[number];
 export interface ProxyOptions {
   /** Base seed of weights and inputs (default 0). */
   readonly seed?: number;
-  /** Input samples per seed, 2–32 (default: 8, fewer for big models). */
+  /** Input samples per seed, 2–32 (default: 16, fewer for big models). */
   readonly samples?: number;
   /** Weight re-draws averaged over (default 1; the literature uses several). */
   readonly seeds?: number;
@@ -34,7 +34,9 @@ export interface ProxyOptions {
   /** SWAP regularisation: swap · exp(−(params/1e6 − μ)² / σ) (defaults μ = 1, σ = 1; SWAP chooses them per space). */
   readonly swapMu?: number;
   readonly swapSigma?: number;
-  /** MeCo sampling: channels per map (default 8, MeCo_opt's) and positions per map (default 256). */
+  /** Run samples after the first as batches when the graph allows (default true; false: one by one, same values). */
+  readonly batch?: boolean;
+  /** MeCo sampling: channels per map (default 64; more are a seeded subset, λ_min scaled by C/k as MeCo_opt does) and positions per map (default 256, evenly spaced). */
   readonly mecoChannels?: number;
   readonly mecoPositions?: number;
 }
@@ -57,7 +59,7 @@ export interface ProxyReport {
 
 export const PROXY_DEFAULTS = {
   seed: 0,
-  samples: 8,
+  samples: 16,
   seeds: 1,
   timeBudgetMs: 20_000,
   maxBytes: 2 * 1024 ** 3,
@@ -69,8 +71,10 @@ export const PROXY_DEFAULTS = {
   tokens: 128,
 } as const;
 
-/** Rough single-core throughput used to shrink samples before running (MACs per second). */
-const MACS_PER_SECOND = 4e9;
+/** Rough single-core onnxruntime throughput (MACs per second), to choose a sample count before running. */
+const MACS_PER_SECOND = 10e9;
+/** Forward-pass time the default sample count aims at. */
+const TARGET_FORWARD_MS = 1000;
 
 let ortModule: Promise<typeof Ort> | null = null;
 function loadOrt(): Promise<typeof Ort> {
@@ -208,16 +212,21 @@ export async function computeProxies(model: Model, options: ProxyOptions = {}): 
   if (fixed > maxBytes) return skip({ code: 'memory-bound', message: `about ${Math.round(fixed / 2 ** 20)} MiB for weights and activations exceeds the bound of ${Math.round(maxBytes / 2 ** 20)} MiB` });
   const room = (maxBytes - fixed) / 4;
   const activations = plan.activations;
-  const neurons = activations.reduce((a, t) => a + t.elements, 0);
+  const unitRng = new Rng((seed ^ 0x2545f491) >>> 0);
+  const unitIndex = activations.map((t) => (t.elements > MAX_UNITS_PER_TAP ? spaced(t.elements, MAX_UNITS_PER_TAP, unitRng) : null));
+  const segments = activations.map((t, i) => ({ elements: unitIndex[i]?.length ?? t.elements, weight: t.weight }));
+  const neurons = segments.reduce((a, t) => a + t.elements, 0);
   const blocks = thin(plan.blocks, room / 8 / 32);
   const perSample = neurons + blocks.reduce((a, t) => a + t.elements, 0);
   if (perSample * 2 > room) return skip({ code: 'memory-bound', message: `${perSample} exposed activation values per sample exceed the memory bound` });
   const maps = thin(plan.maps, room / 2 - perSample);
   if (activations.length === 0 && maps.length === 0) return skip({ code: 'no-activations', message: 'no ReLU-like activations and no 4-D feature maps to read' });
-  // Time: shrink samples when the estimated forward cost would not fit half the budget.
+  // Time: without an explicit sample count, big models get fewer samples so the forward passes
+  // take about TARGET_FORWARD_MS on one core (estimated from MACs); never fewer than 2.
   if (options.samples === undefined) {
-    const perRun = prep.macs / MACS_PER_SECOND * 1000;
-    while (samples > 2 && perRun * samples * seeds > budget / 2) samples = Math.max(2, Math.floor(samples / 2));
+    const perRun = (prep.macs / MACS_PER_SECOND) * 1000;
+    const fit = Math.floor(Math.min(TARGET_FORWARD_MS, budget / 2) / Math.max(perRun * seeds, 1e-6));
+    samples = Math.max(2, Math.min(samples, fit));
   }
   const batchMax = Math.max(1, Math.min(samples - 1, Math.floor(room / Math.max(1, perSample + prep.activationBytes / 4))));
 
@@ -235,7 +244,7 @@ export async function computeProxies(model: Model, options: ProxyOptions = {}): 
 
   const per: Record<'naswot' | 'swap' | 'meco' | 'az_expressivity' | 'az_progressivity', number[]> = { naswot: [], swap: [], meco: [], az_expressivity: [], az_progressivity: [] };
   let used = samples;
-  let batched = prep.batchable && batchMax > 1;
+  let batched = options.batch !== false && prep.batchable && batchMax > 1;
   for (let s = 0; s < seeds; s++) {
     if (s > 0 && elapsed() > budget) break;
     const runSeed = (seed * 1009 + s) >>> 0;
@@ -272,7 +281,7 @@ export async function computeProxies(model: Model, options: ProxyOptions = {}): 
         }
         return feeds;
       };
-      const codes = new SignCodes(activations);
+      const codes = new SignCodes(segments);
       // Separate streams, so batched and one-by-one runs draw the same inputs and the same rows.
       const rowRng = new Rng(runSeed ^ 0x165667b1);
       const rows = blocks.map((b) => new BlockRows(b.dims, rowRng));
@@ -291,7 +300,7 @@ export async function computeProxies(model: Model, options: ProxyOptions = {}): 
         const actData = actNames.map((n) => float32(out[n] as Ort.Tensor));
         const blockData = blockNames.map((n) => float32(out[n] as Ort.Tensor));
         for (let b = 0; b < batch; b++) {
-          if (neurons > 0) codes.add(activations.map((t, i) => ({ data: actData[i]!, offset: b * t.elements, length: t.elements })));
+          if (neurons > 0) codes.add(activations.map((t, i) => ({ data: actData[i]!, offset: b * t.elements, length: t.elements, index: unitIndex[i] })));
           blocks.forEach((t, i) => rows[i]!.add(blockData[i]!, b * t.elements, rowRng));
         }
       };

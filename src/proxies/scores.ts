@@ -43,7 +43,7 @@ export class SignCodes {
   }
 
   /** Adds one sample: `parts` are its activation tensors in segment order. */
-  add(parts: readonly { data: Float32Array | Float64Array; offset: number; length: number }[]): void {
+  add(parts: readonly { data: Float32Array | Float64Array; offset: number; length: number; index?: Int32Array | null }[]): void {
     const j = this.rows.length;
     if (j >= 32) throw new RangeError('at most 32 samples');
     if (parts.length !== this.sizes.length) throw new RangeError(`sample has ${parts.length} parts, expected ${this.sizes.length}`);
@@ -52,11 +52,12 @@ export class SignCodes {
     const patterns = this.patterns;
     let u = 0;
     parts.forEach((p, s) => {
-      const { data, offset, length } = p;
+      const { data, offset, index } = p;
+      const length = index ? index.length : p.length;
       if (length !== this.sizes[s]) throw new RangeError(`part ${s} has ${length} units, expected ${this.sizes[s]}`);
       const w0 = this.starts[s]! * 32;
       for (let i = 0; i < length; i++, u++) {
-        if (data[offset + i]! > 0) {
+        if (data[offset + (index ? index[i]! : i)]! > 0) {
           const b = w0 + i;
           row[b >>> 5]! |= 1 << (b & 31);
           patterns[u]! |= bit;
@@ -130,15 +131,78 @@ export function symmetricEigenvalues(a: Float64Array, n: number): number[] {
   return new EigenvalueDecomposition(new Matrix(rows), { assumeSymmetric: true }).realEigenvalues;
 }
 
+/**
+ * Smallest eigenvalue of a symmetric positive semi-definite matrix (a correlation matrix): 0 when
+ * its Cholesky factorisation breaks down (singular to working precision), else inverse iteration
+ * on the factor, finished by a Rayleigh quotient. ~10× cheaper than a full eigendecomposition.
+ */
+export function smallestEigenvalue(a: Float64Array, n: number): number {
+  if (n === 1) return a[0]!;
+  let scale = 0;
+  for (let i = 0; i < n; i++) scale = Math.max(scale, Math.abs(a[i * n + i]!));
+  if (!(scale > 0)) return 0;
+  const l = new Float64Array(n * n);
+  for (let j = 0; j < n; j++) {
+    let d = a[j * n + j]!;
+    for (let k = 0; k < j; k++) d -= l[j * n + k]! * l[j * n + k]!;
+    if (!(d > 1e-10 * scale)) return 0;
+    const ljj = Math.sqrt(d);
+    l[j * n + j] = ljj;
+    for (let i = j + 1; i < n; i++) {
+      let s = a[i * n + j]!;
+      for (let k = 0; k < j; k++) s -= l[i * n + k]! * l[j * n + k]!;
+      l[i * n + j] = s / ljj;
+    }
+  }
+  let x = new Float64Array(n);
+  for (let i = 0; i < n; i++) x[i] = 1 + i / n; // fixed start: deterministic
+  const y = new Float64Array(n);
+  let prev = Infinity;
+  for (let it = 0; it < 200; it++) {
+    // Solve L z = x, then Lᵀ y = z.
+    for (let i = 0; i < n; i++) {
+      let s = x[i]!;
+      for (let k = 0; k < i; k++) s -= l[i * n + k]! * y[k]!;
+      y[i] = s / l[i * n + i]!;
+    }
+    for (let i = n - 1; i >= 0; i--) {
+      let s = y[i]!;
+      for (let k = i + 1; k < n; k++) s -= l[k * n + i]! * y[k]!;
+      y[i] = s / l[i * n + i]!;
+    }
+    let norm = 0;
+    for (let i = 0; i < n; i++) norm += y[i]! * y[i]!;
+    norm = Math.sqrt(norm);
+    if (!(norm > 0) || !Number.isFinite(norm)) return 0;
+    const next = new Float64Array(n);
+    for (let i = 0; i < n; i++) next[i] = y[i]! / norm;
+    x = next;
+    const est = 1 / norm;
+    if (Math.abs(est - prev) <= 1e-10 * Math.max(est, 1e-300)) break;
+    prev = est;
+  }
+  // Rayleigh quotient of the converged vector.
+  let q = 0;
+  for (let i = 0; i < n; i++) {
+    let s = 0;
+    for (let k = 0; k < n; k++) s += a[i * n + k]! * x[k]!;
+    q += x[i]! * s;
+  }
+  return q;
+}
+
 /** Evenly spaced indices: `k` of [0, n), starting at a seeded offset within the first stride. */
-function spaced(n: number, k: number, rng: Rng): Int32Array {
+export function spaced(n: number, k: number, rng: Rng): Int32Array {
   if (k >= n) return Int32Array.from({ length: n }, (_, i) => i);
   const stride = n / k;
   const off = rng.uniform() * stride;
   return Int32Array.from({ length: k }, (_, i) => Math.min(n - 1, Math.floor(off + i * stride)));
 }
 
-export const MECO_CHANNELS = 8;
+/** Units read per activation tap; larger tensors are read at evenly spaced positions (NB201's largest has 16,384). */
+export const MAX_UNITS_PER_TAP = 32768;
+
+export const MECO_CHANNELS = 64;
 export const MECO_POSITIONS = 256;
 
 /**
@@ -172,8 +236,8 @@ export function mecoTerm(data: Float32Array | Float64Array, offset: number, c: n
       r[i * k + j] = r[j * k + i] = Number.isFinite(s) ? s : 0;
     }
   }
-  const ev = symmetricEigenvalues(r, k);
-  const min = Math.min(...ev);
+  // Small matrices: a full decomposition is cheap and inverse iteration may converge slowly.
+  const min = k < 32 ? Math.min(...symmetricEigenvalues(r, k)) : smallestEigenvalue(r, k);
   return Number.isFinite(min) ? min * (c / k) : 0;
 }
 
