@@ -289,7 +289,8 @@ async function renderPlot(): Promise<void> {
     ui.plot.replaceChildren(distributionChart(k.points, models, target, width));
     notes.push('This predictor checkpoint stores no params or MACs for its known architectures, so the plot shows the spread of their measured accuracy per space (box plots) beside your predictions.');
   }
-  const accs = k.points.map((p) => p.accuracy).sort((a, b) => a - b);
+  const drawn = k.fields[state.x] ? k.points.filter((p) => (p[state.x] ?? 0) > 0) : k.points;
+  const accs = drawn.map((p) => p.accuracy);
   for (const m of models.slice(0, 5)) {
     const below = accs.filter((a) => a < m.accuracy).length;
     notes.push(`${m.label}: predicted ${pct(m.accuracy)} % (${pct(m.low)}–${pct(m.high)}), above ${accs.length === 0 ? 0 : Math.round((100 * below) / accs.length)} % of the plotted known architectures${k.fields[state.x] && m.x > 0 ? ` at ${count(m.x)} ${state.x === 'params' ? 'params' : 'MACs'}` : ''}.`);
