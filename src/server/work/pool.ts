@@ -6,7 +6,8 @@
  * terminated and replaced, so no slot is held forever. The event loop of the main thread only
  * moves bytes, so health checks and uploads are served while workers are busy.
  */
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startWorker } from '../../threads.ts';
 import { OnnxPredictError, type ErrorCode } from '../../errors.ts';
 import { WorkQueue } from '../queue.ts';
 import type { Work } from './backend.ts';
@@ -38,15 +39,10 @@ interface Thread {
 }
 
 function spawnWorker(options: PoolOptions): Worker {
-  const workerData = { checkpoint: options.checkpoint };
-  const resourceLimits = { maxOldGenerationSizeMb: options.heapMb };
-  const here = import.meta.url;
-  if (!here.endsWith('.ts')) return new Worker(new URL('./worker.js', here), { workerData, resourceLimits });
-  // Run from TypeScript sources: workers do not inherit tsx's loader, so register it first.
-  const tsx = import.meta.resolve('tsx/esm/api');
-  const entry = new URL('./worker.ts', here).href;
-  const code = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`;
-  return new Worker(code, { eval: true, workerData, resourceLimits });
+  return startWorker(new URL('./worker.ts', import.meta.url), {
+    workerData: { checkpoint: options.checkpoint },
+    resourceLimits: { maxOldGenerationSizeMb: options.heapMb },
+  });
 }
 
 const crashed = (message: string) => new OnnxPredictError('WORKER_CRASHED', message);
