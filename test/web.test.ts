@@ -248,7 +248,8 @@ describe('sampleKnown', () => {
   });
 });
 
-describe.skipIf(CHROMIUM === null)('the page in chromium', () => {
+// Generous per-test time: CI runs every test file at once on few cores.
+describe.skipIf(CHROMIUM === null)('the page in chromium', { timeout: 120_000 }, () => {
   let browser: Browser;
   let context: BrowserContext;
   let page: Page;
@@ -258,6 +259,7 @@ describe.skipIf(CHROMIUM === null)('the page in chromium', () => {
   beforeAll(async () => {
     browser = await chromium.launch({ executablePath: CHROMIUM!, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
     context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
+    context.setDefaultTimeout(60_000);
     context.on('request', (r) => requests.push(r.url()));
     page = await context.newPage();
     page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
@@ -299,7 +301,7 @@ describe.skipIf(CHROMIUM === null)('the page in chromium', () => {
 
   it('drop a real NB201 file: prediction with intervals, neighbours, graph text, and the model on the scatter plot', async () => {
     await drop(['nb201-good.onnx']);
-    await page.waitForSelector('#plot svg .model-point', { timeout: 30_000 });
+    await page.waitForSelector('#plot svg .model-point', { timeout: 90_000 });
     await page.waitForSelector('#single:not([hidden])');
     expect(await page.textContent('#single-title')).toBe('Prediction for nb201-good.onnx');
     const facts = await page.textContent('#single .facts');
@@ -332,7 +334,7 @@ describe.skipIf(CHROMIUM === null)('the page in chromium', () => {
 
   it('choose a real timm export with the file picker: ImageNet prediction placed among ImageNet architectures', async () => {
     await page.setInputFiles('#files', files[`${TIMM[0]}.onnx`]!);
-    await page.waitForFunction((t) => document.getElementById('single-title')?.textContent === `Prediction for ${t}`, `${TIMM[0]}.onnx`, { timeout: 30_000 });
+    await page.waitForFunction((t) => document.getElementById('single-title')?.textContent === `Prediction for ${t}`, `${TIMM[0]}.onnx`, { timeout: 90_000 });
     await page.waitForSelector('#plot svg .model-point');
     expect(await page.textContent('#single .facts')).toMatch(/Input\s*\S+: 1 × 3 × 224 × 224 float32/);
     expect(await page.inputValue('#target')).toBe('imagenet');
@@ -347,7 +349,7 @@ describe.skipIf(CHROMIUM === null)('the page in chromium', () => {
 
   it('drop a corrupt file: a plain sentence, never a blank page', async () => {
     await drop(['broken.onnx']);
-    await page.waitForSelector('#error:not([hidden])', { timeout: 30_000 });
+    await page.waitForSelector('#error:not([hidden])', { timeout: 90_000 });
     const text = await page.textContent('#error');
     expect(text).toMatch(/“broken\.onnx” is not a valid ONNX model, so nothing was predicted\. The server said: .+/);
     expect(await page.textContent('#status')).toBe('Nothing was predicted.');
@@ -390,7 +392,7 @@ describe.skipIf(CHROMIUM === null)('the page in chromium', () => {
 
   it('a failed file in a batch is a row with its sentence', async () => {
     await drop(['nb201-good.onnx', 'broken.onnx']);
-    await page.waitForSelector('#ranked-table tr.failed', { timeout: 30_000 });
+    await page.waitForSelector('#ranked-table tr.failed', { timeout: 90_000 });
     expect(await page.textContent('#ranked-table tr.failed')).toMatch(/broken\.onnx.*Failed: “broken\.onnx” is not a valid ONNX model/s);
     expect(await page.textContent('#status')).toBe('Predicted 1 of 2 files; 1 failed.');
   });
@@ -419,7 +421,7 @@ describe.skipIf(CHROMIUM === null)('the page in chromium', () => {
     expect(await p.textContent('#error')).toContain('enter a valid key');
     await p.fill('#api-key', KEY);
     await p.setInputFiles('#files', files['nb201-good.onnx']!);
-    await p.waitForSelector('#plot svg .model-point', { timeout: 30_000 });
+    await p.waitForSelector('#plot svg .model-point', { timeout: 90_000 });
     expect(await p.textContent('#single-title')).toBe('Prediction for nb201-good.onnx');
     await p.close();
   });
