@@ -23,6 +23,16 @@ export interface StatsReport {
   readonly macs: number;
   readonly activationElements: number;
   readonly shapeCoverage: number;
+  /** How complete the counts are: when `complete` is false, `macs` is a lower bound. */
+  readonly coverage: {
+    readonly shapes: number;
+    readonly costs: number;
+    readonly nodesWithoutShapes: number;
+    readonly nodesWithoutCosts: number;
+    readonly complete: boolean;
+  };
+  /** Sentences a user should read with the numbers (empty when there is nothing to say). */
+  readonly warnings: readonly string[];
   readonly inputs: readonly TensorSummary[];
   readonly outputs: readonly TensorSummary[];
   readonly opCounts: Readonly<Record<string, number>>;
@@ -46,11 +56,29 @@ export function statsReport(model: Model, profile: Profile = profileModel(model)
     macs: profile.totals.macs,
     activationElements: profile.totals.activationElements,
     shapeCoverage: profile.totals.shapeCoverage,
+    coverage: {
+      shapes: profile.totals.shapeCoverage,
+      costs: profile.totals.costCoverage,
+      nodesWithoutShapes: profile.totals.nodesWithoutShapes,
+      nodesWithoutCosts: profile.totals.nodesWithoutCosts,
+      complete: profile.totals.complete,
+    },
+    warnings: coverageWarnings(profile),
     inputs: model.graph.inputs.map((v) => summarize(v, profile)),
     outputs: model.graph.outputs.map((v) => summarize(v, profile)),
     opCounts: Object.fromEntries(Object.entries(profile.opCounts).sort(([a], [b]) => a.localeCompare(b))),
     diagnostics: profile.diagnostics,
   };
+}
+
+/** The lower-bound sentence when some nodes' shapes or costs are unknown. */
+export function coverageWarnings(profile: Profile): string[] {
+  const t = profile.totals;
+  if (t.complete) return [];
+  const n = Math.max(t.nodesWithoutShapes, t.nodesWithoutCosts);
+  const unsupported = profile.diagnostics.filter((d) => d.kind === 'unsupported-op').length;
+  const why = unsupported > 0 ? ` (${unsupported} of unsupported ops)` : '';
+  return [`MACs are a lower bound: ${n} ${n === 1 ? 'node' : 'nodes'} without shapes${why}`];
 }
 
 export function formatStats(r: StatsReport): string {
@@ -62,6 +90,7 @@ export function formatStats(r: StatsReport): string {
     `params:    ${humanCount(r.params)} (${r.params})`,
     `MACs:      ${humanCount(r.macs)} (${r.macs})`,
     `shapes:    ${(r.shapeCoverage * 100).toFixed(1)}% of nodes fully known`,
+    ...r.warnings.map((w) => `warning:   ${w}`),
     ...r.inputs.map((t) => `input:     ${t.name} ${t.dtype}[${shape(t.shape)}]`),
     ...r.outputs.map((t) => `output:    ${t.name} ${t.dtype}[${shape(t.shape)}]`),
     `ops:       ${Object.entries(r.opCounts).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([k, v]) => `${k}×${v}`).join(' ')}`,

@@ -65,7 +65,7 @@ group('node phrases, edges and numerics (golden)', () => {
         const entry = typeof pick === 'number' ? entries[Math.min(pick, entries.length - 1)] : entries.find((e) => e.arch === pick);
         expect(entry, `${space} entry ${pick}`).toBeDefined();
         const safe = entry!.arch.replace(/[^A-Za-z0-9_.@-]+/g, '_').slice(0, 60);
-        golden(`${space}-${entry!.index}-${safe}.txt`, render(builder.build(entry!, { weights: 'stripped', seed: 0 })));
+        golden(`${space}-${safe}.txt`, render(builder.build(entry!, { weights: 'stripped', seed: 0 })));
       }
     });
   }

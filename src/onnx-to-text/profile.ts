@@ -56,6 +56,12 @@ export interface Profile {
     readonly shapeCoverage: number;
     /** Share of nodes whose MACs/elementOps are known. */
     readonly costCoverage: number;
+    /** Nodes of the main graph with an output shape not fully known (rank or a dimension). */
+    readonly nodesWithoutShapes: number;
+    /** Nodes of the main graph whose MACs or element ops could not be counted: `macs` is then a lower bound. */
+    readonly nodesWithoutCosts: number;
+    /** Every node's shapes and costs known: `macs` and `flops` are exact under docs/PROFILE.md's conventions. */
+    readonly complete: boolean;
     /** Nodes in subgraphs, recursively (not included in `nodes`). */
     readonly subgraphNodes: number;
     /** Initializers whose payload was dropped (STRIPPED_LOCATION); their dims still count as params. */
@@ -192,6 +198,9 @@ function profileGraph(graph: Graph, opsets: ReadonlyMap<string, number>, outer: 
       activationElements: activation,
       shapeCoverage: n === 0 ? 1 : known / n,
       costCoverage: n === 0 ? 1 : costKnown / n,
+      nodesWithoutShapes: n - known,
+      nodesWithoutCosts: n - costKnown,
+      complete: known === n && costKnown === n,
       subgraphNodes,
       strippedInitializers: stripped,
     },

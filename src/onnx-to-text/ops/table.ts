@@ -176,6 +176,24 @@ const UNARY_VALUE_FNS: Readonly<Record<string, NumFn>> = {
   Sign: Math.sign,
 };
 
+/**
+ * Clip of known values (torch's "same" padding computes max(0, ...) through Clip); bounds from
+ * inputs 1 and 2 (opset 11+) or the min/max attributes; an unknown bound leaves values unknown.
+ */
+function clipValues(ctx: OpContext, x: InferValue): Dim[] | undefined {
+  if (!x.values) return undefined;
+  const bound = (i: number, attr: string, def: number): number | null => {
+    if (ctx.attrs.has(attr)) return ctx.attrs.float(attr, def);
+    const v = inputNumbers(ctx, i);
+    if (v === undefined) return def;
+    return v !== null && v.length === 1 ? v[0]! : null;
+  };
+  const lo = bound(1, 'min', -Infinity);
+  const hi = bound(2, 'max', Infinity);
+  if (lo === null || hi === null) return undefined;
+  return x.values.map((v) => (typeof v === 'number' ? Math.min(Math.max(v, lo), hi) : null));
+}
+
 /** Unary elementwise op: output type = input type (or `dtype`), cost per output element. */
 function unary(weight: number, dtype?: DType): OpSpec {
   return {
@@ -183,6 +201,9 @@ function unary(weight: number, dtype?: DType): OpSpec {
     infer: (ctx) => {
       const x = input(ctx, 0);
       if (!x) return NONE;
+      // Identity forwards values as they are, symbols included (shape targets pass through it).
+      if (ctx.node.op === 'Identity') return [val(x.dtype, x.shape, x.values)];
+      if (ctx.node.op === 'Clip') return [val(x.dtype, x.shape, clipValues(ctx, x))];
       const fn = UNARY_VALUE_FNS[ctx.node.op];
       const f = fn ? numeric(fn) : undefined;
       const values = f && x.values ? x.values.map((v) => f(v)) : undefined;
@@ -596,10 +617,42 @@ const transpose: OpSpec = {
     const xs = X.shape;
     if (!xs) return [val(X.dtype, null)];
     const perm = ctx.attrs.ints('perm') ?? xs.map((_, i) => xs.length - 1 - i);
-    const scalarLike = numel(xs) === 1;
-    return [val(X.dtype, perm.map((p) => xs[p] ?? null), scalarLike ? X.values : undefined)];
+    const out = perm.map((p) => xs[p] ?? null);
+    return [val(X.dtype, out, transposeValues(X, perm, out))];
   },
 };
+
+/** Row-major strides of a known shape. */
+function stridesOf(shape: readonly number[]): number[] {
+  const st = new Array<number>(shape.length).fill(1);
+  for (let k = shape.length - 2; k >= 0; k--) st[k] = st[k + 1]! * shape[k + 1]!;
+  return st;
+}
+
+/**
+ * Values of a small transposed tensor (torch's computed Pad reverses a [n, 2] pads table with
+ * Slice + Transpose before flattening it).
+ */
+function transposeValues(X: InferValue, perm: readonly number[], out: readonly Dim[]): Dim[] | undefined {
+  const xs = X.shape;
+  if (!X.values || !isKnown(xs) || !isKnown(out) || X.values.length !== numel(xs) || perm.length !== xs.length) return undefined;
+  if (xs.length <= 1 || X.values.length === 1) return [...X.values];
+  const inStrides = stridesOf(xs);
+  const total = X.values.length;
+  const res: Dim[] = new Array<Dim>(total);
+  const idx = new Array<number>(out.length).fill(0);
+  for (let flat = 0; flat < total; flat++) {
+    let o = 0;
+    for (let k = 0; k < out.length; k++) o += idx[k]! * inStrides[perm[k]!]!;
+    res[flat] = X.values[o] ?? null;
+    for (let k = out.length - 1; k >= 0; k--) {
+      idx[k]! += 1;
+      if (idx[k]! < out[k]!) break;
+      idx[k] = 0;
+    }
+  }
+  return res;
+}
 
 const squeeze: OpSpec = {
   category: 'layout',
@@ -716,6 +769,28 @@ function sliceIndex(v: number, dim: number, step: number, isStart: boolean): num
   return x;
 }
 
+/** Values of a small sliced tensor, any rank: output index i on an axis reads first + i·step. */
+function sliceValues(X: InferValue, first: readonly number[], step: readonly number[], out: readonly Dim[]): Dim[] | undefined {
+  const xs = X.shape;
+  if (!X.values || !isKnown(xs) || !isKnown(out) || X.values.length !== numel(xs)) return undefined;
+  const total = numel(out)!;
+  if (total > MAX_CONST_ELEMENTS) return undefined;
+  const st = stridesOf(xs);
+  const res: Dim[] = new Array<Dim>(total);
+  const idx = new Array<number>(out.length).fill(0);
+  for (let flat = 0; flat < total; flat++) {
+    let o = 0;
+    for (let k = 0; k < out.length; k++) o += (first[k]! + idx[k]! * step[k]!) * st[k]!;
+    res[flat] = X.values[o] ?? null;
+    for (let k = out.length - 1; k >= 0; k--) {
+      idx[k]! += 1;
+      if (idx[k]! < out[k]!) break;
+      idx[k] = 0;
+    }
+  }
+  return res;
+}
+
 const slice: OpSpec = {
   category: 'layout',
   infer: (ctx) => {
@@ -733,7 +808,9 @@ const slice: OpSpec = {
       return [val(X.dtype, known ? xs.map((d, i) => (known.some((a) => normAxis(a, xs.length) === i) ? null : d)) : xs.map(() => null))];
     }
     const out: Dim[] = [...xs];
-    let valueRange: [number, number, number] | undefined;
+    // Per axis: first index and step of the kept elements (identity on unsliced axes).
+    const first = xs.map(() => 0);
+    const stride = xs.map(() => 1);
     for (let i = 0; i < axes.length; i++) {
       const axis = normAxis(axes[i]!, xs.length);
       if (axis === null) return [val(X.dtype, null)];
@@ -748,15 +825,10 @@ const slice: OpSpec = {
       const s = sliceIndex(starts[i]!, dim, step, true);
       const e = sliceIndex(ends[i]!, dim, step, false);
       out[axis] = Math.max(0, Math.ceil((e - s) / step));
-      if (xs.length === 1) valueRange = [s, e, step];
+      first[axis] = s;
+      stride[axis] = step;
     }
-    let values: Dim[] | undefined;
-    if (X.values && valueRange) {
-      const [s, e, step] = valueRange;
-      values = [];
-      for (let k = s; step > 0 ? k < e : k > e; k += step) values.push(X.values[k] ?? null);
-    }
-    return [val(X.dtype, out, values)];
+    return [val(X.dtype, out, sliceValues(X, first, stride, out))];
   },
 };
 
