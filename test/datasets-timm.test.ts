@@ -27,6 +27,10 @@ const SAMPLE = [
   'eva02_tiny_patch14_336@336',
   'tiny_vit_5m_224@224',
   'maxvit_rmlp_nano_rw_256@256',
+  // torch 2.6 exports: NASNet's same-padding (Pad with pads computed from Shape through Concat,
+  // Slice, Transpose, Reshape, Cast) and a ConvMixer with padding='same', which torch 1.13 could not export.
+  'nasnetalarge@331',
+  'convmixer_1024_20_ks9_p14@224',
 ];
 
 describe('timm label table', () => {

@@ -50,6 +50,8 @@ export interface MacsCheck {
   readonly unknownMacNodes: Readonly<Record<string, number>>;
   /** Ops at which shape knowledge was lost (`unknown-shape` diagnostics), by op type. */
   readonly lostAt: Readonly<Record<string, number>>;
+  /** The first node (in graph order) where shape knowledge was lost, for a concrete case. */
+  readonly firstLost: string | null;
 }
 
 const CONV_OPS = new Set(['Conv', 'ConvTranspose', 'QLinearConv', 'ConvInteger']);
@@ -92,7 +94,12 @@ export function checkMacs(r: ExportRecord, bytes: Uint8Array = graphBytes(r), to
     else oursMatmul += n.macs;
   }
   const lostAt: Record<string, number> = {};
-  for (const d of p.diagnostics) if (d.kind === 'unknown-shape') bump(lostAt, d.op);
+  let firstLost: string | null = null;
+  for (const d of p.diagnostics) {
+    if (d.kind !== 'unknown-shape') continue;
+    bump(lostAt, d.op);
+    firstLost ??= `${d.op} ${d.node}`;
+  }
   let refConv = 0, refMatmul = 0;
   for (const [op, v] of Object.entries(r.ref_macs_by_op ?? {})) {
     if (REF_CONV_OPS.has(op)) refConv += v;
@@ -115,6 +122,7 @@ export function checkMacs(r: ExportRecord, bytes: Uint8Array = graphBytes(r), to
     refMatmul,
     unknownMacNodes,
     lostAt,
+    firstLost,
   };
 }
 
@@ -154,10 +162,10 @@ function main(): void {
   const byLost: Record<string, number> = {};
   for (const c of bad) for (const k of Object.keys(c.lostAt)) bump(byLost, k);
   console.log(`outside tolerance, by op where shapes are lost (models): ${list(byLost)}`);
-  console.log('\n| model | exporter | ours G | torch G | diff | shapes | ours conv / matmul G | torch conv / matmul G | linear nodes without MACs | shapes lost at |');
-  console.log('|---|---|---:|---:|---:|---:|---:|---:|---|---|');
+  console.log('\n| model | exporter | ours G | torch G | diff | shapes | ours conv / matmul G | torch conv / matmul G | linear nodes without MACs | shapes lost at | first lost at |');
+  console.log('|---|---|---:|---:|---:|---:|---:|---:|---|---|---|');
   for (const c of bad) {
-    console.log(`| ${c.key} | ${c.exporter} | ${g(c.ours)} | ${g(c.ref)} | ${pct(c.rel)} | ${c.shapeCoverage.toFixed(3)} | ${g(c.oursConv)} / ${g(c.oursMatmul)} | ${g(c.refConv)} / ${g(c.refMatmul)} | ${list(c.unknownMacNodes)} | ${list(c.lostAt)} |`);
+    console.log(`| ${c.key} | ${c.exporter} | ${g(c.ours)} | ${g(c.ref)} | ${pct(c.rel)} | ${c.shapeCoverage.toFixed(3)} | ${g(c.oursConv)} / ${g(c.oursMatmul)} | ${g(c.refConv)} / ${g(c.refMatmul)} | ${list(c.unknownMacNodes)} | ${list(c.lostAt)} | ${c.firstLost ?? '-'} |`);
   }
   if (noRef.length > 0) console.log(`\nwithout ref_macs: ${noRef.join(', ')}`);
   if (jsonOut !== '') writeFileSync(jsonOut, JSON.stringify({ tolerance, seconds, checks, noRef }, null, 1) + '\n');
