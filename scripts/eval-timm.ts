@@ -32,7 +32,7 @@ import { predictHead } from '../src/predictor/head/infer.ts';
 import { DEFAULT_HEAD_CONFIG } from '../src/predictor/head/train.ts';
 import { kendallTau, spearmanRho } from '../src/predictor/metrics.ts';
 import { fitHead } from '../src/predictor/fit.ts';
-import { loadManifest, recordFeatures, shuffled, type LabeledRecord } from '../src/predictor/records.ts';
+import { groupFolds, loadManifest, recordFeatures, shuffled, type LabeledRecord } from '../src/predictor/records.ts';
 
 const OUT_DIR = '.cache/timm';
 const SVG_PATH = 'docs/ZOO-timm-scatter.svg';
@@ -114,18 +114,7 @@ async function coverage(): Promise<void> {
 
 // ------------------------------------------------------------------------------------------------
 
-/** Whole families to K folds: largest family first, each to the currently smallest fold. */
-export function familyFolds(families: ReadonlyMap<string, number>, k: number): Map<string, number> {
-  const sizes = new Array<number>(k).fill(0);
-  const out = new Map<string, number>();
-  for (const [fam, n] of [...families].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))) {
-    let best = 0;
-    for (let i = 1; i < k; i++) if (sizes[i]! < sizes[best]!) best = i;
-    out.set(fam, best);
-    sizes[best]! += n;
-  }
-  return out;
-}
+export const familyFolds = groupFolds;
 
 interface Scored { readonly id: string; readonly arch: string; readonly family: string; readonly fold: number; readonly pred: number; readonly truth: number; readonly params: number; readonly macs: number }
 

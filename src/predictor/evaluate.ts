@@ -58,6 +58,10 @@ export interface EvalOptions {
    * candidate heads on transfer during selection; with their own primary target. Default none.
    */
   readonly selectionSpaces?: readonly { readonly space: string; readonly target: string; readonly size?: number }[];
+  /** Read the datasets' cached proxies (default true); false is the no-proxies ablation. */
+  readonly useProxies?: boolean;
+  /** Keep only architectures whose proxies are cached (when a cache covers part of a space). */
+  readonly proxiesOnly?: boolean;
   /** Ranker candidates (default DEFAULT_RANKER_CANDIDATES); selection among them uses training spaces only. */
   readonly rankerCandidates?: FitModelOptions['rankerCandidates'];
 }
@@ -92,7 +96,7 @@ export interface EvalReport extends RankReport {
 }
 
 /** Every record of a space as model rows (features computed once per manifest, then cached). */
-export type RowSource = Pick<EvalOptions, 'dataDir' | 'representation' | 'encoderDim' | 'embeddings' | 'encoderKey' | 'onProgress'>;
+export type RowSource = Pick<EvalOptions, 'dataDir' | 'representation' | 'encoderDim' | 'embeddings' | 'encoderKey' | 'onProgress' | 'useProxies' | 'proxiesOnly'>;
 
 export async function spaceRows(o: RowSource, space: string, stage: string = `features ${space}`): Promise<ModelRow[]> {
   const dir = join(o.dataDir, space);
@@ -101,15 +105,16 @@ export async function spaceRows(o: RowSource, space: string, stage: string = `fe
   const { features } = await recordFeatures(records, layout, o.embeddings, o.encoderKey, {
     onProgress: (d, t) => o.onProgress?.(stage, d, t),
   });
-  const proxies = loadProxyCache(dir);
+  const proxies = o.useProxies === false ? new Map() : loadProxyCache(dir);
   // Scalars always come from the node-graph descriptors (the numeric tail), whatever the head reads.
   const numericFrom = layout.representation === 'text-only' ? null : layout.textLength;
-  return records.map((r, i) => {
+  const rows = records.map((r, i) => {
     const p = proxies.get(r.id);
     const x = features[i]!;
     const scalars = numericFrom === null ? Float64Array.from(SCALAR_FEATURES, () => NaN) : scalarRow(x, numericFrom, p);
     return { record: r, x: headRow(x, p), scalars };
   });
+  return o.proxiesOnly ? rows.filter((r) => proxies.get(r.record.id)) : rows;
 }
 
 const agreement = (a: ArrayLike<number>, b: ArrayLike<number>): BaselineReport => ({ kendall: kendallTau(a, b), spearman: spearmanRho(a, b) });

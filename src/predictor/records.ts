@@ -131,3 +131,19 @@ export function shuffled<T>(items: readonly T[], seed: number): T[] {
 export function labelMatrix(records: readonly LabeledRecord[], targets: readonly string[]): Float32Array[] {
   return records.map((r) => Float32Array.from(targets, (t) => r.labels[t] ?? NaN));
 }
+
+/**
+ * Whole groups (e.g. timm families) to k folds: largest group first, each to the currently
+ * smallest fold; deterministic (ties broken by name).
+ */
+export function groupFolds(groups: ReadonlyMap<string, number>, k: number): Map<string, number> {
+  const sizes = new Array<number>(k).fill(0);
+  const out = new Map<string, number>();
+  for (const [g, n] of [...groups].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))) {
+    let best = 0;
+    for (let i = 1; i < k; i++) if (sizes[i]! < sizes[best]!) best = i;
+    out.set(g, best);
+    sizes[best]! += n;
+  }
+  return out;
+}
