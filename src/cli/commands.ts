@@ -13,7 +13,7 @@ export type Register = (program: Command, io: CliIO) => void;
 
 export interface CommandEntry {
   readonly name: string;
-  /** Arguments as commander prints them after the name, e.g. '[options] <model>'. */
+  /** Arguments as commander prints them after the name, e.g. '[options] <model>' ('' for none). */
   readonly usage: string;
   readonly description: string;
   readonly load: () => Promise<Register>;
@@ -25,7 +25,7 @@ export const COMMANDS: readonly CommandEntry[] = Object.freeze([
   { name: 'stats', usage: '[options] <model>', description: 'static profile: params, MACs, shapes, op counts', load: async () => (await import('./stats.ts')).registerStats },
   { name: 'proxies', usage: '[options] <model>', description: 'zero-cost proxies (NASWOT, SWAP, MeCo, AZ-style, trainable layers) run from the ONNX file', load: async () => (await import('./proxies.ts')).registerProxies },
   { name: 'info', usage: '[options]', description: 'encoder and predictor versions, training data, evaluation figures', load: async () => (await import('./info.ts')).registerInfo },
-  { name: 'dataset', usage: '[options] [command]', description: 'benchmark datasets as ONNX graphs with measured accuracies', load: async () => (await import('./dataset.ts')).registerDataset },
+  { name: 'dataset', usage: '', description: 'benchmark datasets as ONNX graphs with measured accuracies', load: async () => (await import('./dataset.ts')).registerDataset },
   { name: 'train', usage: '[options]', description: 'train a predictor checkpoint from built datasets or your own manifest', load: async () => (await import('./train.ts')).registerTrain },
   { name: 'eval', usage: '[options]', description: 'rank-correlation evaluation: in-space, zero-shot or leave-one-space-out', load: async () => (await import('./eval.ts')).registerEval },
   { name: 'batch', usage: '[options] <inputs...>', description: 'score many ONNX files (directories, globs, @list.txt) into a CSV or JSONL file, resumable', load: async () => (await import('./batch.ts')).registerBatch },

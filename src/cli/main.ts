@@ -42,7 +42,12 @@ export async function main(argv: readonly string[], io: CliIO = processIO, comma
     // Commands that were not loaded are listed with the usage their entry declares.
     const usage = new Map(commands.map((c) => [c.name, c.usage]));
     const help = new Help();
-    program.configureHelp({ subcommandTerm: (cmd) => (usage.has(cmd.name()) ? `${cmd.name()} ${usage.get(cmd.name())}` : help.subcommandTerm(cmd)) });
+    program.configureHelp({
+      subcommandTerm: (cmd) => {
+        const u = usage.get(cmd.name());
+        return u === undefined ? help.subcommandTerm(cmd) : `${cmd.name()}${u === '' ? '' : ` ${u}`}`;
+      },
+    });
 
     await program.parseAsync(args, { from: 'user' });
     return 0;
