@@ -8,23 +8,42 @@ import { humanCount } from './onnx-to-text/text/compact.ts';
 /** Shape of a prediction report as the CLI and HTTP service print it (see src/index.ts). */
 interface PredictionLike {
   readonly file: string;
-  readonly predictions: Readonly<Record<string, { accuracy: number; low: number; high: number }>>;
+  readonly predictions: Readonly<Record<string, { accuracy: number; low: number; high: number; inDomain?: boolean; domainNote?: string; source?: string }>>;
   readonly neighbors: readonly { id: string; space: string; arch: string; distance: number; accuracy: Readonly<Record<string, number>> }[];
   readonly exact: { id: string; space: string; arch: string; labels: Readonly<Record<string, number>>; note: string } | null;
   readonly stats: { params: number; macs: number; nodes: number };
+  readonly proxies?: { readonly proxies: Readonly<Record<string, number | null>> | null; readonly seconds: number; readonly skipped?: { readonly message: string } } | null;
+  readonly warnings?: readonly { readonly code: string; readonly message: string }[];
 }
 
 const pct = (v: number) => `${v.toFixed(2)}%`;
 
-export function formatPrediction(r: PredictionLike): string {
+export interface FormatPredictionOptions {
+  /** Show the targets the model does not fit too (default: only those it fits). */
+  readonly allTargets?: boolean;
+}
+
+export function formatPrediction(r: PredictionLike, options: FormatPredictionOptions = {}): string {
   const lines = [`${r.file}`, `  ${humanCount(r.stats.params)} params, ${humanCount(r.stats.macs)} MACs, ${r.stats.nodes} nodes`];
+  for (const w of r.warnings ?? []) lines.push(`  warning: ${w.message}`);
   if (r.exact) {
     lines.push(`  exact match: ${r.exact.note}`);
     for (const [t, v] of Object.entries(r.exact.labels)) lines.push(`    ${t.padEnd(15)} ${pct(v)} (measured)`);
   }
+  const all = Object.entries(r.predictions);
+  const shown = options.allTargets ? all : all.filter(([, p]) => p.inDomain !== false);
+  const hidden = all.length - shown.length;
   lines.push('  predicted accuracy (80% interval):');
-  for (const [t, p] of Object.entries(r.predictions)) {
-    lines.push(`    ${t.padEnd(15)} ${pct(p.accuracy)}  [${pct(p.low)} – ${pct(p.high)}]`);
+  if (shown.length === 0) lines.push('    none of the targets fits this model (add --all-targets to see the guesses)');
+  for (const [t, p] of shown) {
+    const note = p.inDomain === false ? `  (out of domain: ${p.domainNote ?? 'unlike the training graphs'})` : '';
+    lines.push(`    ${t.padEnd(15)} ${pct(p.accuracy)}  [${pct(p.low)} – ${pct(p.high)}]${note}`);
+  }
+  if (hidden > 0) lines.push(`    (${hidden} target${hidden === 1 ? '' : 's'} the model does not fit hidden: --all-targets shows them)`);
+  const px = r.proxies;
+  if (px?.proxies) {
+    const vals = Object.entries(px.proxies).map(([k, v]) => `${k} ${v === null ? 'n/a' : Math.abs(v) >= 1000 ? v.toExponential(2) : v.toFixed(3)}`).join(', ');
+    lines.push(`  zero-cost proxies (${px.seconds.toFixed(2)} s): ${vals}`);
   }
   if (r.neighbors.length > 0) {
     lines.push('  nearest known architectures:');
