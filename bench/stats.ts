@@ -7,16 +7,17 @@
  * params, ~98 MiB) with our GraphBuilder to out/bench/resnet50.onnx (git-ignored) once.
  * Every measurement is a whole process under /usr/bin/time -v (wall time, peak RSS), run in
  * turns in the same session so load on the machine hits all of them alike:
- *   - `node -e 0`: the bare runtime;
+ *   - `node -e 0`: the bare runtime; `node readFileSync only`: the runtime holding the file's bytes;
  *   - `onnx-predict stats FILE --json`: the CLI, cold start included;
- *   - `core`: a child that reads the file and runs readModel + profileModel only (the reader's share);
+ *   - `core`: a child that reads the file and runs readModel + profileModel only (the reader's share),
+ *     through tsx, and through plain node when `npm run build` has written the JavaScript;
  *   - `python3 -c "onnx.load(FILE)"` when the `onnx` package is installed.
  * Goals (issue 11.4): stats ≤ 1 s whole-process, peak RSS ≤ 1.5 × file, faster than onnx.load.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { GraphBuilder } from '../src/onnx-to-text/writer.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -81,6 +82,12 @@ async function core(file: string): Promise<void> {
 const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const mib = (n: number): string => `${(n / 2 ** 20).toFixed(1)} MiB`;
 
+/** The core step without tsx: needs `npm run build` (JS next to the sources). */
+function compiledCore(file: string): string {
+  const at = (m: string) => JSON.stringify(pathToFileURL(join(ROOT, 'src', 'onnx-to-text', m)).href);
+  return `import { readFileSync } from 'node:fs'; const { readModel } = await import(${at('reader.js')}); const { profileModel } = await import(${at('profile.js')}); profileModel(readModel(readFileSync(${JSON.stringify(file)})));`;
+}
+
 function hasPythonOnnx(): boolean {
   return spawnSync('python3', ['-c', 'import onnx'], { encoding: 'utf8' }).status === 0;
 }
@@ -100,11 +107,14 @@ async function main(): Promise<void> {
   }
   const size = statSync(file).size;
   const python = hasPythonOnnx();
+  const compiled = existsSync(join(ROOT, 'src', 'onnx-to-text', 'reader.js'));
   const tsx = [...process.execArgv];
   const steps: Record<string, () => Run> = {
     'node -e 0': () => timed(process.execPath, ['-e', '0']),
+    'node readFileSync only': () => timed(process.execPath, ['-e', `require('fs').readFileSync(${JSON.stringify(file)})`]),
     'onnx-predict stats --json': () => timed(process.execPath, [BIN, 'stats', file, '--json']),
     'core (read + readModel + profile)': () => timed(process.execPath, [...tsx, SELF, '--core', file]),
+    ...(compiled ? { 'core, compiled JS (plain node)': () => timed(process.execPath, ['--input-type=module', '-e', compiledCore(file)]) } : {}),
     ...(python ? { 'python3 onnx.load': () => timed('python3', ['-c', `import onnx; onnx.load(${JSON.stringify(file)})`]) } : {}),
   };
   const results: Record<string, Run[]> = Object.fromEntries(Object.keys(steps).map((k) => [k, []]));
