@@ -69,34 +69,38 @@ function startWorker(name: string): Promise<ChildProcess> {
   });
 }
 
-interface Figure { readonly setup: string; readonly seconds: number; readonly filesPerSecond: number; readonly sameAsLocal: boolean | null }
+interface Figure { readonly setup: string; readonly seconds: number; readonly filesPerSecond: number; readonly sameAsLocal: boolean | null; readonly load: string }
+// The 1-minute load average before and after each run: on a shared machine it says how much of the CPU the run had.
+const load = () => loadavg()[0]!.toFixed(1);
 const figures: Figure[] = [];
 const localOut = join(tmp, 'local.csv');
+const load0 = load();
 const local = await run(['batch', dir, '--out', localOut, '--top', '0', '-j', '1']);
 if (local.code !== 0) throw new Error(`local batch exited ${local.code}`);
 const files = readFileSync(localOut, 'utf8').trim().split('\n').length - 1;
-figures.push({ setup: 'local `batch -j 1`', seconds: local.seconds, filesPerSecond: files / local.seconds, sameAsLocal: null });
+figures.push({ setup: 'local `batch -j 1`', seconds: local.seconds, filesPerSecond: files / local.seconds, sameAsLocal: null, load: `${load0} → ${load()}` });
 console.log(local.stdout.trim().split('\n').pop());
 
 for (const n of workerCounts) {
   const name = `bench-${n}`;
   const workers = await Promise.all(Array.from({ length: n }, () => startWorker(name)));
   const out = join(tmp, `queue-${n}.csv`);
+  const l0 = load();
   const r = await run(['batch', dir, '--queue', url, '--queue-name', name, '--out', out, '--top', '0']);
   if (r.code !== 0) throw new Error(`queued batch exited ${r.code}`);
   console.log(r.stdout.trim().split('\n').pop());
-  figures.push({ setup: `\`batch --queue\`, ${n} worker process${n > 1 ? 'es' : ''}`, seconds: r.seconds, filesPerSecond: files / r.seconds, sameAsLocal: readFileSync(out).equals(readFileSync(localOut)) });
+  figures.push({ setup: `\`batch --queue\`, ${n} worker process${n > 1 ? 'es' : ''}`, seconds: r.seconds, filesPerSecond: files / r.seconds, sameAsLocal: readFileSync(out).equals(readFileSync(localOut)), load: `${l0} → ${load()}` });
   for (const w of workers) w.kill('SIGTERM');
   await Promise.all(workers.map((w) => new Promise((res) => (w.exitCode !== null ? res(null) : w.once('exit', res)))));
 }
 
-const machine = `${availableParallelism()} cores (${cpus()[0]?.model.trim() ?? 'unknown CPU'}), load average ${loadavg()[0]!.toFixed(1)} at the end, ${new Date().toISOString().slice(0, 10)}`;
+const machine = `${availableParallelism()} cores (${cpus()[0]?.model.trim() ?? 'unknown CPU'}), ${new Date().toISOString().slice(0, 10)}`;
 const table = [
-  `${files} NB201 files from \`${dir}\`; ${machine}.`,
+  `${files} NB201 files (\`dataset build nb201 --limit ${limit} --seed ${arg('seed', '7')}\`); ${machine}.`,
   '',
-  '| setup | wall s | files/s | rows equal to local |',
-  '| --- | ---: | ---: | --- |',
-  ...figures.map((f) => `| ${f.setup} | ${f.seconds.toFixed(1)} | ${f.filesPerSecond.toFixed(1)} | ${f.sameAsLocal === null ? '—' : f.sameAsLocal ? 'yes, byte for byte' : 'NO'} |`),
+  '| setup | wall s | files/s | rows equal to local | load average before → after |',
+  '| --- | ---: | ---: | --- | --- |',
+  ...figures.map((f) => `| ${f.setup} | ${f.seconds.toFixed(1)} | ${f.filesPerSecond.toFixed(1)} | ${f.sameAsLocal === null ? '—' : f.sameAsLocal ? 'yes, byte for byte' : 'NO'} | ${f.load} |`),
 ].join('\n');
 console.log(JSON.stringify({ files, machine, figures }, null, 2));
 console.log(table);

@@ -14,6 +14,7 @@ import * as face from '../src/index.ts';
 import * as batch from '../src/batch/index.ts';
 import type { BatchRow } from '../src/batch/index.ts';
 import { buildDataset } from '../datasets/index.ts';
+import { csvHeaderLine, parseExisting, serializeRow } from '../src/batch/rows.ts';
 import { badInputs } from './helpers/bad-inputs.ts';
 import { BIN, runCli } from './helpers/cli.ts';
 
@@ -134,6 +135,24 @@ describe('runBatch', () => {
     // Without resume it is not overwritten either: it is not ours.
     await expect(api.runBatch({ inputs: [zoo], out: join(root, 'foreign.csv') })).rejects.toThrow(/exists and is not a results file/);
     expect(readFileSync(join(root, 'foreign.csv'), 'utf8')).toBe('a,b,c\n1,2,3\n');
+  });
+});
+
+describe('rows', () => {
+  it('fields the prediction report adds (in-domain flags, proxies) survive CSV and JSONL round trips', () => {
+    const targets = ['cifar10', 'imagenet'];
+    const row: BatchRow = {
+      file: 'a b,c.onnx', sha256: 'ab'.repeat(32),
+      predictions: { cifar10: { accuracy: 91.5, low: 89, high: 93.25, inDomain: true }, imagenet: { accuracy: 40, low: 30, high: 50, inDomain: false } },
+      params: 1000, macs: 20000, nearest: { id: 'nb201-1', arch: '|skip_connect~0|+', distance: 0.5, accuracy: { cifar10: 90 } },
+      exact: null, error: null, proxies: { synflow: 12.5, jacov: -3 },
+    };
+    for (const format of ['csv', 'jsonl'] as const) {
+      const text = (format === 'csv' ? csvHeaderLine(targets) : '') + serializeRow(row, format, targets);
+      const back = parseExisting(Buffer.from(text), format, targets, `x.${format}`).rows;
+      expect(back, format).toEqual([row]);
+      expect(serializeRow(back[0]!, format, targets)).toBe(serializeRow(row, format, targets));
+    }
   });
 });
 

@@ -16,6 +16,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildDataset } from '../datasets/index.ts';
 import { runBatch } from '../src/batch/index.ts';
 import { checkReachable, parseQueueUrl } from '../src/batch/queue/connection.ts';
+import { startQueueWorker } from '../src/batch/queue/worker.ts';
+import { Queue } from 'bullmq';
 import { BIN, runCli } from './helpers/cli.ts';
 
 const hasRedis = spawnSync('redis-server', ['--version'], { encoding: 'utf8' }).status === 0;
@@ -126,8 +128,17 @@ describe.skipIf(!hasRedis)('batch --queue with real Redis and worker processes',
     const out = join(root, 'resumed.jsonl');
     const missing = join(root, 'gone.onnx');
     const first = start(['batch', small, missing, '--queue', url, '--queue-name', name, '--out', out]);
-    // No worker yet: the producer enqueues and waits; kill it there.
-    await new Promise((r) => setTimeout(r, 3000));
+    // No worker yet: the producer enqueues all 6 and waits; kill it there.
+    const q = new Queue(name, { connection: parseQueueUrl(url).options });
+    try {
+      const t0 = Date.now();
+      while ((await q.getJobCounts('wait')).wait !== 6) {
+        if (Date.now() - t0 > 60_000) throw new Error('the producer did not enqueue 6 jobs');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    } finally {
+      await q.close();
+    }
     first.child.kill('SIGKILL');
     await first.exit;
     const w = worker(url, name);
@@ -147,17 +158,16 @@ describe.skipIf(!hasRedis)('batch --queue with real Redis and worker processes',
     expect((await w.exit).code).toBe(0);
   }, 120_000);
 
-  it('BAD CALL: a malformed address is a usage error; an unreachable one says so', async () => {
-    const bad = await runCli(['batch', small, '--queue', 'http://x', '--out', join(root, 'b.csv')]);
-    expect(bad.code).toBe(2);
-    expect(bad.stderr).toMatch(/redis:\/\//);
+  it('BAD CALL: a malformed address is a usage error; an unreachable one says so and writes nothing', async () => {
+    for (const u of ['http://x', 'redis://', 'redis://h:6379/x', 'not a url']) {
+      expect(() => parseQueueUrl(u), u).toThrow(expect.objectContaining({ code: 'USAGE', message: expect.stringMatching(/redis:\/\/|no host|database/) }));
+    }
+    expect(parseQueueUrl('redis://u:p%40ss@[::1]:7000/3').options).toEqual({ host: '::1', port: 7000, db: 3, username: 'u', password: 'p@ss' });
     const port = await freePort();
     const down = await runCli(['batch', small, '--queue', `redis://127.0.0.1:${port}`, '--out', join(root, 'c.csv')]);
     expect(down.code).toBe(1);
-    expect(down.stderr).toMatch(/cannot reach the queue at redis:\/\/127\.0\.0\.1/);
+    expect(down.stderr).toMatch(/cannot reach the queue at redis:\/\/127\.0\.0\.1:\d+\/0: connect ECONNREFUSED/);
     expect(existsSync(join(root, 'c.csv'))).toBe(false);
-    const w = await runCli(['worker', '--queue', `redis://127.0.0.1:${port}`]);
-    expect(w.code).toBe(1);
-    expect(w.stderr).toMatch(/cannot reach the queue/);
+    await expect(startQueueWorker({ queue: `redis://127.0.0.1:${port}` })).rejects.toMatchObject({ code: 'TIMEOUT', exitCode: 1 });
   }, 60_000);
 });

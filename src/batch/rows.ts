@@ -42,8 +42,8 @@ export function formatFromPath(path: string): BatchFormat {
 export function csvColumns(targets: readonly string[]): string[] {
   return [
     'file', 'sha256',
-    ...targets.flatMap((t) => [`${t}_accuracy`, `${t}_low`, `${t}_high`]),
-    'params', 'macs', 'nearest_id', 'nearest_arch', 'nearest_distance',
+    ...targets.flatMap((t) => [`${t}_accuracy`, `${t}_low`, `${t}_high`, `${t}_in_domain`]),
+    'params', 'macs', 'proxies', 'nearest_id', 'nearest_arch', 'nearest_distance',
     ...targets.map((t) => `nearest_${t}`),
     'exact_id', 'error_code', 'error_message',
   ];
@@ -71,8 +71,9 @@ export function serializeRow(r: BatchRow, format: BatchFormat, targets: readonly
   if (format === 'jsonl') return `${JSON.stringify(r)}\n`;
   const rec = [
     r.file, r.sha256,
-    ...targets.flatMap((t) => { const p = r.predictions[t]; return [num(p?.accuracy), num(p?.low), num(p?.high)]; }),
-    num(r.params), num(r.macs), r.nearest?.id ?? '', r.nearest?.arch ?? '', num(r.nearest?.distance),
+    ...targets.flatMap((t) => { const p = r.predictions[t]; return [num(p?.accuracy), num(p?.low), num(p?.high), p?.inDomain === undefined ? '' : String(p.inDomain)]; }),
+    // Proxy scores, when the report has them, as one JSON cell: their names are the predictor's.
+    num(r.params), num(r.macs), r.proxies === undefined || r.proxies === null ? '' : JSON.stringify(r.proxies), r.nearest?.id ?? '', r.nearest?.arch ?? '', num(r.nearest?.distance),
     ...targets.map((t) => num(r.nearest?.accuracy[t])),
     r.exact ?? '', r.error?.code ?? '', r.error?.message ?? '',
   ];
@@ -117,11 +118,13 @@ export function parseExisting(buf: Buffer, format: BatchFormat, targets: readonl
   const idx = (c: string) => cols.indexOf(c);
   const f = (v: string | undefined): number | null => (v === undefined || v === '' ? null : Number(v));
   const rows = records.slice(1).map((rec): BatchRow => {
-    const predictions: Record<string, { accuracy: number; low: number; high: number }> = {};
+    const predictions: Record<string, RowPrediction> = {};
     for (const t of targets) {
       const a = f(rec[idx(`${t}_accuracy`)]);
-      if (a !== null) predictions[t] = { accuracy: a, low: f(rec[idx(`${t}_low`)]) ?? a, high: f(rec[idx(`${t}_high`)]) ?? a };
+      const d = rec[idx(`${t}_in_domain`)] ?? '';
+      if (a !== null) predictions[t] = { accuracy: a, low: f(rec[idx(`${t}_low`)]) ?? a, high: f(rec[idx(`${t}_high`)]) ?? a, ...(d === '' ? {} : { inDomain: d === 'true' }) };
     }
+    const proxies = rec[idx('proxies')] ?? '';
     const nid = rec[idx('nearest_id')] ?? '';
     const nacc: Record<string, number> = {};
     for (const t of targets) {
@@ -135,6 +138,7 @@ export function parseExisting(buf: Buffer, format: BatchFormat, targets: readonl
       nearest: nid === '' ? null : { id: nid, arch: rec[idx('nearest_arch')] ?? '', distance: f(rec[idx('nearest_distance')]) ?? 0, accuracy: nacc },
       exact: (rec[idx('exact_id')] ?? '') === '' ? null : rec[idx('exact_id')]!,
       error: code === '' ? null : { code, message: rec[idx('error_message')] ?? '' },
+      ...(proxies === '' ? {} : { proxies: JSON.parse(proxies) as unknown }),
     };
   });
   return { rows, validBytes, hasHeader: true };

@@ -72,11 +72,15 @@ export async function runQueueBatch(options: QueueBatchOptions): Promise<BatchSu
   };
 
   const check = async (id: string) => {
+    // State first, then the job: a job read before its state could finish in between, and its
+    // snapshot would lack the row.
+    const state = await queue.getJobState(id);
+    if (state === 'unknown') return 'missing' as const;
+    if (state !== 'completed' && state !== 'failed') return state;
     const job = await queue.getJob(id);
-    if (job === undefined) return 'missing' as const;
-    const state = await job.getState();
-    if (state === 'completed') finish(id, { row: (job.returnvalue as ScoreJobResult).row });
-    else if (state === 'failed') finish(id, { reason: job.failedReason });
+    const value = job?.returnvalue as ScoreJobResult | null | undefined;
+    if (state === 'completed' && value?.row) finish(id, { row: value.row });
+    else if (state === 'failed' && job) finish(id, { reason: job.failedReason });
     return state;
   };
 

@@ -10,14 +10,14 @@ import { Worker, type Job } from 'bullmq';
 import { UsageError } from '../../errors.ts';
 import { checkpointKey } from '../plan.ts';
 import { normalizeRow } from '../rows.ts';
-import { makeScorer } from '../scorers.ts';
+import { workerPool } from '../scorers.ts';
 import { bullConnection, checkReachable, DEFAULT_QUEUE_NAME, parseQueueUrl } from './connection.ts';
 import { JOB_ATTEMPTS, type ScoreJobData, type ScoreJobResult } from './jobs.ts';
 
 export interface QueueWorkerOptions {
   readonly queue: string;
   readonly queueName?: string;
-  /** Jobs at once, each on its own worker thread when > 1. */
+  /** Jobs at once, each on its own worker thread. */
   readonly concurrency?: number;
   readonly checkpoint?: string;
   /**
@@ -46,8 +46,9 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
   const log = options.log ?? (() => {});
   await checkReachable(addr);
   const key = checkpointKey(options.checkpoint);
-  // Loaded before the first job, so a slow first load never outlives a lock.
-  const scorer = await makeScorer(concurrency, options.checkpoint);
+  // Scoring runs on worker threads even for one job at a time: a long decode never blocks this
+  // thread's lock renewals (which would make a live worker look dead). Loaded before the first job.
+  const scorer = await workerPool(concurrency, options.checkpoint);
   const me = `${hostname()}:${process.pid}`;
   let jobs = 0;
 
