@@ -1,4 +1,5 @@
 /** Producer/consumer lookups over the IR, for recovering architectures from generated graphs. */
+import { attrsOf } from '../../src/onnx-to-text/graph.ts';
 import type { Graph, Node } from '../../src/onnx-to-text/ir.ts';
 
 export class GraphIndex {
@@ -21,7 +22,6 @@ export class GraphIndex {
   }
 
   ints(node: Node, name: string): readonly number[] | undefined {
-    const a = node.attributes.get(name);
-    return a?.kind === 'ints' ? a.value : undefined;
+    return attrsOf(node).ints(name);
   }
 }
