@@ -1,0 +1,111 @@
+/**
+ * The transferable ranker (src/predictor/ranker.ts), the gate (model.ts) and target domains
+ * (domain.ts) on data whose answer is known by construction.
+ */
+import { describe, expect, it } from 'vitest';
+import { kendallTau } from '../src/predictor/metrics.ts';
+import { fitRanker, normalScores, probit, rankAggregate, scoreRanker } from '../src/predictor/ranker.ts';
+import { gateDistances } from '../src/predictor/model.ts';
+import { checkDomain, domainOf } from '../src/predictor/domain.ts';
+import { mulberry32 } from '../src/random.ts';
+
+function gauss(rand: () => number): number {
+  return Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
+}
+
+/**
+ * A space: label = a · signal + noise (in its own units and offset); `shift` moves every feature
+ * by a space-specific constant; `flip` is a feature whose relation to the label changes sign.
+ */
+function space(n: number, seed: number, o: { scale: number; offset: number; shift: number; flip: 1 | -1 }) {
+  const rand = mulberry32(seed);
+  const X: Float64Array[] = [];
+  const y: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const signal = gauss(rand);
+    const noise = gauss(rand);
+    const junk = gauss(rand);
+    X.push(Float64Array.from([signal + o.shift + 0.3 * noise, o.flip * signal + junk + 5 * o.shift, junk]));
+    y.push(o.offset + o.scale * (signal + 0.2 * gauss(rand)));
+  }
+  return { X, y };
+}
+
+describe('ranker', () => {
+  it('probit inverts the normal CDF and normal scores are centred and ordered', () => {
+    expect(probit(0.5)).toBeCloseTo(0, 9);
+    expect(probit(0.975)).toBeCloseTo(1.959964, 5);
+    expect(probit(0.01)).toBeCloseTo(-2.326348, 5);
+    const z = normalScores([3, 1, 2, 2]);
+    expect(z[1]!).toBeLessThan(z[2]!);
+    expect(z[2]).toBe(z[3]);
+    expect(z.reduce((a, b) => a + b, 0)).toBeCloseTo(0, 9);
+  });
+
+  it('learns within-space order across spaces with different offsets and transfers to a new one', () => {
+    const a = space(400, 1, { scale: 1, offset: 90, shift: 0, flip: 1 });
+    const b = space(400, 2, { scale: 10, offset: 40, shift: 3, flip: -1 });
+    const c = space(400, 3, { scale: 3, offset: 70, shift: -2, flip: 1 });
+    const st = fitRanker([...a.X, ...b.X], [...a.X.map(() => 'a'), ...b.X.map(() => 'b')], [...a.y, ...b.y], ['signal', 'flip', 'junk']);
+    // The flipping feature disagrees in sign between a and b: dropped, not averaged away.
+    expect(st.dropped).toContain('flip');
+    expect(st.weights[0]!).toBeGreaterThan(0);
+    expect(Math.abs(st.weights[2]!)).toBeLessThan(0.1);
+    expect(kendallTau(scoreRanker(st, c.X), c.y)).toBeGreaterThan(0.7);
+  });
+
+  it('ignores between-space offsets: pooled regression would learn them, fixed effects do not', () => {
+    // In space a high feature values come with low labels *between* spaces, high within.
+    const a = space(300, 4, { scale: 1, offset: 90, shift: -5, flip: 1 });
+    const b = space(300, 5, { scale: 1, offset: 30, shift: 5, flip: 1 });
+    const st = fitRanker([...a.X, ...b.X], [...a.X.map(() => 'a'), ...b.X.map(() => 'b')], [...a.y, ...b.y], ['signal', 'flip', 'junk']);
+    expect(st.weights[0]!).toBeGreaterThan(0);
+  });
+
+  it('is deterministic and non-finite inputs count as zero contribution', () => {
+    const a = space(100, 6, { scale: 1, offset: 0, shift: 0, flip: 1 });
+    const s1 = fitRanker(a.X, a.X.map(() => 'a'), a.y, ['s', 'f', 'j']);
+    const s2 = fitRanker(a.X, a.X.map(() => 'a'), a.y, ['s', 'f', 'j']);
+    expect([...s1.weights]).toEqual([...s2.weights]);
+    const withNaN = [Float64Array.from([NaN, NaN, NaN])];
+    expect(scoreRanker(s1, withNaN)[0]).toBe(0);
+  });
+
+  it('the training-free aggregate ranks within a set, or against a reference set', () => {
+    const X = [[1, 10], [2, 30], [3, 20]].map((r) => Float64Array.from(r));
+    const within = rankAggregate(X, [0, 1], [1, 1]);
+    expect(within[0]!).toBeLessThan(within[2]!);
+    expect(within[1]!).toBeCloseTo(within[2]!, 9);
+    const ref = rankAggregate([Float64Array.from([2.5, 25])], [0, 1], [1, 1], X);
+    expect(ref[0]).toBeCloseTo((2 / 3 + 2 / 3) / 2, 9);
+    // Sign −1 reverses a column.
+    const rev = rankAggregate(X, [0], [-1]);
+    expect(rev[0]!).toBeGreaterThan(rev[2]!);
+  });
+});
+
+describe('gate distances', () => {
+  it('is the mean distance to the k nearest reference rows, leaving a row out of its own neighbours', () => {
+    const ref = Float32Array.from([0, 0, 1, 0, 0, 1, 5, 5]);
+    const [d] = gateDistances(ref, 2, [Float32Array.from([0, 0])], 2);
+    expect(d).toBeCloseTo((0 + 1) / 2, 9);
+    const [self] = gateDistances(ref, 2, [Float32Array.from([0, 0])], 2, [0]);
+    expect(self).toBeCloseTo(1, 9);
+  });
+});
+
+describe('target domains', () => {
+  const domain = domainOf([{ resolution: 224, channels: 3, classes: 1000 }, { resolution: 288, channels: 3, classes: 1000 }]);
+  it('records the training range and checks a model against it', () => {
+    expect(domain.resolution).toEqual([224, 288]);
+    expect(checkDomain({ resolution: 256, channels: 3, classes: 1000 }, domain).inDomain).toBe(true);
+    const small = checkDomain({ resolution: 32, channels: 3, classes: 10 }, domain);
+    expect(small.inDomain).toBe(false);
+    expect(small.reason).toMatch(/32 px is outside the 224–288 px/);
+    expect(checkDomain({ resolution: 224, channels: 1, classes: 1000 }, domain).reason).toMatch(/1 input channels/);
+  });
+  it('unknown facts do not exclude', () => {
+    expect(checkDomain({ resolution: null, channels: null, classes: null }, domain).inDomain).toBe(true);
+    expect(checkDomain({ resolution: 32, channels: 3, classes: 10 }, undefined).inDomain).toBe(true);
+  });
+});
