@@ -2,14 +2,16 @@
  * Renders out/results.jsonl (scripts/results.ts) into the tables of docs/RESULTS.md (between the
  * `<!-- results:begin -->` / `<!-- results:end -->` markers) and scatter plots in docs/plots/.
  *
- *   npx tsx scripts/render-results.ts
+ *   npx tsx scripts/render-results.ts [--in out/results.jsonl]
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
 
+interface Pair { kendall: number; spearman: number }
 interface Row {
   key: string;
   group: string;
-  dtype: string;
+  useProxies?: boolean;
   protocol: string;
   train: string[];
   test: string;
@@ -21,25 +23,32 @@ interface Row {
   representation: string;
   kendall: number;
   spearman: number;
-  mae: number;
-  top5_recall: number;
   coverage80: number;
-  baselines: { params: { kendall: number; spearman: number }; macs: { kendall: number; spearman: number } };
-  seconds: { features: number; train: number; test: number };
+  proxyCoverage?: number;
+  baselines: { params: Pair; macs: Pair; aggregate?: Pair | null };
+  parts?: { head: Pair; ranker: Pair; headShare: number };
+  selection?: { rankerChosen?: string; by?: string };
+  seconds: { features: number; train: number; test: number } | number;
   points?: [number, number][];
+  // timm-lfo
+  withNas?: boolean;
+  families?: number;
+  folds?: { fold: number; n: number; kendall: number; ranker: string; headShare: number }[];
 }
 
+const { values } = parseArgs({ options: { in: { type: 'string', default: 'out/results.jsonl' } } });
 // One row per run key (the last one wins), so result files from several runners can be concatenated.
 const byKey = new Map<string, Row>();
-for (const l of readFileSync('out/results.jsonl', 'utf8').split('\n').filter(Boolean)) {
+for (const l of readFileSync(values.in!, 'utf8').split('\n').filter(Boolean)) {
   const r = JSON.parse(l) as Row;
   byKey.set(r.key, r);
 }
 const rows = [...byKey.values()];
-const f3 = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : 'n/a');
+const f3 = (x: number | undefined) => (x !== undefined && Number.isFinite(x) ? x.toFixed(3) : 'n/a');
 const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
 const sd = (v: number[]) => (v.length < 2 ? 0 : Math.sqrt(v.reduce((a, b) => a + (b - mean(v)) ** 2, 0) / (v.length - 1)));
 const ms = (v: number[]) => (v.length === 0 ? 'n/a' : v.length === 1 ? f3(v[0]!) : `${f3(mean(v))} ± ${f3(sd(v))}`);
+const trainSeconds = (r: Row) => (typeof r.seconds === 'number' ? r.seconds : r.seconds.train);
 
 function groupBy<T>(items: T[], key: (t: T) => string): Map<string, T[]> {
   const m = new Map<string, T[]>();
@@ -47,13 +56,20 @@ function groupBy<T>(items: T[], key: (t: T) => string): Map<string, T[]> {
   return m;
 }
 
+/** τ and ρ of one quantity over a group of runs. */
+const pair = (g: Row[], get: (r: Row) => Pair | null | undefined) => {
+  const ps = g.map(get).filter((p): p is Pair => p !== null && p !== undefined);
+  return ps.length ? `${ms(ps.map((p) => p.kendall))} / ${ms(ps.map((p) => p.spearman))}` : 'n/a';
+};
+
 function seedTable(rs: Row[], label: (r: Row) => string): string[] {
   const out = [
-    `| ${'setting'} | seeds | n train | n test | Kendall τ | Spearman ρ | params τ / ρ | MACs τ / ρ | 80 % coverage | train s |`,
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    '| setting | seeds | n train | n test | **shipped model τ / ρ** | ranker only τ / ρ | head only τ / ρ | training-free aggregate τ / ρ | params τ / ρ | MACs τ / ρ | head share | 80 % coverage | ranker chosen |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   ];
   for (const [name, g] of groupBy(rs, label)) {
-    out.push(`| ${name} | ${g.length} | ${g[0]!.n_train} | ${g[0]!.n_test} | ${ms(g.map((r) => r.kendall))} | ${ms(g.map((r) => r.spearman))} | ${f3(mean(g.map((r) => r.baselines.params.kendall)))} / ${f3(mean(g.map((r) => r.baselines.params.spearman)))} | ${f3(mean(g.map((r) => r.baselines.macs.kendall)))} / ${f3(mean(g.map((r) => r.baselines.macs.spearman)))} | ${ms(g.map((r) => r.coverage80).filter(Number.isFinite))} | ${mean(g.map((r) => r.seconds.train)).toFixed(0)} |`);
+    const chosen = [...new Set(g.map((r) => r.selection?.rankerChosen ?? '?'))].join('; ');
+    out.push(`| ${name} | ${g.length} | ${g[0]!.n_train} | ${g[0]!.n_test} | **${ms(g.map((r) => r.kendall))} / ${ms(g.map((r) => r.spearman))}** | ${pair(g, (r) => r.parts?.ranker)} | ${pair(g, (r) => r.parts?.head)} | ${pair(g, (r) => r.baselines.aggregate)} | ${pair(g, (r) => r.baselines.params)} | ${pair(g, (r) => r.baselines.macs)} | ${f3(mean(g.map((r) => r.parts?.headShare ?? NaN)))} | ${ms(g.map((r) => r.coverage80).filter(Number.isFinite))} | ${chosen} |`);
   }
   return out;
 }
@@ -65,20 +81,25 @@ function scatter(name: string, r: Row): string {
   const P = 44;
   const xs = pts.map((p) => p[1]);
   const ys = pts.map((p) => p[0]);
-  const lo = Math.min(...xs, ...ys);
-  const hi = Math.max(...xs, ...ys);
-  const sx = (v: number) => P + ((v - lo) / (hi - lo || 1)) * (W - P - 10);
-  const sy = (v: number) => H - P - ((v - lo) / (hi - lo || 1)) * (H - P - 10);
+  const xlo = Math.min(...xs);
+  const xhi = Math.max(...xs);
+  const ylo = Math.min(...ys);
+  const yhi = Math.max(...ys);
+  const sx = (v: number) => P + ((v - xlo) / (xhi - xlo || 1)) * (W - P - 10);
+  const sy = (v: number) => H - P - ((v - ylo) / (yhi - ylo || 1)) * (H - P - 10);
   const dots = pts.map(([p, t]) => `<circle cx="${sx(t).toFixed(1)}" cy="${sy(p).toFixed(1)}" r="1.6" fill="#2060c0" fill-opacity="0.35"/>`).join('');
-  const ticks = [0, 0.25, 0.5, 0.75, 1].map((q) => lo + q * (hi - lo));
-  const axis = ticks.map((v) => `<text x="${sx(v).toFixed(1)}" y="${H - P + 14}" font-size="9" text-anchor="middle">${v.toFixed(0)}</text><text x="${P - 4}" y="${(sy(v) + 3).toFixed(1)}" font-size="9" text-anchor="end">${v.toFixed(0)}</text>`).join('');
+  const q = [0, 0.25, 0.5, 0.75, 1];
+  const axis = q.map((f) => {
+    const vx = xlo + f * (xhi - xlo);
+    const vy = ylo + f * (yhi - ylo);
+    return `<text x="${sx(vx).toFixed(1)}" y="${H - P + 14}" font-size="9" text-anchor="middle">${vx.toFixed(0)}</text><text x="${P - 4}" y="${(sy(vy) + 3).toFixed(1)}" font-size="9" text-anchor="end">${vy.toFixed(1)}</text>`;
+  }).join('');
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif">
 <rect width="${W}" height="${H}" fill="white"/>
-<line x1="${sx(lo)}" y1="${sy(lo)}" x2="${sx(hi)}" y2="${sy(hi)}" stroke="#999" stroke-dasharray="4 3"/>
 <line x1="${P}" y1="${H - P}" x2="${W - 10}" y2="${H - P}" stroke="black"/><line x1="${P}" y1="10" x2="${P}" y2="${H - P}" stroke="black"/>
 ${axis}${dots}
 <text x="${(W + P) / 2}" y="${H - 8}" font-size="11" text-anchor="middle">true ${r.target} accuracy (%)</text>
-<text x="12" y="${(H - P) / 2}" font-size="11" text-anchor="middle" transform="rotate(-90 12 ${(H - P) / 2})">predicted (%)</text>
+<text x="12" y="${(H - P) / 2}" font-size="11" text-anchor="middle" transform="rotate(-90 12 ${(H - P) / 2})">predicted (${r.trained_target}, %)</text>
 <text x="${P + 6}" y="22" font-size="11">${name}: τ ${f3(r.kendall)}, ρ ${f3(r.spearman)} (n=${r.n_test}, ${pts.length} shown)</text>
 </svg>\n`;
   mkdirSync('docs/plots', { recursive: true });
@@ -88,16 +109,17 @@ ${axis}${dots}
 }
 
 const md: string[] = [];
+const sampleNote = (g: Row[]) => (g.some((r) => r.key.includes('cached-sample')) ? ' — on the architectures whose proxies are cached (a seeded random sample, see "Proxy coverage")' : '');
 const zs = rows.filter((r) => r.group === 'zero-shot');
 if (zs.length) {
-  md.push('### Zero-shot: train on NB101, test on all 15,625 NB201 (CIFAR-10)', '');
+  md.push(`### Zero-shot: train on NB101, test on NB201 (CIFAR-10)${sampleNote(zs)}`, '');
   md.push(...seedTable(zs.sort((a, b) => a.n_train - b.n_train), (r) => `NB101 ${r.n_train} → NB201`), '');
   const best = zs.filter((r) => r.seed === 0).sort((a, b) => b.n_train - a.n_train)[0];
   if (best?.points) md.push(`![zero-shot scatter](${scatter('zero-shot-nb101-nb201', best)})`, '');
 }
 const is = rows.filter((r) => r.group === 'in-space');
 if (is.length) {
-  md.push('### In-space: NB201 (CIFAR-10), seeded train/test splits', '');
+  md.push(`### In-space: NB201 (CIFAR-10), seeded train/test splits${sampleNote(is)}`, '');
   md.push(...seedTable(is.sort((a, b) => a.n_train - b.n_train), (r) => `NB201 train ${r.n_train}`), '');
   const one = is.find((r) => r.seed === 0 && r.n_train === 1000);
   if (one?.points) md.push(`![in-space scatter](${scatter('in-space-nb201-1000', one)})`, '');
@@ -109,21 +131,28 @@ if (tg.length) {
 }
 const lo = rows.filter((r) => r.group === 'loso');
 if (lo.length) {
-  md.push('### Leave one space out', '');
-  md.push('| test space (target) | trained on | ranked by | n train | n test | Kendall τ | Spearman ρ | params τ | MACs τ |', '| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
-  for (const r of lo) md.push(`| ${r.test} (${r.target}) | ${r.train.join(', ')} | ${r.trained_target} | ${r.n_train} | ${r.n_test} | ${f3(r.kendall)} | ${f3(r.spearman)} | ${f3(r.baselines.params.kendall)} | ${f3(r.baselines.macs.kendall)} |`);
-  md.push('');
+  md.push(`### Leave one space out${sampleNote(lo)}`, '');
+  md.push(...seedTable(lo, (r) => `${r.test} (${r.target}) ← ${r.train.join(', ')}`), '');
+  md.push('Goal: shipped model τ ≥ params τ + 0.10 in every space.', '');
   for (const r of lo) if (r.points) md.push(`![loso ${r.test}](${scatter(`loso-${r.test}`, r)})`);
   md.push('');
 }
-// The node-graph rows of the ablation are the seed-0, 1,000-architecture runs of the main tables.
-const ab = rows.filter((r) => r.group === 'ablation' || r.group === 'ablation-small' || r.group === 'encoder' || ((r.group === 'in-space' || r.group === 'zero-shot') && r.n_train === 1000 && r.seed === 0));
-if (ab.length) {
-  md.push('### Ablations (seed 0)', '');
-  md.push('| protocol | n train / test | representation | encoder | Kendall τ | Spearman ρ | feature s |', '| --- | --- | --- | --- | --- | --- | --- |');
-  for (const r of ab) md.push(`| ${r.protocol} ${r.train.join('+')}→${r.test} | ${r.n_train} / ${r.n_test} | ${r.representation} | ${r.dtype} | ${f3(r.kendall)} | ${f3(r.spearman)} | ${r.seconds.features.toFixed(0)} |`);
-  md.push('', '`feature s` is what that run spent on features: near zero where an earlier run had cached them (features are cached per dataset manifest, representation and encoder).', '');
+const lfo = rows.filter((r) => r.group === 'timm-lfo');
+if (lfo.length) {
+  md.push('### timm leave-family-out (ImageNet top-1, 5 folds of whole families, pooled)', '');
+  md.push('| trained on | n models | families | shipped model τ / ρ | params τ / ρ | MACs τ / ρ | 80 % coverage | ranker chosen per fold | head share per fold |', '| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+  for (const r of lfo) md.push(`| other families + accel${r.withNas ? ' + ¼ of NB201/NB101' : ''} | ${r.n_test} | ${r.families} | ${f3(r.kendall)} / ${f3(r.spearman)} | ${f3(r.baselines.params.kendall)} / ${f3(r.baselines.params.spearman)} | ${f3(r.baselines.macs.kendall)} / ${f3(r.baselines.macs.spearman)} | ${f3(r.coverage80)} | ${(r.folds ?? []).map((f) => f.ranker).join('; ')} | ${(r.folds ?? []).map((f) => f3(f.headShare)).join(', ')} |`);
+  md.push('', 'Goal: τ ≥ 0.75.', '');
 }
+const ab = rows.filter((r) => r.group === 'ablation' || ((r.group === 'in-space' || r.group === 'zero-shot') && r.n_train === 1000 && r.seed === 0));
+if (ab.length) {
+  md.push('### Ablations (seed 0, 1,000 training architectures)', '');
+  md.push('| protocol | representation | proxies | shipped τ / ρ | ranker only τ | head only τ | head share |', '| --- | --- | --- | --- | --- | --- | --- |');
+  for (const r of ab) md.push(`| ${r.protocol} ${r.train.join('+')}→${r.test} | ${r.representation} | ${r.useProxies === false ? 'no' : 'yes'} | ${f3(r.kendall)} / ${f3(r.spearman)} | ${f3(r.parts?.ranker.kendall)} | ${f3(r.parts?.head.kendall)} | ${f3(r.parts?.headShare)} |`);
+  md.push('');
+}
+const cov = rows.filter((r) => r.proxyCoverage !== undefined);
+if (cov.length) md.push(`Proxy coverage of the test sets: ${[...new Set(cov.map((r) => `${r.test} ${f3(r.proxyCoverage)}`))].join(', ')}. Train seconds per run: median ${f3(cov.map(trainSeconds).sort((a, b) => a - b)[Math.floor(cov.length / 2)])}.`, '');
 
 const doc = readFileSync('docs/RESULTS.md', 'utf8');
 const begin = '<!-- results:begin -->';
