@@ -48,7 +48,7 @@ for (const e of entries) {
   if (rel <= 0.01) within1++;
   if (params === published - bnChannels(parseKey(e.arch))) exact++;
   else if (failures.length < 10) failures.push(`#${e.index} ${e.arch}: params ${params}, published ${published}`);
-  let decoded = '';
+  let decoded: string;
   try {
     decoded = formatKey(decodeAccelGraph(model));
   } catch (err) {

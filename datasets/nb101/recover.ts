@@ -54,7 +54,6 @@ function decodeModule(g: GraphIndex, x: string, out: string): Nb101Spec {
     return v;
   };
   let inputToOutput = false;
-  let concat: string[] = [];
   const add = g.made(out, 'Add');
   if (add) {
     if (!isProjection(add.inputs[1]!)) fail('module output Add has no input projection');
@@ -64,7 +63,7 @@ function decodeModule(g: GraphIndex, x: string, out: string): Nb101Spec {
     return { matrix: [[0, 1], [0, 0]], ops: ['input', 'output'] };
   }
   const cat = g.made(out, 'Concat');
-  concat = (cat ? cat.inputs : [out]).map(vertex);
+  const concat = (cat ? cat.inputs : [out]).map(vertex);
   const order = [...vertices.entries()].sort((a, b) => a[1].at - b[1].at).map(([v]) => v);
   const id = new Map(order.map((v, i) => [v, i + 1]));
   const n = order.length + 2;

@@ -51,7 +51,7 @@ function build(graph: Graph): GraphIndex {
   }
 
   let order: number[];
-  let cyclic: number[] = [];
+  const cyclic: number[] = [];
   if (sorted) {
     order = Array.from({ length: n }, (_, i) => i);
   } else {

@@ -7,7 +7,7 @@ import { attrsOf, indexGraph } from './graph.ts';
 import type { Dim, Graph, Model, Node, Shape, TensorType } from './ir.ts';
 import { countElements, numel } from './ops/dims.ts';
 import { lookupOp, MAX_CONST_ELEMENTS, NO_COST, opKey } from './ops/table.ts';
-import type { Attrs, Cost, InferValue, OpContext } from './ops/types.ts';
+import type { Cost, InferValue, OpContext } from './ops/types.ts';
 
 /** Why a node's numbers are incomplete or the file disagrees with inference. */
 export type Diagnostic =
@@ -135,6 +135,7 @@ class Scope {
   readonly local = new Map<string, InferValue>();
   constructor(private readonly parent: Scope | null) {}
   get(name: string): InferValue | undefined {
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- walks the scope chain in a loop, not by recursion
     for (let s: Scope | null = this; s !== null; s = s.parent) {
       const v = s.local.get(name);
       if (v !== undefined) return v;

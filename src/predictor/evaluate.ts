@@ -10,7 +10,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { UsageError } from '../errors.ts';
 import { featureLayout, type PhraseEmbeddings, type Representation } from './features.ts';
-import { transformFeatures, type HeadConfig } from './head/infer.ts';
+import type { HeadConfig } from './head/infer.ts';
 import { kendallTau, rankReport, spearmanRho, type RankReport } from './metrics.ts';
 import { baseline, type BaselineReport } from './fit.ts';
 import { fitModel, modelGateDistances, predictModel, rankerScores, type FitModelOptions, type ModelRow } from './model.ts';

@@ -12,7 +12,7 @@ import { readModel } from '../onnx-to-text/reader.ts';
 import { profileModel } from '../onnx-to-text/profile.ts';
 import { graphView } from './graph-features.ts';
 import { fingerprint } from './predictor.ts';
-import { featureLayout, featurize, PhraseEmbeddings, type FeatureLayout, type Representation, type TextEmbedder } from './features.ts';
+import { featureLayout, featurize, PhraseEmbeddings, type FeatureLayout } from './features.ts';
 import { shuffleWith } from '../random.ts';
 import { seededRandom } from './head/train.ts';
 

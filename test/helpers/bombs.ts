@@ -93,9 +93,8 @@ function chain(g: Out, n: number, input: string, prefix: string, opType: string)
   const prevBuf = new Uint8Array(32);
   for (let i = 0; i < n; i++) {
     // Output name: prefix + base-36 digits of i, written without a string.
-    let len = 0;
     name.set(pre, 0);
-    len = pre.length;
+    let len = pre.length;
     const digits = i.toString(36);
     for (let k = 0; k < digits.length; k++) name[len++] = digits.charCodeAt(k);
     const body = 2 + prevLen + 2 + len + 2 + op.length;
