@@ -1,7 +1,8 @@
 /**
  * Proxies for every architecture of a built dataset, cached as `data/<space>/proxies.jsonl`
  * (one JSON line per id; format in docs/PROXIES.md). Resumable: ids already cached with the same
- * version and settings are skipped. Work is split over child processes (default 2); the parent is
+ * version and settings are skipped. Order: NASLib's NB201 samples first, then a seeded shuffle
+ * (lines are appended as they finish, so in no particular order). Work is split over child processes (default 2); the parent is
  * the only writer of the cache and logs progress.
  *
  *   npx tsx scripts/proxies-cache.ts data/nb201 [--workers 2] [--samples 16] [--seeds 1] [--seed 0]
@@ -12,6 +13,7 @@ import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { readModel } from '../src/onnx-to-text/reader.ts';
+import { mulberry32, shuffleWith } from '../src/random.ts';
 import { computeProxies, PROXY_VERSION } from '../src/proxies/index.ts';
 
 interface Args {
@@ -58,10 +60,36 @@ export interface CacheLine {
   readonly skipped?: { readonly code: string; readonly message: string };
 }
 
+/** Python's json writes NaN / Infinity, which JSON.parse rejects: read them as null. */
+function pythonJson(text: string): string {
+  return text.replace(/\bNaN\b|-?\bInfinity\b/g, 'null');
+}
+
+const NASLIB_NB201 = '../shared/data/naslib_suite_zero_samples/zc_nasbench201.json';
+const NASLIB_OPS = ['skip_connect', 'none', 'nor_conv_3x3', 'nor_conv_1x1', 'avg_pool_3x3'];
+
+/** NASLib's NB201 key "(a,b,c,d,e,f)" (edges (1,2),(1,3),(1,4),(2,3),(2,4),(3,4)) as the NB201 arch string. */
+function naslibArch(key: string): string {
+  const t = key.replace(/[() ]/g, '').split(',').map(Number).map((i) => NASLIB_OPS[i]!);
+  return `|${t[0]}~0|+|${t[1]}~0|${t[3]}~1|+|${t[2]}~0|${t[4]}~1|${t[5]}~2|`;
+}
+
+/**
+ * The work order: NB201 archs of NASLib's Suite-Zero samples first (what proxies-check compares
+ * with), then every other arch in a seeded shuffle, so a cache cut short is a random sample.
+ */
 function manifestIds(dir: string, limit: number | null): { id: string; file: string }[] {
   const rows = readFileSync(`${dir}/manifest.jsonl`, 'utf8').split('\n').filter((l) => l.trim() !== '')
-    .map((l) => JSON.parse(l) as { id: string; file: string });
-  return limit === null ? rows : rows.slice(0, limit);
+    .map((l) => JSON.parse(l) as { id: string; file: string; space?: string; arch?: string });
+  const first = new Set<string>();
+  if (rows[0]?.space === 'nb201' && existsSync(NASLIB_NB201)) {
+    const zc = JSON.parse(pythonJson(readFileSync(NASLIB_NB201, 'utf8'))) as Record<string, Record<string, unknown>>;
+    for (const k of Object.keys(zc['cifar10'] ?? {})) first.add(naslibArch(k));
+  }
+  const head = rows.filter((r) => r.arch !== undefined && first.has(r.arch));
+  const rest = shuffleWith(rows.filter((r) => !(r.arch !== undefined && first.has(r.arch))), mulberry32(20261201));
+  const ordered = [...head, ...rest];
+  return limit === null ? ordered : ordered.slice(0, limit);
 }
 
 function cachedIds(path: string, settings: CacheLine['settings']): Set<string> {

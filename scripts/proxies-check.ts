@@ -16,6 +16,11 @@ import { ranks, spearmanRho } from '../src/predictor/metrics.ts';
 import { PROXY_NAMES } from '../src/proxies/index.ts';
 import { hashSpec, pruneSpec, type Nb101Label, type Nb101Spec } from '../datasets/nb101/spec.ts';
 
+/** Python's json writes NaN / Infinity, which JSON.parse rejects: read them as null. */
+function pythonJson(text: string): string {
+  return text.replace(/\bNaN\b|-?\bInfinity\b/g, 'null');
+}
+
 const argv = process.argv.slice(2);
 const opt = (k: string, d: string) => {
   const i = argv.indexOf(k);
@@ -105,7 +110,7 @@ function naslibArch(key: string): string {
 const zc201Path = `${NASLIB}/zc_nasbench201.json`;
 if (existsSync(zc201Path) && nb201.rows.length > 0) {
   type Rec = { val_accuracy: number } & Record<string, { score: number } | number | string>;
-  const zc = JSON.parse(readFileSync(zc201Path, 'utf8')) as Record<string, Record<string, Rec>>;
+  const zc = JSON.parse(pythonJson(readFileSync(zc201Path, 'utf8'))) as Record<string, Record<string, Rec>>;
   const byArch = new Map(nb201.rows.map((r) => [r.m.arch, r]));
   const sets: Record<string, string> = { cifar10: 'cifar10', cifar100: 'cifar100', 'ImageNet16-120': 'imagenet16-120' };
   const keys = Object.keys(zc['cifar10'] ?? {}).filter((k) => byArch.has(naslibArch(k)) && Object.keys(sets).every((s) => zc[s]?.[k]));
@@ -131,7 +136,7 @@ if (nb101.rows.length > 0) {
   table('All cached NB101 cells, 108-epoch validation accuracy (manifest labels)', ['cifar10'], ourCols(nb101.rows), { cifar10: nb101.rows.map((r) => r.m.labels['cifar10']!) }, nb101.rows.length);
   const zc101Path = `${NASLIB}/zc_nasbench101.json`;
   if (existsSync(zc101Path)) {
-    const zc = (JSON.parse(readFileSync(zc101Path, 'utf8')) as { nasbench101: { cifar10: Record<string, Record<string, number>> } }).nasbench101.cifar10;
+    const zc = (JSON.parse(pythonJson(readFileSync(zc101Path, 'utf8'))) as { nasbench101: { cifar10: Record<string, Record<string, number>> } }).nasbench101.cifar10;
     const CODES: Nb101Label[] = ['input', 'output', 'maxpool3x3', 'conv1x1-bn-relu', 'conv3x3-bn-relu'];
     const byHash = new Map(nb101.rows.map((r) => [r.m.arch, r]));
     const matched: { r: { m: Manifest; p: Cached }; z: Record<string, number> }[] = [];

@@ -34,6 +34,8 @@ export interface ProxyOptions {
   /** SWAP regularisation: swap · exp(−(params/1e6 − μ)² / σ) (defaults μ = 1, σ = 1; SWAP chooses them per space). */
   readonly swapMu?: number;
   readonly swapSigma?: number;
+  /** Zero-mean synthetic weights per output unit (stand-in for train-mode BN's centring; default false). */
+  readonly centerWeights?: boolean;
   /** Run samples after the first as batches when the graph allows (default true; false: one by one, same values). */
   readonly batch?: boolean;
   /** MeCo sampling: channels per map (default 64; more are a seeded subset, λ_min scaled by C/k as MeCo_opt does) and positions per map (default 256, evenly spaced). */
@@ -253,7 +255,7 @@ export async function computeProxies(model: Model, options: ProxyOptions = {}): 
       let bytes: Uint8Array;
       try {
         bytes = runnableBytes(model, {
-          inputShapes: prep.shapes, batchDim: prep.batchable, seed: runSeed,
+          inputShapes: prep.shapes, batchDim: prep.batchable, seed: runSeed, centerWeights: options.centerWeights ?? false,
           taps: [...activations, ...blocks, ...maps].map((t) => ({ name: t.name, dtype: t.dtype })),
         });
       } catch (e) {

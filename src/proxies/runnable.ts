@@ -38,7 +38,8 @@ export function isFloat(dtype: DType): boolean {
 
 /** What a float initializer is to the network, decided from its consumers. */
 type Role =
-  | { kind: 'weight'; fanIn: number }
+  /** `fanIn` contiguous elements per output unit when `contiguous`, else strided by the output count. */
+  | { kind: 'weight'; fanIn: number; contiguous: boolean }
   | { kind: 'zeros' }
   | { kind: 'ones' }
   | { kind: 'keep' }
@@ -67,7 +68,7 @@ function roleOf(t: Tensor, node: Node | undefined, slot: number): Role {
   if (op === 'Conv' || op === 'ConvTranspose') {
     if (slot === 1) {
       const fanIn = op === 'Conv' ? product(t.dims.slice(1)) : (t.dims[0] ?? 1) * product(t.dims.slice(2));
-      return { kind: 'weight', fanIn: Math.max(1, fanIn) };
+      return { kind: 'weight', fanIn: Math.max(1, fanIn), contiguous: op === 'Conv' };
     }
     return { kind: 'zeros' };
   }
@@ -76,14 +77,14 @@ function roleOf(t: Tensor, node: Node | undefined, slot: number): Role {
     const attr = node.attributes.get(slot === 1 ? 'transB' : 'transA');
     const trans = attr?.kind === 'int' && attr.value === 1;
     const fanIn = slot === 1 ? (trans ? t.dims[1] : t.dims[0]) : (trans ? t.dims[0] : t.dims[1]);
-    return { kind: 'weight', fanIn: Math.max(1, fanIn ?? 1) };
+    return { kind: 'weight', fanIn: Math.max(1, fanIn ?? 1), contiguous: slot === 1 && trans };
   }
   if (op === 'MatMul') {
     const r = t.dims.length;
     const fanIn = slot === 1 ? (r >= 2 ? t.dims[r - 2] : t.dims[0]) : t.dims[r - 1];
-    return { kind: 'weight', fanIn: Math.max(1, fanIn ?? 1) };
+    return { kind: 'weight', fanIn: Math.max(1, fanIn ?? 1), contiguous: false };
   }
-  if (op === 'Einsum') return { kind: 'weight', fanIn: Math.max(1, t.dims[0] ?? 1) };
+  if (op === 'Einsum') return { kind: 'weight', fanIn: Math.max(1, t.dims[0] ?? 1), contiguous: false };
   if (op === 'BatchNormalization') return slot === 1 || slot === 4 ? { kind: 'ones' } : { kind: 'zeros' };
   if (NORM_OPS.has(op)) return slot === 1 ? { kind: 'ones' } : { kind: 'zeros' };
   if (op === 'PRelu') return { kind: 'normal', std: 0 }; // slope 0 behaves as ReLU; overwritten below
@@ -92,12 +93,13 @@ function roleOf(t: Tensor, node: Node | undefined, slot: number): Role {
   return { kind: 'normal', std: 0.02 };
 }
 
-function fill(role: Role, count: number, rng: Rng, op: string | undefined): Float64Array {
+function fill(role: Role, count: number, rng: Rng, op: string | undefined, center: boolean): Float64Array {
   const out = new Float64Array(count);
   switch (role.kind) {
     case 'weight': {
       const std = Math.sqrt(2 / role.fanIn);
       rng.fillNormal(out, std);
+      if (center) centerWeights(out, role.fanIn, role.contiguous);
       break;
     }
     case 'ones': out.fill(1); break;
@@ -109,6 +111,22 @@ function fill(role: Role, count: number, rng: Rng, op: string | undefined): Floa
       break;
   }
   return out;
+}
+
+/**
+ * Zero-mean weights per output unit. With BN folded away nothing re-centres a layer fed by ReLU
+ * outputs (all ≥ 0): a filter's weight sum then fixes the sign of its whole channel, for every
+ * input. Train-mode BN, which the published proxies ran with, removes that mean; so does this.
+ */
+function centerWeights(w: Float64Array, fanIn: number, contiguous: boolean): void {
+  const outputs = Math.floor(w.length / fanIn);
+  if (outputs * fanIn !== w.length || fanIn < 2) return;
+  for (let o = 0; o < outputs; o++) {
+    let sum = 0;
+    for (let i = 0; i < fanIn; i++) sum += w[contiguous ? o * fanIn + i : i * outputs + o]!;
+    const mean = sum / fanIn;
+    for (let i = 0; i < fanIn; i++) w[contiguous ? o * fanIn + i : i * outputs + o]! -= mean;
+  }
 }
 
 function float16Bits(v: number): number {
@@ -150,6 +168,7 @@ export interface SynthContext {
   readonly rng: Rng;
   /** First consumer (node, input slot) of each value, for roles. */
   readonly consumers: ReadonlyMap<string, { node: Node; slot: number }>;
+  readonly center: boolean;
 }
 
 /** A TensorProto for `t` under `name`: synthetic floats, kept integers; a skip when impossible. */
@@ -159,7 +178,7 @@ function tensorProto(t: Tensor, name: string, ctx: SynthContext): TensorProto {
   if (isFloat(t.dtype)) {
     const use = ctx.consumers.get(t.name) ?? ctx.consumers.get(name);
     const role = roleOf(t, use?.node, use?.slot ?? 0);
-    const data = role.kind === 'keep' && t.values !== undefined ? t.values : fill(role, count, ctx.rng, use?.node.op);
+    const data = role.kind === 'keep' && t.values !== undefined ? t.values : fill(role, count, ctx.rng, use?.node.op, ctx.center);
     return create(TensorProtoSchema, { ...base, rawData: encodeFloats(data, t.dtype) as Uint8Array<ArrayBuffer> });
   }
   if (count === 0) return create(TensorProtoSchema, base);
@@ -217,6 +236,8 @@ export interface RunnableOptions {
   /** Extra outputs to expose, with their element type. */
   readonly taps: readonly { name: string; dtype: DType }[];
   readonly seed: number;
+  /** Zero-mean weights per output unit (see `centerWeights`). */
+  readonly centerWeights: boolean;
 }
 
 /** The first consumer of every value in the graph. */
@@ -243,7 +264,7 @@ export function firstConsumers(graph: Graph): Map<string, { node: Node; slot: nu
  */
 export function runnableBytes(model: Model, options: RunnableOptions): Uint8Array {
   const graph = model.graph;
-  const ctx: SynthContext = { rng: new Rng(options.seed), consumers: firstConsumers(graph) };
+  const ctx: SynthContext = { rng: new Rng(options.seed), consumers: firstConsumers(graph), center: options.centerWeights };
   const initializers: TensorProto[] = [];
   for (const [name, t] of graph.initializers) initializers.push(tensorProto(t, name, ctx));
 

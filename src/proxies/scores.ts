@@ -250,7 +250,9 @@ export const AZ_POSITIONS = 32;
  */
 export class BlockRows {
   private readonly chans: Int32Array;
-  private readonly rows: number[][] = [];
+  /** Row-major rows of `chans.length` values, grown as samples arrive. */
+  private store = new Float64Array(0);
+  private n = 0;
   private readonly channelsLast: boolean;
   private readonly c: number;
   private readonly positions: number;
@@ -264,41 +266,55 @@ export class BlockRows {
   }
 
   add(data: Float32Array | Float64Array, offset: number, rng: Rng): void {
-    for (const q of spaced(this.positions, AZ_POSITIONS, rng)) {
-      const row = new Array<number>(this.chans.length);
-      for (let i = 0; i < this.chans.length; i++) {
+    const k = this.chans.length;
+    const pos = spaced(this.positions, AZ_POSITIONS, rng);
+    if ((this.n + pos.length) * k > this.store.length) {
+      const grown = new Float64Array(Math.max((this.n + pos.length) * k, this.store.length * 2));
+      grown.set(this.store);
+      this.store = grown;
+    }
+    const st = this.store;
+    for (const q of pos) {
+      const base = this.n * k;
+      for (let i = 0; i < k; i++) {
         const ch = this.chans[i]!;
-        row[i] = this.channelsLast ? data[offset + q * this.c + ch]! : data[offset + ch * this.positions + q]!;
+        st[base + i] = this.channelsLast ? data[offset + q * this.c + ch]! : data[offset + ch * this.positions + q]!;
       }
-      this.rows.push(row);
+      this.n++;
     }
   }
 
   /** Spectral entropy of the channel covariance: −Σ p log p, p = λ / Σλ (negative λ clipped). */
   entropy(): number {
     const k = this.chans.length;
-    const n = this.rows.length;
+    const n = this.n;
     if (n < 2 || k < 1) return 0;
+    const st = this.store;
     const mean = new Float64Array(k);
-    for (const r of this.rows) for (let i = 0; i < k; i++) mean[i]! += r[i]!;
+    for (let r = 0; r < n; r++) for (let i = 0; i < k; i++) mean[i]! += st[r * k + i]!;
     for (let i = 0; i < k; i++) mean[i]! /= n;
     const cov = new Float64Array(k * k);
     const d = new Float64Array(k);
-    for (const r of this.rows) {
-      for (let i = 0; i < k; i++) d[i] = r[i]! - mean[i]!;
+    for (let r = 0; r < n; r++) {
+      for (let i = 0; i < k; i++) d[i] = st[r * k + i]! - mean[i]!;
       for (let i = 0; i < k; i++) {
         const di = d[i]!;
         if (di === 0) continue;
-        for (let j = 0; j <= i; j++) cov[i * k + j]! += di * d[j]!;
+        const row = i * k;
+        for (let j = 0; j <= i; j++) cov[row + j]! += di * d[j]!;
       }
     }
     for (let i = 0; i < k; i++) for (let j = 0; j < i; j++) cov[j * k + i] = cov[i * k + j]!;
-    if (!cov.every(Number.isFinite)) return 0;
-    const ev = symmetricEigenvalues(cov, k).map((v) => Math.max(0, v));
-    const total = ev.reduce((a, b) => a + b, 0);
+    for (let i = 0; i < k * k; i++) if (!Number.isFinite(cov[i]!)) return 0;
+    const ev = symmetricEigenvalues(cov, k);
+    let total = 0;
+    for (let i = 0; i < ev.length; i++) total += Math.max(0, ev[i]!);
     if (!(total > 0)) return 0;
     let h = 0;
-    for (const v of ev) if (v > 0) { const p = v / total; h -= p * Math.log(p); }
+    for (let i = 0; i < ev.length; i++) {
+      const v = Math.max(0, ev[i]!);
+      if (v > 0) { const p = v / total; h -= p * Math.log(p); }
+    }
     return h;
   }
 }
