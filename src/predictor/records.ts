@@ -13,8 +13,6 @@ import { profileModel } from '../onnx-to-text/profile.ts';
 import { graphView } from './graph-features.ts';
 import { fingerprint } from './predictor.ts';
 import { featureLayout, featurize, PhraseEmbeddings, type FeatureLayout } from './features.ts';
-import { shuffleWith } from '../random.ts';
-import { seededRandom } from './head/train.ts';
 
 /** Each built space's main accuracy label: what a transfer set ranks against. */
 export const PRIMARY_TARGET: Readonly<Record<string, string>> = Object.freeze({
@@ -124,9 +122,8 @@ export async function recordFeatures(records: readonly LabeledRecord[], layout: 
   return { features, fingerprints };
 }
 
-export function shuffled<T>(items: readonly T[], seed: number): T[] {
-  return shuffleWith(items, seededRandom(seed));
-}
+/** Seeded permutations: the one copy, shared with the dataset builders. */
+export { shuffled } from '../random.ts';
 
 export function labelMatrix(records: readonly LabeledRecord[], targets: readonly string[]): Float32Array[] {
   return records.map((r) => Float32Array.from(targets, (t) => r.labels[t] ?? NaN));
