@@ -28,7 +28,12 @@ export function inThread(checkpoint: string | undefined, given?: Predictor): Sco
   };
 }
 
-export async function workerPool(count: number, checkpoint: string | undefined): Promise<Scorer> {
+/**
+ * `count` threads, each with its own predictor. A thread that dies (an uncaught error, a heap
+ * limit) is not replaced: the pool fails every score from then on, and `onCrash` is told once,
+ * so the owner can stop instead of answering every remaining file with an error.
+ */
+export async function workerPool(count: number, checkpoint: string | undefined, onCrash?: (e: Error) => void): Promise<Scorer> {
   const url = new URL('./worker.ts', import.meta.url);
   let targets: readonly string[] = [];
   const workers = await Promise.all(Array.from({ length: count }, () => new Promise<Worker>((resolve, reject) => {
@@ -39,13 +44,28 @@ export async function workerPool(count: number, checkpoint: string | undefined):
     });
     w.once('error', reject);
   })));
+  let closing = false;
+  let dead: Error | null = null;
   const idle = [...workers];
-  const waiting: ((w: Worker) => void)[] = [];
+  const waiting: { resolve: (w: Worker) => void; reject: (e: Error) => void }[] = [];
+  const crash = (e: Error) => {
+    if (closing || dead !== null) return;
+    dead = e;
+    for (const w of waiting.splice(0)) w.reject(e);
+    onCrash?.(e);
+  };
+  for (const w of workers) {
+    w.on('error', (e) => crash(new Error(`a scoring thread failed: ${e.message}`)));
+    w.on('exit', (code) => crash(new Error(`a scoring thread exited (code ${code})`)));
+  }
   let next = 0;
-  const take = (): Promise<Worker> => (idle.length > 0 ? Promise.resolve(idle.pop()!) : new Promise((r) => waiting.push(r)));
+  const take = (): Promise<Worker> => {
+    if (dead !== null) return Promise.reject(dead);
+    return idle.length > 0 ? Promise.resolve(idle.pop()!) : new Promise((resolve, reject) => waiting.push({ resolve, reject }));
+  };
   const give = (w: Worker) => {
     const r = waiting.shift();
-    if (r) r(w);
+    if (r) r.resolve(w);
     else idle.push(w);
   };
   return {
@@ -57,20 +77,31 @@ export async function workerPool(count: number, checkpoint: string | undefined):
         return await new Promise<Scored>((resolve, reject) => {
           const onMsg = (m: { id: number; scored: Scored }) => {
             if (m.id !== id) return;
-            w.off('message', onMsg);
-            w.off('error', reject);
+            done();
             resolve(m.scored);
           };
+          const onGone = () => {
+            done();
+            reject(dead ?? new Error('a scoring thread stopped'));
+          };
+          const done = () => {
+            w.off('message', onMsg);
+            w.off('error', onGone);
+            w.off('exit', onGone);
+          };
           w.on('message', onMsg);
-          w.once('error', reject);
+          w.once('error', onGone);
+          w.once('exit', onGone);
           w.postMessage({ id, file, readPath: readPath ?? file, host });
         });
       } finally {
-        give(w);
+        if (dead === null) give(w);
       }
     },
     async close() {
+      closing = true;
       await Promise.all(workers.map((w) => new Promise<void>((resolve) => {
+        if (w.threadId === -1) return resolve();
         w.once('exit', () => resolve());
         w.postMessage({ close: true });
         setTimeout(() => void w.terminate(), 10_000).unref();

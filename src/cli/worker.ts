@@ -25,11 +25,19 @@ export function registerWorker(program: Command, io: CliIO): void {
         log: (line) => io.stderr(`onnx-predict ${line}\n`),
       });
       await handle.ready;
-      const signal = await new Promise<NodeJS.Signals>((resolve) => {
-        process.once('SIGTERM', () => resolve('SIGTERM'));
-        process.once('SIGINT', () => resolve('SIGINT'));
-      });
-      io.stderr(`onnx-predict worker: ${signal}, finishing the jobs in hand\n`);
+      const stop = await Promise.race([
+        new Promise<NodeJS.Signals>((resolve) => {
+          process.once('SIGTERM', () => resolve('SIGTERM'));
+          process.once('SIGINT', () => resolve('SIGINT'));
+        }),
+        handle.crashed,
+      ]);
+      if (stop instanceof Error) {
+        await handle.close().catch(() => ({ jobs: 0 }));
+        // Exit 1: a supervisor (systemd, Kubernetes) restarts the process with fresh threads.
+        throw new api.OnnxPredictError('INTERNAL', `worker stopped: ${stop.message}`);
+      }
+      io.stderr(`onnx-predict worker: ${stop}, finishing the jobs in hand\n`);
       const { jobs } = await handle.close();
       io.stderr(`onnx-predict worker: stopped after ${jobs} jobs\n`);
     });

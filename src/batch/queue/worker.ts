@@ -32,6 +32,11 @@ export interface QueueWorkerOptions {
 export interface QueueWorkerHandle {
   /** Resolves once the worker is connected and taking jobs. */
   readonly ready: Promise<void>;
+  /**
+   * Resolves if a scoring thread dies: the worker then stops taking jobs (the one in hand goes
+   * back to the queue when its lock lapses) and should be closed and restarted.
+   */
+  readonly crashed: Promise<Error>;
   /** Stops taking jobs, finishes the ones in hand, disconnects. */
   close(): Promise<{ jobs: number }>;
 }
@@ -48,7 +53,9 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
   const key = checkpointKey(options.checkpoint);
   // Scoring runs on worker threads even for one job at a time: a long decode never blocks this
   // thread's lock renewals (which would make a live worker look dead). Loaded before the first job.
-  const scorer = await workerPool(concurrency, options.checkpoint);
+  let crashed: (e: Error) => void = () => {};
+  const stopped = new Promise<Error>((resolve) => { crashed = resolve; });
+  const scorer = await workerPool(concurrency, options.checkpoint, (e) => crashed(e));
   const me = `${hostname()}:${process.pid}`;
   let jobs = 0;
 
@@ -83,8 +90,13 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
     log(`worker ${me} on ${addr.display} queue ${name}: concurrency ${concurrency}, predictor ${key}, lock ${lockMs} ms`);
   });
   let closing: Promise<{ jobs: number }> | null = null;
+  void stopped.then((e) => {
+    log(`${e.message}; taking no more jobs`);
+    void worker.close(true).catch(() => {});
+  });
   return {
     ready,
+    crashed: stopped,
     close() {
       closing ??= (async () => {
         await worker.close();
