@@ -1,6 +1,6 @@
 /**
  * Worker threads that start the same way from the TypeScript sources (tests, tsx) and from the
- * compiled package (dist/, no tsx installed).
+ * compiled package (`npm run build` output, where tsx is not installed).
  */
 import { Worker, type WorkerOptions } from 'node:worker_threads';
 
