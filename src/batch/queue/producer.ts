@@ -122,9 +122,19 @@ export async function runQueueBatch(options: QueueBatchOptions): Promise<BatchSu
     // read directly; then events do the work, and a slow sweep catches anything they missed.
     const sweepMs = options.sweepMs ?? 5000;
     const byId = new Map(jobs.map((j) => [j.opts.jobId, j]));
+    // The first sweep reads every job (a resumed run may find most already done); later ones only
+    // the next rows to write, in input order: rows are written in that order anyway, and a job
+    // whose event was missed is caught when it reaches the head, at a cost that does not grow
+    // with the queue.
+    let sweeps = 0;
     const sweep = async () => {
       const missing: typeof jobs = [];
-      const list = [...pending];
+      const list: string[] = [];
+      for (const id of pending) {
+        if (sweeps > 0 && list.length >= 1000) break;
+        list.push(id);
+      }
+      sweeps++;
       for (let i = 0; i < list.length; i += 100) {
         const states = await Promise.all(list.slice(i, i + 100).map((id) => check(id)));
         states.forEach((s, k) => { if (s === 'missing') missing.push(byId.get(list[i + k]!)!); });
