@@ -51,7 +51,6 @@ export async function runQueueBatch(options: QueueBatchOptions): Promise<BatchSu
   const writer = plan.open();
   const w = new InOrderWriter(plan, writer);
   const indexOf = new Map<string, number[]>();
-  const ids: string[] = [];
   const pending = new Set<string>();
   let counts = { waiting: 0, active: 0, workers: 0 };
   const progress = () => {
@@ -102,7 +101,6 @@ export async function runQueueBatch(options: QueueBatchOptions): Promise<BatchSu
       const p = todo[i]!;
       const id = jobId(p.sha256 ?? (await sha256Of(p.key)), p.key, predictor);
       if (!indexOf.has(id)) {
-        ids.push(id);
         pending.add(id);
         jobs.push({
           name: JOB_NAME,
