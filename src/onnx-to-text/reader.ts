@@ -49,6 +49,29 @@ export function dtypeBytes(dtype: DType): number {
 
 const utf8 = new TextDecoder('utf-8', { fatal: false });
 
+/** Shared by every node without attributes (the IR is read-only). */
+const NO_ATTRIBUTES: ReadonlyMap<string, AttributeValue> = new Map();
+
+/** UTF-8 text of `buf[a, b)`; short ASCII names (almost all of them) without TextDecoder. */
+function text(buf: Uint8Array, a: number, b: number): string {
+  if (a === b) return '';
+  if (b - a <= 32) {
+    let ascii = true;
+    for (let i = a; i < b; i++) if (buf[i]! >= 0x80) { ascii = false; break; }
+    if (ascii) return String.fromCharCode.apply(null, buf.subarray(a, b) as unknown as number[]);
+  }
+  return utf8.decode(buf.subarray(a, b));
+}
+
+/** Op types and domains repeat across nodes: keep one string per distinct value. */
+const interned = new Map<string, string>();
+function intern(s: string): string {
+  const hit = interned.get(s);
+  if (hit !== undefined) return hit;
+  if (interned.size < 4096) interned.set(s, s);
+  return s;
+}
+
 export interface ReadOptions {
   /** How to name the input in error messages (a file name); errors then read `<source>: ...`. */
   readonly source?: string;
@@ -177,6 +200,9 @@ interface TensorFields {
 
 /** The IR builder over a scanned buffer: every limit has been checked, so recursion is bounded. */
 class Decoder {
+  private readonly scratchIn: string[][] = [];
+  private readonly scratchOut: string[][] = [];
+  private level = 0;
   constructor(private readonly buf: Uint8Array) {}
 
   tag(cur: Cursor): [number, number] {
@@ -200,7 +226,7 @@ class Decoder {
 
   string(cur: Cursor, wt: number): string {
     const [a, b] = this.message(cur, wt);
-    return a === b ? '' : utf8.decode(this.buf.subarray(a, b));
+    return text(this.buf, a, b);
   }
 
   varint(cur: Cursor, wt: number, what: string): number {
@@ -243,14 +269,15 @@ class Decoder {
 
   graph(start: number, end: number): Graph {
     let name = '';
-    const nodeSpans: [number, number][] = [];
+    // Node spans as flat start/end pairs: one number array, not a tuple per node.
+    const nodeSpans: number[] = [];
     const initializers = new Map<string, Tensor>();
     const inputs: [number, number][] = [];
     const outputs: [number, number][] = [];
     const valueInfo = new Map<string, TensorType>();
     this.each(start, end, (f, wt, cur) => {
       switch (f) {
-        case 1: nodeSpans.push(this.message(cur, wt)); return true;
+        case 1: { const [a, b] = this.message(cur, wt); nodeSpans.push(a, b); return true; }
         case 2: name = this.string(cur, wt); return true;
         case 5: { const [a, b] = this.message(cur, wt); const t = this.tensor(a, b); initializers.set(t.name, t); return true; }
         case 15: { const [a, b] = this.message(cur, wt); const t = this.sparse(a, b); if (t) initializers.set(t.name, t); return true; }
@@ -265,8 +292,8 @@ class Decoder {
         default: return false;
       }
     });
-    const nodes: Node[] = new Array<Node>(nodeSpans.length);
-    for (let i = 0; i < nodeSpans.length; i++) nodes[i] = this.node(nodeSpans[i]![0], nodeSpans[i]![1]);
+    const nodes: Node[] = new Array<Node>(nodeSpans.length / 2);
+    for (let i = 0; i < nodes.length; i++) nodes[i] = this.node(nodeSpans[2 * i]!, nodeSpans[2 * i + 1]!);
     const graphInputs: ValueInfo[] = [];
     for (const [a, b] of inputs) {
       const v = this.valueInfo(a, b);
@@ -275,30 +302,40 @@ class Decoder {
     return { name, nodes, inputs: graphInputs, outputs: outputs.map(([a, b]) => this.valueInfo(a, b)), initializers, valueInfo };
   }
 
+  /** A NodeProto. Written without per-field closures: a node-heavy file has a million of them. */
   node(start: number, end: number): Node {
     let name = '';
     let op = '';
     let domain = '';
-    const inputs: string[] = [];
-    const outputs: string[] = [];
-    const attributes = new Map<string, AttributeValue>();
-    this.each(start, end, (f, wt, cur) => {
-      switch (f) {
-        case 1: inputs.push(this.string(cur, wt)); return true;
-        case 2: outputs.push(this.string(cur, wt)); return true;
-        case 3: name = this.string(cur, wt); return true;
-        case 4: op = this.string(cur, wt); return true;
-        case 7: domain = this.string(cur, wt); return true;
+    // Scratch lists copied out at their exact length: a pushed-to array reserves 17 slots.
+    // One pair per nesting level: an attribute's subgraph decodes its nodes mid-way through ours.
+    const level = this.level++;
+    const inputs = (this.scratchIn[level] ??= []);
+    const outputs = (this.scratchOut[level] ??= []);
+    inputs.length = 0;
+    outputs.length = 0;
+    let attributes: Map<string, AttributeValue> | undefined;
+    const cur = new Cursor(this.buf, start, end);
+    while (cur.pos < end) {
+      const t = cur.uint();
+      const wt = t & 7;
+      switch ((t - wt) / 8) {
+        case 1: inputs.push(this.string(cur, wt)); break;
+        case 2: outputs.push(this.string(cur, wt)); break;
+        case 3: name = this.string(cur, wt); break;
+        case 4: op = intern(this.string(cur, wt)); break;
+        case 7: domain = intern(this.string(cur, wt)); break;
         case 5: {
           const [a, b] = this.message(cur, wt);
           const [k, v] = this.attribute(a, b);
-          attributes.set(k, v);
-          return true;
+          (attributes ??= new Map()).set(k, v);
+          break;
         }
-        default: return false;
+        default: cur.skip(wt);
       }
-    });
-    return { name, op, domain: domain === 'ai.onnx' ? '' : domain, inputs, outputs, attributes };
+    }
+    this.level--;
+    return { name, op, domain: domain === 'ai.onnx' ? '' : domain, inputs: inputs.slice(), outputs: outputs.slice(), attributes: attributes ?? NO_ATTRIBUTES };
   }
 
   attribute(start: number, end: number): [string, AttributeValue] {
@@ -339,18 +376,18 @@ class Decoder {
       type = g ? AT.GRAPH : t ? AT.TENSOR : floats.length > 0 ? AT.FLOATS : ints.length > 0 ? AT.INTS : strings.length > 0 ? AT.STRINGS
         : graphs.length > 0 ? AT.GRAPHS : tensors.length > 0 ? AT.TENSORS : s && s[1] > s[0] ? AT.STRING : f32 !== 0 ? AT.FLOAT : AT.INT;
     }
-    const text = (span: [number, number] | undefined): string => (span === undefined || span[0] === span[1] ? '' : utf8.decode(this.buf.subarray(span[0], span[1])));
+    const str = (span: [number, number] | undefined): string => (span === undefined ? '' : text(this.buf, span[0], span[1]));
     switch (type) {
       case AT.FLOAT: return [name, { kind: 'float', value: f32 }];
       case AT.INT: return [name, { kind: 'int', value: intValue(i64) }];
-      case AT.STRING: return [name, { kind: 'string', value: text(s) }];
+      case AT.STRING: return [name, { kind: 'string', value: str(s) }];
       case AT.TENSOR: return [name, t ? { kind: 'tensor', value: this.tensor(t[0], t[1]) } : { kind: 'tensors', value: [] }];
       case AT.GRAPH:
         if (!g) throw new InvalidModelError(`graph attribute '${name}' has no graph`);
         return [name, { kind: 'graph', value: this.graph(g[0], g[1]) }];
       case AT.FLOATS: return [name, { kind: 'floats', value: floats }];
       case AT.INTS: return [name, { kind: 'ints', value: ints.map(intValue) }];
-      case AT.STRINGS: return [name, { kind: 'strings', value: strings.map(text) }];
+      case AT.STRINGS: return [name, { kind: 'strings', value: strings.map(str) }];
       case AT.TENSORS: return [name, { kind: 'tensors', value: tensors.map(([a, b]) => this.tensor(a, b)) }];
       case AT.GRAPHS: return [name, { kind: 'graphs', value: graphs.map(([a, b]) => this.graph(a, b)) }];
       case AT.SPARSE_TENSOR: return [name, { kind: 'sparse_tensor' }];

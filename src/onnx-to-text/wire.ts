@@ -129,8 +129,12 @@ export class Cursor {
 export const READ_LIMITS = {
   /** Total input size: protobuf's own 2 GiB ceiling. Larger models keep weights as external data. */
   maxBytes: 2 ** 31 - 1,
-  /** Nodes in all graphs of one model (main graph, subgraphs, functions, training graphs). */
-  maxNodes: 1_000_000,
+  /**
+   * Nodes in all graphs of one model (main graph, subgraphs, functions, training graphs). Reading
+   * and profiling cost ~0.9 KB per node (docs/FORMAT.md), so this caps a node-dense file near
+   * 0.5 GB; real exports have at most tens of thousands.
+   */
+  maxNodes: 500_000,
   /** Graphs (main, every If/Loop/Scan body, functions and training graphs). */
   maxGraphs: 100_000,
   /** Nesting depth of subgraphs (If/Loop/Scan bodies inside bodies). */
@@ -140,9 +144,9 @@ export const READ_LIMITS = {
   /** Tensors: initializers, sparse initializers, tensor attributes. */
   maxTensors: 1_000_000,
   /** Attributes over all nodes. */
-  maxAttributes: 4_000_000,
+  maxAttributes: 2_000_000,
   /** Input and output names over all nodes. */
-  maxValueRefs: 8_000_000,
+  maxValueRefs: 4_000_000,
   /** Graph inputs, outputs and value_info entries over all graphs. */
   maxValueInfos: 2_000_000,
   /** Elements of one repeated attribute (ints, floats, strings, tensors, graphs). */
