@@ -28,6 +28,7 @@ export interface ExportRecord {
   readonly exporter?: string;
   readonly ref_macs?: number;
   readonly ref_macs_by_op?: Readonly<Record<string, number>>;
+  readonly timm_params?: number;
 }
 
 export interface MacsCheck {
@@ -52,6 +53,9 @@ export interface MacsCheck {
   readonly lostAt: Readonly<Record<string, number>>;
   /** The first node (in graph order) where shape knowledge was lost, for a concrete case. */
   readonly firstLost: string | null;
+  /** Our params and timm's Σ p.numel() (BN folding makes ours slightly smaller). */
+  readonly params: number;
+  readonly timmParams: number | null;
 }
 
 const CONV_OPS = new Set(['Conv', 'ConvTranspose', 'QLinearConv', 'ConvInteger']);
@@ -123,6 +127,8 @@ export function checkMacs(r: ExportRecord, bytes: Uint8Array = graphBytes(r), to
     unknownMacNodes,
     lostAt,
     firstLost,
+    params: p.totals.params,
+    timmParams: r.timm_params ?? null,
   };
 }
 
@@ -167,6 +173,11 @@ function main(): void {
   for (const c of bad) {
     console.log(`| ${c.key} | ${c.exporter} | ${g(c.ours)} | ${g(c.ref)} | ${pct(c.rel)} | ${c.shapeCoverage.toFixed(3)} | ${g(c.oursConv)} / ${g(c.oursMatmul)} | ${g(c.refConv)} / ${g(c.refMatmul)} | ${list(c.unknownMacNodes)} | ${list(c.lostAt)} | ${c.firstLost ?? '-'} |`);
   }
+  const withParams = checks.filter((c) => c.timmParams !== null && c.timmParams > 0);
+  const prel = (c: MacsCheck): number => (c.params - c.timmParams!) / c.timmParams!;
+  const p1 = withParams.filter((c) => Math.abs(prel(c)) <= 0.01).length, p5 = withParams.filter((c) => Math.abs(prel(c)) <= 0.05).length;
+  console.log(`\nparams vs timm: ${p1} / ${withParams.length} within 1 %, ${p5} within 5 %; outside 1 %:`);
+  console.log(withParams.filter((c) => Math.abs(prel(c)) > 0.01).sort((a, b) => prel(b) - prel(a)).map((c) => `${c.key} ${prel(c) > 0 ? '+' : ''}${(prel(c) * 100).toFixed(1)} %`).join(', ') || '-');
   if (noRef.length > 0) console.log(`\nwithout ref_macs: ${noRef.join(', ')}`);
   if (jsonOut !== '') writeFileSync(jsonOut, JSON.stringify({ tolerance, seconds, checks, noRef }, null, 1) + '\n');
 }
