@@ -123,8 +123,9 @@ function isFullyKnown(v: InferValue | null | undefined): boolean {
   return !!v && countElements(v.shape) !== null;
 }
 
+/** The value's type; the value itself when it carries no constant values (no copy per node). */
 function toTensorType(v: InferValue): TensorType {
-  return { dtype: v.dtype, shape: v.shape };
+  return !('values' in v) ? v : { dtype: v.dtype, shape: v.shape };
 }
 
 /**
