@@ -5,9 +5,10 @@
 import { fileURLToPath } from 'node:url';
 import { OnnxPredictError } from '../errors.ts';
 import type { Encoder } from '../encoder/encoder.ts';
-import type { Model, TensorType } from '../onnx-to-text/ir.ts';
+import type { Model } from '../onnx-to-text/ir.ts';
 import type { Profile } from '../onnx-to-text/profile.ts';
-import { describe as describeText, textHash, type TextMode } from '../onnx-to-text/text/index.ts';
+import type { TextMode } from '../onnx-to-text/text/index.ts';
+import { fingerprint } from './fingerprint.ts';
 import { loadCheckpoint, type Checkpoint, type KnownArch } from './checkpoint.ts';
 import { checkDomain, graphSignature } from './domain.ts';
 import { featureLayout, featurize, PhraseEmbeddings, type FeatureLayout, type TextEmbedder } from './features.ts';
@@ -64,9 +65,7 @@ export interface PredictOptions {
 }
 
 /** Fingerprint used for exact-match lookup (equal graphs → equal text → equal hash). */
-export function fingerprint(model: Model, shapes?: ReadonlyMap<string, TensorType>, mode: TextMode = 'chain_slim'): string {
-  return textHash(describeText(model, { mode, ...(shapes ? { shapes: new Map(shapes) } : {}) }));
-}
+export { fingerprint };
 
 /** Phrase vectors from the checkpoint first; the encoder (loaded on first need) for new phrases. */
 class CheckpointEmbedder implements TextEmbedder {

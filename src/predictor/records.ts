@@ -11,7 +11,7 @@ import { readModelBytes } from '../io.ts';
 import { readModel } from '../onnx-to-text/reader.ts';
 import { profileModel } from '../onnx-to-text/profile.ts';
 import { graphView } from './graph-features.ts';
-import { fingerprint } from './predictor.ts';
+import { fingerprint } from './fingerprint.ts';
 import { featureLayout, featurize, PhraseEmbeddings, type FeatureLayout } from './features.ts';
 
 /** Each built space's main accuracy label: what a transfer set ranks against. */
