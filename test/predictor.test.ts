@@ -166,6 +166,48 @@ describe('checkpoint: train, reload, predict', () => {
     expect(x).toHaveLength(layout.length);
   });
 
+  it('records each target\'s domain; a model unlike the training graphs is out of domain, far, and answered by the ranker', async () => {
+    const predictor = Predictor.load(ckpt, { loadEncoder: async () => encoder });
+    const meta = predictor.checkpoint.meta;
+    expect(meta.domains.cifar10!.resolution).toEqual([32, 32]);
+    expect(meta.domains.cifar10!.channels).toEqual([3]);
+    expect(predictor.checkpoint.known[0]!.params).toBeGreaterThan(0);
+    expect(predictor.checkpoint.known[0]!.macs).toBeGreaterThan(0);
+    // A real ImageNet classifier at 224 px: no CIFAR guess should pass as in domain.
+    const { gunzipSync } = await import('node:zlib');
+    const timm = readModel(gunzipSync(readFileSync(fileURLToPath(new URL('../datasets/timm/graphs/resnet10t-224.onnx.gz', import.meta.url)))));
+    const [p] = await predictor.predict([{ model: timm, profile: profileModel(timm) }], { proxies: false });
+    for (const t of Object.values(p!.predictions)) {
+      expect(t.inDomain).toBe(false);
+      expect(t.domainNote).toMatch(/224 px is outside the 32 px/);
+      expect(t.source).toBe('ranker');
+    }
+    const codes = p!.warnings.map((w) => w.code);
+    expect(codes).toContain('out-of-domain');
+    expect(codes).toContain('far-from-training');
+    // Training architectures are in domain, and (the gate sits at the 90th percentile of their
+    // own neighbour distances) nearly all are answered by the head.
+    const recs = readFileSync(manifest, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { file: string });
+    const graphs = recs.map((r) => { const m = readModel(readFileSync(join(dir, 'nb201', r.file))); return { model: m, profile: profileModel(m) }; });
+    const qs = await predictor.predict(graphs, { proxies: false, neighbors: 1 });
+    expect(qs.every((q) => q.predictions.cifar10!.inDomain)).toBe(true);
+    expect(qs.filter((q) => q.predictions.cifar10!.source === 'head').length / qs.length).toBeGreaterThanOrEqual(0.85);
+    expect(qs.filter((q) => q.warnings.some((w) => w.code === 'far-from-training')).length / qs.length).toBeLessThanOrEqual(0.15);
+  });
+
+  it('warns about a graph that is no network (one Abs node), with a sentence', async () => {
+    const predictor = Predictor.load(ckpt, { loadEncoder: async () => encoder });
+    const { GraphBuilder } = await import('../src/onnx-to-text/writer.ts');
+    const b = new GraphBuilder();
+    const x = b.input('x', [1, 3, 32, 32]);
+    b.node('Abs', [x], {}, { outputs: ['y'] });
+    b.output('y', [1, 3, 32, 32]);
+    const model = readModel(b.toBytes());
+    const [p] = await predictor.predict([{ model, profile: profileModel(model) }], { proxies: false });
+    const tiny = p!.warnings.find((w) => w.code === 'tiny-graph');
+    expect(tiny?.message).toMatch(/0 weighted layers: not a network like the ones the predictor learnt from/);
+  });
+
   it('EXPECTED FAILURE: an encoder other than the checkpoint\'s is refused', async () => {
     const other = { ...textEmbedder(encoder), id: 'not-the-same' };
     const predictor = Predictor.load(ckpt, { loadEncoder: async () => ({ ...encoder, id: other.id, embed: encoder.embed.bind(encoder), countTokens: encoder.countTokens.bind(encoder), chunk: encoder.chunk.bind(encoder), dispose: async () => {}, stats: encoder.stats.bind(encoder) }) });
@@ -202,6 +244,11 @@ describe('CLI with the shipped predictor', () => {
     expect(out.neighbors).toHaveLength(3);
     expect(out.stats.params).toBeGreaterThan(0);
     expect(out.model.encoder).toMatch(/all-MiniLM-L6-v2/);
+    const full = JSON.parse(r.stdout) as { predictions: Record<string, { inDomain: boolean; source: string }>; warnings: { code: string; message: string }[]; proxies: unknown };
+    expect(full.predictions.cifar10!.inDomain).toBe(true);
+    expect(full.predictions.imagenet!.inDomain).toBe(false);
+    expect(Array.isArray(full.warnings)).toBe(true);
+    expect('proxies' in full).toBe(true);
     const info = await runCli(['info', '--json']);
     expect(info.code).toBe(0);
     const meta = (JSON.parse(info.stdout) as { meta: { encoder: { id: string }; trainedOn: Record<string, number> } }).meta;
@@ -209,6 +256,6 @@ describe('CLI with the shipped predictor', () => {
     expect(Object.keys(meta.trainedOn).length).toBeGreaterThan(0);
     const bad = await runCli([join(dir, rec.file), '--target', 'mnist']);
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toMatch(/--target must be one of/);
+    expect(bad.stderr).toMatch(/target must be one of/);
   });
 });

@@ -127,17 +127,18 @@ export function headFromJson(j: HeadJson): HeadState {
   };
 }
 
-type ModelJson = Omit<LearntParts, 'impute' | 'ranker'> & {
+type ModelJson = Omit<LearntParts, 'impute' | 'ranker' | 'gateReference'> & {
   impute: string;
+  gateReference: string;
   ranker: Omit<LearntParts['ranker'], 'scale' | 'weights'> & { scale: number[]; weights: number[] };
 };
 
 function modelToJson(m: LearntParts): ModelJson {
-  return { ...m, impute: b64(m.impute), ranker: { ...m.ranker, scale: [...m.ranker.scale], weights: [...m.ranker.weights] } };
+  return { ...m, impute: b64(m.impute), gateReference: b64(m.gateReference), ranker: { ...m.ranker, scale: [...m.ranker.scale], weights: [...m.ranker.weights] } };
 }
 
 function modelFromJson(j: ModelJson): LearntParts {
-  return { ...j, impute: fromB64(j.impute), ranker: { ...j.ranker, scale: Float64Array.from(j.ranker.scale), weights: Float64Array.from(j.ranker.weights) } };
+  return { ...j, impute: fromB64(j.impute), gateReference: fromB64(j.gateReference), ranker: { ...j.ranker, scale: Float64Array.from(j.ranker.scale), weights: Float64Array.from(j.ranker.weights) } };
 }
 
 export function saveCheckpoint(dir: string, c: Omit<Checkpoint, 'indexPath'>, writeIndex: (path: string) => void): void {
