@@ -70,6 +70,9 @@ FAMILY_ALIASES = {
     "cs3edgenet": "cs3darknet", "darknetaa": "darknet", "cspresnext": "cspresnet", "densenetblur": "densenet",
     "sebotnet": "botnet", "halo2botnet": "halonet", "sehalonet": "halonet", "lamhalobotnet": "halonet",
     "haloregnetz": "halonet", "halonext": "halonet", "botnext": "botnet", "ecaresnetlight": "resnet", "eva02": "eva", "beitv2": "beit", "deit3": "vit", "flexivit": "vit",
+    # NASNet and PNASNet share the NASNet cell space; gMixer is MLP-Mixer with gated units;
+    # SENet-154 is an SE-ResNeXt.
+    "nasnetalarge": "nasnet", "pnasnet": "nasnet", "gmixer": "mixer", "senet": "resnet",
 }
 
 

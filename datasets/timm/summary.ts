@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readExportLog, type ExportRecord } from './check-macs.ts';
+import { timmExtra, timmSpace } from './index.ts';
 
 interface Logged extends ExportRecord {
   readonly seconds?: number;
@@ -30,7 +31,7 @@ function quantile(xs: readonly number[], q: number): number {
 
 const n = (v: number): string => v.toLocaleString('en-US');
 
-function main(): void {
+async function main(): Promise<void> {
   const csv = readFileSync(join(flag('results', '../shared/data/timm_imagenet_results'), 'results-imagenet.csv'), 'utf8');
   const pairs = new Set<string>(), archs = new Set<string>();
   for (const line of csv.split('\n').slice(1)) {
@@ -46,13 +47,14 @@ function main(): void {
   for (const r of log) byStatus.set(r.status, [...(byStatus.get(r.status) ?? []), r]);
   const okArchs = new Set(ok.map((r) => r.arch));
   const attemptedArchs = new Set(log.map((r) => r.arch));
+  // Families as labels.tsv has them (the log keeps the family of the export.py that wrote each line).
   const families = new Map<string, number>();
-  for (const r of ok) families.set(r.family ?? '?', (families.get(r.family ?? '?') ?? 0) + 1);
+  for (const e of await timmSpace.entries()) families.set(timmExtra(e).family, (families.get(timmExtra(e).family) ?? 0) + 1);
 
   console.log('| | count |\n|---|---|');
   console.log(`| architectures / (arch, img_size) pairs in the results table | ${n(archs.size)} / ${n(pairs.size)} |`);
   console.log(`| jobs attempted (architectures) | ${n(log.length)} (${n(attemptedArchs.size)}) |`);
-  console.log(`| **exported** (architectures, families) | **${n(ok.length)}** (${n(okArchs.size)}, ${families.size}) |`);
+  console.log(`| **exported** (architectures; families in labels.tsv) | **${n(ok.length)}** (${n(okArchs.size)}; ${families.size}) |`);
   for (const [status, rs] of [...byStatus].sort()) if (status !== 'ok') console.log(`| ${status} | ${rs.length} |`);
   console.log(`| architectures not attempted | ${n(archs.size - attemptedArchs.size)} |`);
   console.log(`| (arch, img_size) pairs not attempted | ${n(pairs.size - log.length)} |`);
@@ -68,7 +70,7 @@ function main(): void {
   const nodes = ok.map((r) => r.nodes ?? 0), params = ok.map((r) => r.timm_params ?? 0);
   console.log(`\nnodes: median ${quantile(nodes, 0.5)}, range ${Math.min(...nodes)}–${n(Math.max(...nodes))}; timm params ${(Math.min(...params) / 1e6).toFixed(2)}–${(Math.max(...params) / 1e6).toFixed(0)} M`);
   console.log(`size: ${(raw / 1e6).toFixed(1)} MB stripped, ${(gz / 1e6).toFixed(2)} MB gzipped (median ${(quantile(ok.map((r) => r.gz_bytes ?? 0), 0.5) / 1e3).toFixed(1)} KB per graph)`);
-  console.log(`families (${families.size}): ${[...families].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([f, c]) => `${f} ${c}`).join(', ')}`);
+  console.log(`families in labels.tsv (${families.size}): ${[...families].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([f, c]) => `${f} ${c}`).join(', ')}`);
   for (const [status, rs] of [...byStatus].sort()) {
     if (status === 'ok') continue;
     const reasons = new Map<string, string[]>();
@@ -80,4 +82,4 @@ function main(): void {
   }
 }
 
-main();
+await main();
