@@ -3,11 +3,12 @@
  * no persistence, killed after. 200 NB201 files scored by 2 worker processes, one killed with
  * SIGKILL mid-run; the output has every file once and equals a local batch byte for byte. Then:
  * a second enqueue is answered from Redis with no worker running, a producer killed mid-run is
- * resumed, invalid and unreadable files are error rows, SIGTERM exits 0, bad addresses refuse.
+ * resumed, invalid and unreadable files are error rows, a worker with another checkpoint answers
+ * with error rows, SIGTERM exits 0, bad addresses refuse.
  * Without redis-server the suite says it skipped and why.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,6 +19,7 @@ import { runBatch } from '../src/batch/index.ts';
 import { checkReachable, parseQueueUrl } from '../src/batch/queue/connection.ts';
 import { startQueueWorker } from '../src/batch/queue/worker.ts';
 import { Queue } from 'bullmq';
+import { DEFAULT_CHECKPOINT_DIR } from '../src/predictor/predictor.ts';
 import { BIN, runCli } from './helpers/cli.ts';
 
 const hasRedis = spawnSync('redis-server', ['--version'], { encoding: 'utf8' }).status === 0;
@@ -155,6 +157,24 @@ describe.skipIf(!hasRedis)('batch --queue with real Redis and worker processes',
     expect(gone.error!.message).toMatch(new RegExp(`${missing.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}.*no such file.*read as .* on `));
     // Neither was retried: the worker never reported a failed attempt.
     expect(w.stderr()).not.toMatch(/attempt \d+ failed/);
+    w.child.kill('SIGTERM');
+    expect((await w.exit).code).toBe(0);
+  }, 120_000);
+
+  it('a worker with another checkpoint answers INCOMPATIBLE_CHECKPOINT rows instead of mixing predictors', async () => {
+    // The same predictor with one byte more in predictor.json: another identity.
+    const other = join(root, 'other-checkpoint');
+    cpSync(DEFAULT_CHECKPOINT_DIR, other, { recursive: true });
+    writeFileSync(join(other, 'predictor.json'), `${readFileSync(join(other, 'predictor.json'), 'utf8')}\n`);
+    const name = 'mismatch';
+    const w = start(['worker', '--queue', url, '--queue-name', name, '--checkpoint', other]);
+    await ready(w);
+    const out = join(root, 'mismatch.csv');
+    const r = await runCli(['batch', small, '--queue', url, '--queue-name', name, '--out', out, '--top', '0'], { timeoutMs: 60_000 });
+    expect(r.code, r.stderr).toBe(0);
+    const rows = csv(out);
+    expect(rows).toHaveLength(5);
+    for (const row of rows) expect(row).toMatchObject({ error_code: 'INCOMPATIBLE_CHECKPOINT', error_message: expect.stringMatching(/is not the producer's/) });
     w.child.kill('SIGTERM');
     expect((await w.exit).code).toBe(0);
   }, 120_000);
