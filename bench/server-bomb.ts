@@ -71,7 +71,9 @@ try {
   } catch (e) {
     after = `failed: ${String(e)}`;
   }
-  const h = server.child.exitCode === null ? ((await (await fetch(`${server.url}/v1/health`)).json()) as Record<string, unknown>) : null;
+  // Give a replacement worker time to start, then ask health what the pool looks like.
+  await new Promise((r) => setTimeout(r, 3000));
+  const h = await fetch(`${server.url}/v1/health`).then(async (r) => (await r.json()) as Record<string, unknown>, (e: unknown) => `failed: ${String(e)}`);
   const r = (xs: number[]) => Object.fromEntries(Object.entries(percentiles(xs)).map(([k, v]) => [k, Math.round(v * 10) / 10]));
   console.log(JSON.stringify({
     serverArgs, nodes, bombBytes: bomb.length, loadAverage: loadavg().map((x) => Math.round(x * 100) / 100),
@@ -79,7 +81,7 @@ try {
     healthIdleMs: { ...r(idle.ms), n: idle.ms.length, failed: idle.failed },
     healthDuringBombMs: { ...r(during.ms), n: during.ms.length, failed: during.failed },
     goodRequestAfter: after,
-    serverAlive: server.child.exitCode === null, serverPeakRss: mb(hwm()), healthAfter: h,
+    serverAlive: server.child.exitCode === null && server.child.signalCode === null && typeof h !== 'string', serverPeakRss: mb(hwm()), healthAfter: h,
   }, null, 2));
 } finally {
   const code = server.child.exitCode ?? (await server.stop());

@@ -99,6 +99,12 @@ export class WorkerPool implements Work {
       const t: Thread = { worker, alive: false, job: null };
       worker.on('message', (m: FromWorker) => {
         if (m.type === 'ready') {
+          if (this.closing) {
+            // A replacement that finished starting after close() began.
+            void worker.terminate();
+            reject(crashed('the pool is closing'));
+            return;
+          }
           this.facts ??= m.facts;
           t.alive = true;
           this.threads.add(t);
@@ -142,14 +148,18 @@ export class WorkerPool implements Work {
     job?.reject(err);
     if (this.closing || !wasAlive) return;
     this.options.log(JSON.stringify({ time: new Date().toISOString(), level: 'error', msg: 'worker replaced', reason: err.message }));
+    this.respawnLater();
+  }
+
+  /** Starts a replacement thread, backing off (0.5 s doubling to 30 s) while starts keep failing. */
+  private respawnLater(): void {
     const delay = this.respawnDelayMs;
     this.respawnDelayMs = Math.min(30_000, Math.max(500, delay * 2));
     setTimeout(() => {
       if (this.closing) return;
       this.spawn().catch((e: unknown) => {
         this.options.log(JSON.stringify({ time: new Date().toISOString(), level: 'error', msg: 'worker failed to start', error: String(e) }));
-        // Try again later; the pool runs short meanwhile.
-        this.retire({ worker: t.worker, alive: true, job: null }, crashed('respawn failed'));
+        this.respawnLater();
       });
     }, delay).unref();
   }
