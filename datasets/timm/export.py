@@ -246,6 +246,46 @@ def build(arch: str):
 EXPORT_KW: dict = {}
 
 
+def unfold_as_gather(self, dim, size, step):
+    """`Tensor.unfold` as index_select + reshape + movedim, same values. The TorchScript exporter's
+    Unfold needs the input extent in its shape inference, which HaloNet's padded blocks lose
+    ("input size not accessible"); traced here, the extents are Python ints."""
+    import torch
+    dim = dim % self.dim()
+    n = (int(self.shape[dim]) - size) // step + 1
+    idx = (torch.arange(n)[:, None] * step + torch.arange(size)[None, :]).flatten()
+    shape = [int(s) for s in self.shape]
+    shape[dim:dim + 1] = [n, size]
+    return self.index_select(dim, idx).reshape(shape).movedim(dim + 1, -1)
+
+
+def export_onnx(net, x, rec) -> bytes:
+    """torch.onnx.export to bytes; on the Unfold failure, once more with `unfold_as_gather`
+    (logged as `export_patch`), so that other models' graphs stay as the exporter makes them."""
+    import torch
+
+    def run():
+        buf = io.BytesIO()
+        with torch.no_grad():
+            torch.onnx.export(net, x, buf, opset_version=OPSET, input_names=["input"], output_names=["output"],
+                              do_constant_folding=True, **EXPORT_KW)
+        return buf.getvalue()
+
+    try:
+        return run()
+    except Exception as e:  # noqa: BLE001
+        if "Unfold" not in str(e):
+            raise
+    orig = torch.Tensor.unfold
+    torch.Tensor.unfold = unfold_as_gather
+    try:
+        data = run()
+    finally:
+        torch.Tensor.unfold = orig
+    rec["export_patch"] = "unfold-as-gather"
+    return data
+
+
 def result_channel():
     """The worker's stdout, kept for result lines; fd 1 itself goes to stderr, so prints from
     Python and from torch's C++ side never reach the result channel."""
@@ -292,13 +332,10 @@ def worker() -> int:
                 rec.update(reference_macs(net, x))
             except Exception as e:  # noqa: BLE001 - the export is still worth having
                 rec["ref_macs_error"] = f"{type(e).__name__}: {str(e).splitlines()[0][:300] if str(e) else ''}"
-            buf = io.BytesIO()
-            with torch.no_grad():
-                torch.onnx.export(net, x, buf, opset_version=OPSET, input_names=["input"], output_names=["output"],
-                                  do_constant_folding=True, **EXPORT_KW)
+            data = export_onnx(net, x, rec)
             del net
-            model = onnx.load_from_string(buf.getvalue())
-            del buf
+            model = onnx.load_from_string(data)
+            del data
             rec["onnx_params"] = sum(int(__import__("math").prod(t.dims)) for t in model.graph.initializer)
             rec["stripped_tensors"] = strip(model)
             data = model.SerializeToString()
@@ -412,7 +449,9 @@ def run_all(args) -> int:
                 r = json.loads(line)
                 # --retry: again for timeouts, errors and memory skips (another torch, a bigger
                 # budget); never for names timm lacks or models over MAX_PARAMS_M.
-                if r["status"] in ("ok", "unknown", "too-big") or not args.retry:
+                limit = re.match(r"over ([\d.]+) s", r.get("reason", ""))
+                timed_out_here = r["status"] == "timeout" and limit and float(limit.group(1)) >= args.timeout
+                if r["status"] in ("ok", "unknown", "too-big") or timed_out_here or not args.retry:
                     done.add((r["arch"], r["img_size"]))
                 else:
                     done.discard((r["arch"], r["img_size"]))
