@@ -62,13 +62,24 @@ describe('ranker', () => {
     expect(st.weights[0]!).toBeGreaterThan(0);
   });
 
-  it('is deterministic and non-finite inputs count as zero contribution', () => {
+  it('is deterministic; a missing value reads as the training mean', () => {
     const a = space(100, 6, { scale: 1, offset: 0, shift: 0, flip: 1 });
     const s1 = fitRanker(a.X, a.X.map(() => 'a'), a.y, ['s', 'f', 'j']);
     const s2 = fitRanker(a.X, a.X.map(() => 'a'), a.y, ['s', 'f', 'j']);
     expect([...s1.weights]).toEqual([...s2.weights]);
     const withNaN = [Float64Array.from([NaN, NaN, NaN])];
-    expect(scoreRanker(s1, withNaN)[0]).toBe(0);
+    expect(scoreRanker(s1, withNaN)[0]).toBeCloseTo(scoreRanker(s1, [s1.center])[0]!, 12);
+  });
+
+  it('rows missing a feature teach nothing about it (partial proxy coverage)', () => {
+    const a = space(400, 7, { scale: 1, offset: 0, shift: 0, flip: 1 });
+    // Half the rows lack the signal feature; were they read as 0, "has a value" would dominate.
+    const X = a.X.map((r, i) => (i % 2 ? Float64Array.from([NaN, r[1]!, r[2]!]) : r));
+    const st = fitRanker(X, X.map(() => 'a'), a.y, ['signal', 'flip', 'junk'], { lambda: 0.1, signFilter: false });
+    const full = fitRanker(a.X, a.X.map(() => 'a'), a.y, ['signal', 'flip', 'junk'], { lambda: 0.1, signFilter: false });
+    expect(st.weights[0]!).toBeGreaterThan(0.3 * full.weights[0]!);
+    const covered = a.X.filter((_, i) => i % 2 === 0);
+    expect(kendallTau(scoreRanker(st, covered), a.y.filter((_, i) => i % 2 === 0))).toBeGreaterThan(0.6);
   });
 
   it('the training-free aggregate ranks within a set, or against a reference set', () => {

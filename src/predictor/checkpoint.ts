@@ -130,15 +130,15 @@ export function headFromJson(j: HeadJson): HeadState {
 type ModelJson = Omit<LearntParts, 'impute' | 'ranker' | 'gateReference'> & {
   impute: string;
   gateReference: string;
-  ranker: Omit<LearntParts['ranker'], 'scale' | 'weights'> & { scale: number[]; weights: number[] };
+  ranker: Omit<LearntParts['ranker'], 'scale' | 'weights' | 'center'> & { scale: number[]; weights: number[]; center: number[] };
 };
 
 function modelToJson(m: LearntParts): ModelJson {
-  return { ...m, impute: b64(m.impute), gateReference: b64(m.gateReference), ranker: { ...m.ranker, scale: [...m.ranker.scale], weights: [...m.ranker.weights] } };
+  return { ...m, impute: b64(m.impute), gateReference: b64(m.gateReference), ranker: { ...m.ranker, scale: [...m.ranker.scale], weights: [...m.ranker.weights], center: [...m.ranker.center] } };
 }
 
 function modelFromJson(j: ModelJson): LearntParts {
-  return { ...j, impute: fromB64(j.impute), gateReference: fromB64(j.gateReference), ranker: { ...j.ranker, scale: Float64Array.from(j.ranker.scale), weights: Float64Array.from(j.ranker.weights) } };
+  return { ...j, impute: fromB64(j.impute), gateReference: fromB64(j.gateReference), ranker: { ...j.ranker, scale: Float64Array.from(j.ranker.scale), weights: Float64Array.from(j.ranker.weights), center: Float64Array.from(j.ranker.center) } };
 }
 
 export function saveCheckpoint(dir: string, c: Omit<Checkpoint, 'indexPath'>, writeIndex: (path: string) => void): void {

@@ -238,8 +238,9 @@ export function fitModel(rows: readonly ModelRow[], o: FitModelOptions): ModelSt
   // Stored over all scalar names (zero weight for the unused ones): one input layout.
   const weights = new Float64Array(o.scalarNames.length);
   const scale = new Float64Array(o.scalarNames.length).fill(1);
-  chosenCols.forEach((j, k) => { weights[j] = rankerSub.weights[k]!; scale[j] = rankerSub.scale[k]!; });
-  const ranker: RankerState = { ...rankerSub, features: [...o.scalarNames], weights, scale };
+  const center = new Float64Array(o.scalarNames.length);
+  chosenCols.forEach((j, k) => { weights[j] = rankerSub.weights[k]!; scale[j] = rankerSub.scale[k]!; center[j] = rankerSub.center[k]!; });
+  const ranker: RankerState = { ...rankerSub, features: [...o.scalarNames], weights, scale, center };
 
   // Calibration: ranker score → accuracy per target, pooled over the spaces that have it.
   const allScores = scoreRanker(ranker, rows.map((r) => r.scalars));

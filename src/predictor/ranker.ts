@@ -73,6 +73,8 @@ export interface RankerState {
   readonly features: readonly string[];
   /** Pooled within-space standard deviation of each feature (scale only: offsets do not rank). */
   readonly scale: Float64Array;
+  /** Mean of each feature's finite training values: what a missing value reads as when scoring. */
+  readonly center: Float64Array;
   readonly weights: Float64Array;
   readonly config: RankerConfig;
   /** Features left out by the sign filter (weight 0). */
@@ -130,7 +132,23 @@ export function fitRanker(X: readonly ArrayLike<number>[], groups: readonly stri
     const s = normalScores(idx.map((i) => y[i]!));
     idx.forEach((i, k) => { z[i] = s[k]!; });
   }
-  const cols = Array.from({ length: d }, (_, j) => Float64Array.from(X, (row) => (Number.isFinite(row[j]!) ? row[j]! : 0)));
+  // A missing value (a proxy that could not run, or was never computed for that architecture)
+  // takes its space's mean, so after centring it teaches nothing; rows of a space with no value
+  // at all are all zero after centring.
+  const center = new Float64Array(d);
+  const cols = Array.from({ length: d }, (_, j) => {
+    const c = Float64Array.from(X, (row) => row[j]!);
+    let gs = 0, gn = 0;
+    for (const v of c) if (Number.isFinite(v)) { gs += v; gn++; }
+    center[j] = gn > 0 ? gs / gn : 0;
+    for (const idx of byGroup.values()) {
+      let m = 0, k = 0;
+      for (const i of idx) if (Number.isFinite(c[i]!)) { m += c[i]!; k++; }
+      const fill = k > 0 ? m / k : 0;
+      for (const i of idx) if (!Number.isFinite(c[i]!)) c[i] = fill;
+    }
+    return c;
+  });
   const scale = centreWithin(cols, byGroup);
   for (const idx of byGroup.values()) {
     let m = 0;
@@ -171,7 +189,7 @@ export function fitRanker(X: readonly ArrayLike<number>[], groups: readonly stri
     const w = solve(A, b);
     keep.forEach((j, p) => { weights[j] = w.get(p, 0); });
   }
-  return { version: 1, features: [...features], scale, weights, config, dropped };
+  return { version: 1, features: [...features], scale, center, weights, config, dropped };
 }
 
 /** Ranking scores (higher = better); comparable within a space, offsets between spaces arbitrary. */
@@ -180,8 +198,8 @@ export function scoreRanker(state: RankerState, X: readonly ArrayLike<number>[])
   return Float64Array.from(X, (row) => {
     let s = 0;
     for (let j = 0; j < d; j++) {
-      const v = row[j]!;
-      if (state.weights[j] !== 0 && Number.isFinite(v)) s += (state.weights[j]! * v) / state.scale[j]!;
+      const v = Number.isFinite(row[j]!) ? row[j]! : (state.center?.[j] ?? 0);
+      if (state.weights[j] !== 0) s += (state.weights[j]! * v) / state.scale[j]!;
     }
     return s;
   });

@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PROXY_NAMES, type ProxyReport } from '../proxies/index.ts';
+import { PROXY_NAMES, PROXY_VERSION, type ProxyReport } from '../proxies/index.ts';
 import { NUMERIC_FEATURES } from './graph-features.ts';
 
 export const PROXY_FEATURES: readonly string[] = Object.freeze(PROXY_NAMES.map((n) => `proxy_${n}`));
@@ -48,11 +48,15 @@ export function headRow(base: Float32Array, proxies: ProxyValues): Float32Array 
 /** Line format of `<dataset>/proxies.jsonl` (scripts/proxies-cache.ts, docs/PROXIES.md). */
 interface ProxyLine {
   readonly id: string;
+  readonly version?: string;
   readonly proxies?: ProxyReport['proxies'];
 }
 
-/** The proxies cached beside a built dataset, by record id; empty when there is no cache. */
-export function loadProxyCache(datasetDir: string): Map<string, ProxyValues> {
+/**
+ * The proxies cached beside a built dataset, by record id; empty when there is no cache. Only
+ * lines of this build's PROXY_VERSION count: values of other definitions are not comparable.
+ */
+export function loadProxyCache(datasetDir: string, version: string = PROXY_VERSION): Map<string, ProxyValues> {
   const path = join(datasetDir, 'proxies.jsonl');
   const out = new Map<string, ProxyValues>();
   if (!existsSync(path)) return out;
@@ -64,7 +68,7 @@ export function loadProxyCache(datasetDir: string): Map<string, ProxyValues> {
     } catch {
       continue; // a line cut short by an interrupted cache run
     }
-    if (typeof j.id === 'string') out.set(j.id, j.proxies ?? null);
+    if (typeof j.id === 'string' && j.version === version) out.set(j.id, j.proxies ?? null);
   }
   return out;
 }
