@@ -139,13 +139,13 @@ describe('runBatch', () => {
 });
 
 describe('rows', () => {
-  it('fields the prediction report adds (in-domain flags, proxies) survive CSV and JSONL round trips', () => {
+  it('fields the prediction report adds (in-domain flags, proxies, warnings) survive CSV and JSONL round trips', () => {
     const targets = ['cifar10', 'imagenet'];
     const row: BatchRow = {
       file: 'a b,c.onnx', sha256: 'ab'.repeat(32),
       predictions: { cifar10: { accuracy: 91.5, low: 89, high: 93.25, inDomain: true }, imagenet: { accuracy: 40, low: 30, high: 50, inDomain: false } },
       params: 1000, macs: 20000, nearest: { id: 'nb201-1', arch: '|skip_connect~0|+', distance: 0.5, accuracy: { cifar10: 90 } },
-      exact: null, error: null, proxies: { synflow: 12.5, jacov: -3 },
+      exact: null, error: null, proxies: { synflow: 12.5, jacov: -3 }, warnings: [{ code: 'FAR_FROM_TRAINING', message: 'far, "quoted"' }],
     };
     for (const format of ['csv', 'jsonl'] as const) {
       const text = (format === 'csv' ? csvHeaderLine(targets) : '') + serializeRow(row, format, targets);
@@ -243,7 +243,7 @@ describe('onnx-predict batch (real binary)', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/top 3 by predicted cifar100 accuracy/);
     expect(r.stdout).toMatch(/7 inputs: 6 scored, 1 failed, 0 skipped/);
-    expect(r.stdout).toMatch(/nearest known architectures:\n1  nb201-\d+ \(distance [\d.]+\): \|[a-z_0-9]+~0\|\+/);
+    expect(r.stdout).toMatch(/nearest known architectures:\n1 {2}nb201-\d+ \(distance [\d.]+\): \|[a-z_0-9]+~0\|\+/);
     expect(csv(out)).toHaveLength(7);
     const bad = await runCli(['batch', zoo, '--out', out, '--target', 'mnist']);
     expect(bad.code).toBe(2);

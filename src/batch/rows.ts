@@ -43,7 +43,7 @@ export function csvColumns(targets: readonly string[]): string[] {
   return [
     'file', 'sha256',
     ...targets.flatMap((t) => [`${t}_accuracy`, `${t}_low`, `${t}_high`, `${t}_in_domain`]),
-    'params', 'macs', 'proxies', 'nearest_id', 'nearest_arch', 'nearest_distance',
+    'params', 'macs', 'proxies', 'warnings', 'nearest_id', 'nearest_arch', 'nearest_distance',
     ...targets.map((t) => `nearest_${t}`),
     'exact_id', 'error_code', 'error_message',
   ];
@@ -73,7 +73,8 @@ export function serializeRow(r: BatchRow, format: BatchFormat, targets: readonly
     r.file, r.sha256,
     ...targets.flatMap((t) => { const p = r.predictions[t]; return [num(p?.accuracy), num(p?.low), num(p?.high), p?.inDomain === undefined ? '' : String(p.inDomain)]; }),
     // Proxy scores, when the report has them, as one JSON cell: their names are the predictor's.
-    num(r.params), num(r.macs), r.proxies === undefined || r.proxies === null ? '' : JSON.stringify(r.proxies), r.nearest?.id ?? '', r.nearest?.arch ?? '', num(r.nearest?.distance),
+    num(r.params), num(r.macs), r.proxies === undefined || r.proxies === null ? '' : JSON.stringify(r.proxies),
+    Array.isArray(r.warnings) && r.warnings.length > 0 ? JSON.stringify(r.warnings) : '', r.nearest?.id ?? '', r.nearest?.arch ?? '', num(r.nearest?.distance),
     ...targets.map((t) => num(r.nearest?.accuracy[t])),
     r.exact ?? '', r.error?.code ?? '', r.error?.message ?? '',
   ];
@@ -125,6 +126,7 @@ export function parseExisting(buf: Buffer, format: BatchFormat, targets: readonl
       if (a !== null) predictions[t] = { accuracy: a, low: f(rec[idx(`${t}_low`)]) ?? a, high: f(rec[idx(`${t}_high`)]) ?? a, ...(d === '' ? {} : { inDomain: d === 'true' }) };
     }
     const proxies = rec[idx('proxies')] ?? '';
+    const warnings = rec[idx('warnings')] ?? '';
     const nid = rec[idx('nearest_id')] ?? '';
     const nacc: Record<string, number> = {};
     for (const t of targets) {
@@ -139,6 +141,7 @@ export function parseExisting(buf: Buffer, format: BatchFormat, targets: readonl
       exact: (rec[idx('exact_id')] ?? '') === '' ? null : rec[idx('exact_id')]!,
       error: code === '' ? null : { code, message: rec[idx('error_message')] ?? '' },
       ...(proxies === '' ? {} : { proxies: JSON.parse(proxies) as unknown }),
+      ...(warnings === '' ? {} : { warnings: JSON.parse(warnings) as unknown }),
     };
   });
   return { rows, validBytes, hasHeader: true };

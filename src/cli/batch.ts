@@ -13,17 +13,23 @@ import { progressBar } from './progress.ts';
 
 const pct = (v: number | undefined) => (v === undefined ? '' : `${v.toFixed(2)}%`);
 
+/** The row's warning codes (the prediction report's `warnings`), or '-'. */
+function warningCodes(r: BatchRow): string {
+  const w = Array.isArray(r.warnings) ? (r.warnings as { code?: unknown }[]).map((x) => String(x.code ?? '')).filter((c) => c !== '') : [];
+  return w.length > 0 ? w.join(',') : '-';
+}
+
 export function formatRanking(rows: readonly BatchRow[], target: string, k: number): string {
   const top = rankRows(rows, target, k);
   const lines = [`top ${top.length} by predicted ${target} accuracy (80% interval):`];
-  const head = ['#', 'accuracy', 'interval', 'params', 'MACs', 'exact', 'nearest', 'file'];
+  const head = ['#', 'accuracy', 'interval', 'params', 'MACs', 'exact', 'nearest', 'warnings', 'file'];
   const body = top.map((r, i) => {
     const p = r.predictions[target]!;
     const n = r.nearest;
     return [
       String(i + 1), pct(p.accuracy), `${pct(p.low)}–${pct(p.high)}`,
       r.params === null ? '' : api.humanCount(r.params), r.macs === null ? '' : api.humanCount(r.macs),
-      r.exact ?? '-', n ? `${n.id} ${pct(n.accuracy[target])}` : '-', r.file,
+      r.exact ?? '-', n ? `${n.id} ${pct(n.accuracy[target])}` : '-', warningCodes(r), r.file,
     ];
   });
   const widths = head.map((h, c) => Math.max(h.length, ...body.map((b) => b[c]!.length)));
