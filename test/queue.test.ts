@@ -57,7 +57,9 @@ async function until(cond: () => boolean, ms: number, what: string): Promise<voi
     await new Promise((r) => setTimeout(r, 25));
   }
 }
-const worker = (url: string, name: string) => start(['worker', '--queue', url, '--queue-name', name, '--lock-ms', '2000']);
+// Short locks where a death must be noticed quickly; long ones elsewhere, so a worker slowed down
+// by a busy machine is never mistaken for a dead one.
+const worker = (url: string, name: string, lockMs = 10_000) => start(['worker', '--queue', url, '--queue-name', name, '--lock-ms', String(lockMs)]);
 const ready = (w: Proc) => until(() => /queue \S+: concurrency/.test(w.stderr()), 60_000, 'a worker to connect');
 
 describe.skipIf(!hasRedis)('batch --queue with real Redis and worker processes', () => {
@@ -97,8 +99,8 @@ describe.skipIf(!hasRedis)('batch --queue with real Redis and worker processes',
   it('2 workers, one killed -9 mid-run: every file once, equal to a local batch row for row; SIGTERM exits 0', async () => {
     const local = join(root, 'local.csv');
     const name = 'kill';
-    const a = worker(url, name);
-    const b = worker(url, name);
+    const a = worker(url, name, 3000);
+    const b = worker(url, name, 3000);
     // The reference local run overlaps the workers' start-up.
     await runBatch({ inputs: [zoo], out: local });
     await Promise.all([ready(a), ready(b)]);
