@@ -3,7 +3,7 @@
  * positive correlation with CIFAR-10 accuracy on a small NB201 sample built here, the CLI's JSON,
  * and real exports (fixtures, timm) that run or give a reason.
  */
-import { readdirSync, readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,10 +15,10 @@ import { readModel } from '../src/onnx-to-text/reader.ts';
 import { spearmanRho } from '../src/predictor/metrics.ts';
 import { computeProxies, PROXY_NAMES, PROXY_VERSION, SKIP_CODES } from '../src/proxies/index.ts';
 import { logAbsDet, SignCodes } from '../src/proxies/scores.ts';
-import { runCli } from './helpers/cli.ts';
+import { runCli, type CliResult } from './helpers/cli.ts';
 
 const entries = await nb201.entries();
-const sample = selectEntries(entries, 30, 5);
+const sample = selectEntries(entries, 24, 5);
 const models = sample.map((e) => readModel(nb201.build(e, { weights: 'stripped', seed: 0 })));
 
 function tinyConvNet(options: { inputType?: 'float32' | 'int64'; extraOp?: string } = {}): Uint8Array {
@@ -78,14 +78,17 @@ describe('computeProxies on NB201 cells', () => {
     expect(oneByOne.proxies!.naswot).toBeCloseTo(batched.proxies!.naswot!, 6);
   });
 
-  it('NASWOT and MeCo rank 30 cells by CIFAR-10 accuracy better than chance', async () => {
+  it('NASWOT and MeCo rank 24 cells by CIFAR-10 accuracy better than chance', async () => {
     const reports: Awaited<ReturnType<typeof computeProxies>>[] = [];
     for (const m of models) reports.push(await computeProxies(m, { seed: 0, samples: 8 }));
+    const uncentred = [];
+    for (const m of models.slice(0, 1)) uncentred.push(await computeProxies(m, { seed: 0, samples: 8, centerWeights: false }));
+    expect(uncentred[0]!.proxies!.meco).not.toBe(reports[0]!.proxies!.meco);
     const acc = sample.map((e) => e.labels['cifar10']!);
     const rho = (k: (typeof PROXY_NAMES)[number]) => spearmanRho(reports.map((r) => r.proxies![k]!), acc);
-    // Measured 0.4–0.7 on 150–15,625 cells (docs/PROXIES.md); 30 cells are noisy, so a low floor.
-    expect(rho('naswot')).toBeGreaterThan(0.2);
-    expect(rho('meco')).toBeGreaterThan(0.3);
+    // Measured ρ 0.69 (NASWOT) and 0.90 (MeCo) on 150 cells (docs/PROXIES.md); 24 cells are noisy, so low floors.
+    expect(rho('naswot')).toBeGreaterThan(0.3);
+    expect(rho('meco')).toBeGreaterThan(0.5);
     expect(rho('trainable_layers')).toBeGreaterThan(0.3);
   });
 });
@@ -126,7 +129,7 @@ describe('models that cannot run get a typed reason, never a throw', () => {
 });
 
 describe('real exports', () => {
-  it.each(['resnet18', 'mobilenet_v3_small', 'efficientnet_b0', 'vit_b_16'])('%s gives finite proxies', async (name) => {
+  it.each(['resnet18', 'mobilenet_v3_small', 'efficientnet_b0'])('%s gives finite proxies', async (name) => {
     const m = readModel(readFileSync(new URL(`./fixtures/models/${name}.onnx`, import.meta.url)));
     const r = await computeProxies(m, { samples: 2 });
     expect(r.skipped).toBeUndefined();
@@ -135,7 +138,10 @@ describe('real exports', () => {
   }, 60_000);
   it('timm exports run or give a reason', async () => {
     const dir = new URL('../datasets/timm/graphs/', import.meta.url);
-    const files = readdirSync(dir).filter((f) => f.endsWith('.onnx.gz')).sort().filter((_, i) => i % 60 === 0);
+    // Three light ones of different families (a CNN with ghost modules, a ViT-style hybrid, a
+    // ResNet): a bounded test; bench/proxies.ts covers big models.
+    const files = ['ghostnet_100-224.onnx.gz', 'efficientvit_m0-224.onnx.gz', 'resnet10t-224.onnx.gz'];
+    expect(readdirSync(dir)).toEqual(expect.arrayContaining(files));
     expect(files.length).toBeGreaterThan(1);
     for (const f of files) {
       const m = readModel(gunzipSync(readFileSync(new URL(f, dir))));
@@ -151,26 +157,31 @@ describe('onnx-predict proxies', () => {
   const file = join(dir, 'cell.onnx');
   writeFileSync(file, nb201.build(sample[0]!, { weights: 'stripped', seed: 0 }));
   it('prints the documented JSON', async () => {
-    const r = await runCli(['proxies', file, '--seed', '2', '--samples', '4', '--json']);
+    const [r, again0] = (await Promise.all([0, 1].map(() => runCli(['proxies', file, '--seed', '2', '--samples', '4', '--json'])))) as [CliResult, CliResult];
     expect(r.code).toBe(0);
     const j = JSON.parse(r.stdout) as { proxies: Record<string, number>; seconds: number; samples: number; version: string };
     expect(Object.keys(j.proxies)).toEqual([...PROXY_NAMES]);
     expect(j.samples).toBe(4);
     expect(j.version).toBe(PROXY_VERSION);
     expect(j.seconds).toBeGreaterThan(0);
-    const again = JSON.parse((await runCli(['proxies', file, '--seed', '2', '--samples', '4', '--json'])).stdout) as typeof j;
+    const again = JSON.parse(again0!.stdout) as typeof j;
     expect(again.proxies).toEqual(j.proxies);
   }, 60_000);
   it('prints a table without --json; bad input exits 3, bad flags 2', async () => {
-    const t = await runCli(['proxies', file, '--samples', '2']);
-    expect(t.code).toBe(0);
-    expect(t.stdout).toMatch(/naswot\s+-?\d/);
     const junk = join(dir, 'junk.onnx');
     writeFileSync(junk, 'not an onnx file');
-    const bad = await runCli(['proxies', junk]);
+    const [t, bad, missing, flag] = await Promise.all([
+      runCli(['proxies', file, '--samples', '2']),
+      runCli(['proxies', junk]),
+      runCli(['proxies', join(dir, 'missing.onnx')]),
+      runCli(['proxies', file, '--samples', '1']),
+    ]);
+    expect(t.code).toBe(0);
+    expect(t.stdout).toMatch(/naswot\s+-?\d/);
     expect(bad.code).toBe(3);
     expect(bad.stderr).toMatch(/onnx-predict:/);
-    expect((await runCli(['proxies', join(dir, 'missing.onnx')])).code).toBe(3);
-    expect((await runCli(['proxies', file, '--samples', '1'])).code).toBe(2);
+    expect(missing.code).toBe(3);
+    expect(flag.code).toBe(2);
+    expect(flag.stderr).toMatch(/--samples/);
   }, 60_000);
 });

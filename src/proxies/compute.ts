@@ -8,14 +8,14 @@ import type * as Ort from 'onnxruntime-node';
 import type { Dim, Graph, Model } from '../onnx-to-text/ir.ts';
 import { profileModel } from '../onnx-to-text/profile.ts';
 import { UsageError } from '../errors.ts';
-import { isFloat, runnableBytes } from './runnable.ts';
+import { isFloat, runnableCopy } from './runnable.ts';
 import { Rng } from './rng.ts';
 import { azScores, BlockRows, MAX_UNITS_PER_TAP, mecoTerm, SignCodes, spaced } from './scores.ts';
 import { ProxySkip, type SkipReason } from './skip.ts';
 import { planTaps, type Tap, type TapPlan } from './taps.ts';
 
 /** Bumped whenever a definition, default or sampling rule changes a value. */
-export const PROXY_VERSION = 'proxies-1';
+export const PROXY_VERSION = 'proxies-2';
 
 export const PROXY_NAMES = ['naswot', 'swap', 'swap_reg', 'meco', 'az_expressivity', 'az_progressivity', 'trainable_layers'] as const;
 export type ProxyName = (typeof PROXY_NAMES)[number];
@@ -29,12 +29,15 @@ export interface ProxyOptions {
   readonly seeds?: number;
   /** Wall-clock budget for one model (default 20 s): samples shrink, and stop early past it. */
   readonly timeBudgetMs?: number;
-  /** Memory bound for exposed outputs + weights (default 2 GiB). */
+  /** Memory bound for weights, activations and exposed outputs (default 3 GiB). */
   readonly maxBytes?: number;
   /** SWAP regularisation: swap · exp(−(params/1e6 − μ)² / σ) (defaults μ = 1, σ = 1; SWAP chooses them per space). */
   readonly swapMu?: number;
   readonly swapSigma?: number;
-  /** Zero-mean synthetic weights per output unit (stand-in for train-mode BN's centring; default false). */
+  /**
+   * Zero-mean synthetic weights per output unit (default true): a stand-in for the centring that
+   * train-mode BN gives the published proxies and that BN folded into Conv takes away (docs/PROXIES.md).
+   */
   readonly centerWeights?: boolean;
   /** Run samples after the first as batches when the graph allows (default true; false: one by one, same values). */
   readonly batch?: boolean;
@@ -64,7 +67,7 @@ export const PROXY_DEFAULTS = {
   samples: 16,
   seeds: 1,
   timeBudgetMs: 20_000,
-  maxBytes: 2 * 1024 ** 3,
+  maxBytes: 3 * 1024 ** 3,
   swapMu: 1,
   swapSigma: 1,
   /** Symbolic/unknown dims: dim 0 (batch) → 1; 4-D inputs C → 3, H, W → 224; 3-D (B, T, C) T → 128; others → 1. */
@@ -75,6 +78,8 @@ export const PROXY_DEFAULTS = {
 
 /** Rough single-core onnxruntime throughput (MACs per second), to choose a sample count before running. */
 const MACS_PER_SECOND = 10e9;
+/** Float weights above this many bytes are fed as inputs instead of initializers. */
+const EXTERNAL_WEIGHT_BYTES = 256 * 2 ** 20;
 /** Forward-pass time the default sample count aims at. */
 const TARGET_FORWARD_MS = 1000;
 
@@ -209,8 +214,12 @@ export async function computeProxies(model: Model, options: ProxyOptions = {}): 
   const { plan } = prep;
   // Memory: weights live ~3× (synthetic floats, encoded bytes, onnxruntime's copy), activations once,
   // exposed outputs per sample in a batch.
-  const weightBytes = prep.params * 4 * 3;
-  const fixed = weightBytes + prep.activationBytes;
+  // Big models keep their synthetic weights as fed inputs (held once) rather than initializers (~3×).
+  const externalWeights = prep.params * 4 > EXTERNAL_WEIGHT_BYTES;
+  const weightBytes = prep.params * 4 * (externalWeights ? 1.25 : 3);
+  // onnxruntime reuses activation buffers: a quarter of the sum of all node outputs bounds its arena
+  // on the models measured (ViT-L/16, ResNet-50); exposed values are counted separately below.
+  const fixed = weightBytes + prep.activationBytes / 4;
   if (fixed > maxBytes) return skip({ code: 'memory-bound', message: `about ${Math.round(fixed / 2 ** 20)} MiB for weights and activations exceeds the bound of ${Math.round(maxBytes / 2 ** 20)} MiB` });
   const room = (maxBytes - fixed) / 4;
   const activations = plan.activations;
@@ -230,7 +239,7 @@ export async function computeProxies(model: Model, options: ProxyOptions = {}): 
     const fit = Math.floor(Math.min(TARGET_FORWARD_MS, budget / 2) / Math.max(perRun * seeds, 1e-6));
     samples = Math.max(2, Math.min(samples, fit));
   }
-  const batchMax = Math.max(1, Math.min(samples - 1, Math.floor(room / Math.max(1, perSample + prep.activationBytes / 4))));
+  const batchMax = Math.max(1, Math.min(samples - 1, Math.floor(room / Math.max(1, perSample + prep.activationBytes / 16))));
 
   let ort: typeof Ort;
   try {
@@ -253,11 +262,13 @@ export async function computeProxies(model: Model, options: ProxyOptions = {}): 
     let session: Ort.InferenceSession | null = null;
     try {
       let bytes: Uint8Array;
+      let weightFeeds: Map<string, { data: Float32Array; dims: readonly number[] }>;
       try {
-        bytes = runnableBytes(model, {
-          inputShapes: prep.shapes, batchDim: prep.batchable, seed: runSeed, centerWeights: options.centerWeights ?? false,
+        ({ bytes, weights: weightFeeds } = runnableCopy(model, {
+          externalWeights,
+          inputShapes: prep.shapes, batchDim: prep.batchable, seed: runSeed, centerWeights: options.centerWeights ?? true,
           taps: [...activations, ...blocks, ...maps].map((t) => ({ name: t.name, dtype: t.dtype })),
-        });
+        }));
       } catch (e) {
         if (e instanceof ProxySkip) return skip({ code: e.code, message: e.message });
         throw e;
@@ -272,6 +283,7 @@ export async function computeProxies(model: Model, options: ProxyOptions = {}): 
       const rng = new Rng(runSeed ^ 0x5bd1e995);
       const feedsFor = (batch: number): Record<string, Ort.Tensor> => {
         const feeds: Record<string, Ort.Tensor> = {};
+        for (const [name, w] of weightFeeds) feeds[name] = new ort.Tensor('float32', w.data, w.dims);
         for (const [name, dims] of inputs) {
           const n = dims.reduce((a, b) => a * b, 1) * batch;
           const data = new Float32Array(n);
@@ -333,7 +345,7 @@ export async function computeProxies(model: Model, options: ProxyOptions = {}): 
           if (batch > 1) {
             // Not batch-agnostic after all (a hard-coded batch somewhere): the same samples one by one.
             batched = false;
-            const again = splitFeeds(feeds, batch, ort);
+            const again = splitFeeds(feeds, batch, ort, weightFeeds);
             for (const f of again) take(await session.run(f, fetchMost), 1);
           } else if (e instanceof ProxySkip) {
             return skip({ code: e.code, message: e.message });
@@ -392,9 +404,13 @@ export async function computeProxies(model: Model, options: ProxyOptions = {}): 
   };
 }
 
-function splitFeeds(feeds: Record<string, Ort.Tensor>, batch: number, ort: typeof Ort): Record<string, Ort.Tensor>[] {
+function splitFeeds(feeds: Record<string, Ort.Tensor>, batch: number, ort: typeof Ort, shared: ReadonlyMap<string, unknown>): Record<string, Ort.Tensor>[] {
   const out: Record<string, Ort.Tensor>[] = Array.from({ length: batch }, () => ({}));
   for (const [name, t] of Object.entries(feeds)) {
+    if (shared.has(name)) {
+      for (const o of out) o[name] = t;
+      continue;
+    }
     const per = t.size / batch;
     const dims = [...t.dims];
     dims[0] = dims[0]! / batch;

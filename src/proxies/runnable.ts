@@ -263,10 +263,31 @@ export function firstConsumers(graph: Graph): Map<string, { node: Node; slot: nu
  * without values); the caller turns it into a typed reason.
  */
 export function runnableBytes(model: Model, options: RunnableOptions): Uint8Array {
+  return runnableCopy(model, options).bytes;
+}
+
+/** Float32 weights larger than this become graph inputs when `externalWeights` is set. */
+const EXTERNAL_MIN_ELEMENTS = 4096;
+
+/**
+ * The runnable copy; with `externalWeights`, large float32 weights are graph inputs instead of
+ * initializers and come back in `weights`, to be fed on every run: onnxruntime then reads them
+ * from our buffers, so a 300M-parameter model holds its weights once, not three times.
+ */
+export function runnableCopy(model: Model, options: RunnableOptions & { externalWeights?: boolean }): { bytes: Uint8Array; weights: Map<string, { data: Float32Array; dims: readonly number[] }> } {
   const graph = model.graph;
   const ctx: SynthContext = { rng: new Rng(options.seed), consumers: firstConsumers(graph), center: options.centerWeights };
   const initializers: TensorProto[] = [];
-  for (const [name, t] of graph.initializers) initializers.push(tensorProto(t, name, ctx));
+  const weights = new Map<string, { data: Float32Array; dims: readonly number[] }>();
+  for (const [name, t] of graph.initializers) {
+    if (options.externalWeights && t.dtype === 'float32' && product(t.dims) > EXTERNAL_MIN_ELEMENTS) {
+      const use = ctx.consumers.get(t.name);
+      const role = roleOf(t, use?.node, use?.slot ?? 0);
+      weights.set(name, { data: Float32Array.from(fill(role, product(t.dims), ctx.rng, use?.node.op, ctx.center)), dims: t.dims });
+    } else {
+      initializers.push(tensorProto(t, name, ctx));
+    }
+  }
 
   // Hard-coded batch 1 in Reshape targets (`view(1, -1)` exports): 0 copies dim 0 from the input,
   // identical at batch 1 and right for any batch.
@@ -311,6 +332,7 @@ export function runnableBytes(model: Model, options: RunnableOptions): Uint8Arra
     if (options.batchDim && dims.length > 0) dims[0] = 'batch';
     return valueInfo(v.name, v.type.dtype, dims);
   });
+  for (const [name, w] of weights) inputs.push(valueInfo(name, 'float32', w.dims));
   const declared = new Set(graph.outputs.map((o) => o.name));
   const outputs = graph.outputs.map((o) => valueInfo(o.name, o.type?.dtype ?? 'float32', null));
   for (const t of options.taps) if (!declared.has(t.name)) { outputs.push(valueInfo(t.name, t.dtype, null)); declared.add(t.name); }
@@ -322,5 +344,5 @@ export function runnableBytes(model: Model, options: RunnableOptions): Uint8Arra
     opsetImport,
     graph: create(GraphProtoSchema, { name: graph.name || 'proxies', node: nodes, initializer: initializers, input: inputs, output: outputs }),
   });
-  return toBinary(ModelProtoSchema, proto);
+  return { bytes: toBinary(ModelProtoSchema, proto), weights };
 }
