@@ -76,7 +76,7 @@ describe('BAD CALL / EXPECTED FAILURE: corrupt files are named and explained', (
   const cases: readonly [string, Uint8Array, RegExp][] = [
     ['truncated', net.subarray(0, Math.floor(net.length * 0.6)), /truncated/],
     ['a length past the end', new Uint8Array([0x08, 0x08, 0x3a, 0xff, 0xff, 0xff, 0xff, 0x07, 1, 2]), /claims \d+ bytes but only 2 remain/],
-    ['a varint without end', new Uint8Array([0x08, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]), /longer than 10 bytes/],
+    ['a varint without end', new Uint8Array([0x08, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]), /malformed number/],
   ];
   for (const [what, bytes, reason] of cases) {
     it(`${what}: INVALID_MODEL naming the file, in user terms`, () => {
@@ -87,7 +87,7 @@ describe('BAD CALL / EXPECTED FAILURE: corrupt files are named and explained', (
       expect(e.code).toBe('INVALID_MODEL');
       expect(e.message).toMatch(/^models\/net\.onnx: not an ONNX protobuf: /);
       expect(e.message).toMatch(reason);
-      expect(e.message).not.toMatch(/wire type|BinaryReader|premature EOF|invalid wire|RangeError/i);
+      expect(e.message).not.toMatch(/wire type|encoding|BinaryReader|premature EOF|invalid wire|RangeError|varint/i);
     });
   }
 

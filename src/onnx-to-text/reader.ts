@@ -220,7 +220,7 @@ class Decoder {
   }
 
   message(cur: Cursor, wt: number): [number, number] {
-    if (wt !== LEN) throw new WireError('a field that holds a message has another encoding');
+    if (wt !== LEN) throw new WireError('a part of the model is malformed (is this an ONNX file?)');
     return cur.span();
   }
 
@@ -230,7 +230,7 @@ class Decoder {
   }
 
   varint(cur: Cursor, wt: number, what: string): number {
-    if (wt !== VARINT) throw new WireError(`${what} is not a number`);
+    if (wt !== VARINT) throw new WireError(`${what} is not a number (is this an ONNX file?)`);
     return cur.int64();
   }
 
@@ -254,17 +254,17 @@ class Decoder {
       const c = new Cursor(this.buf, a, b);
       while (!c.done) out.push(c.int64());
     } else if (wt === VARINT) out.push(cur.int64());
-    else throw new WireError('a list of integers has another encoding');
+    else throw new WireError('a list of integers is malformed');
   }
 
   floats(cur: Cursor, wt: number, out: number[]): void {
     if (wt === LEN) {
       const [a, b] = cur.span();
-      if ((b - a) % 4 !== 0) throw new WireError('a list of floats has a partial element');
+      if ((b - a) % 4 !== 0) throw new WireError('a list of floats ends mid-value');
       const c = new Cursor(this.buf, a, b);
       while (!c.done) out.push(c.float32());
     } else if (wt === I32) out.push(cur.float32());
-    else throw new WireError('a list of floats has another encoding');
+    else throw new WireError('a list of floats is malformed');
   }
 
   graph(start: number, end: number): Graph {
@@ -453,10 +453,10 @@ class Decoder {
       if (out.length >= count) { cur.skip(wt); return true; }
       if (field === 4) this.floats(cur, wt, out);
       else if (field === 10) {
-        if (wt === LEN) { const [a, b] = cur.span(); const c = new Cursor(this.buf, a, b); while (!c.done) out.push(c.float64()); } else if (wt === I64) out.push(cur.float64()); else throw new WireError('a list of doubles has another encoding');
+        if (wt === LEN) { const [a, b] = cur.span(); const c = new Cursor(this.buf, a, b); while (!c.done) out.push(c.float64()); } else if (wt === I64) out.push(cur.float64()); else throw new WireError('a list of doubles is malformed');
       } else if (field === 11) {
         // uint64: an unsigned varint; values past 2^53 clamp like int64 sentinels.
-        if (wt === LEN) { const [a, b] = cur.span(); const c = new Cursor(this.buf, a, b); while (!c.done) out.push(c.uint()); } else if (wt === VARINT) out.push(cur.uint()); else throw new WireError('a list of integers has another encoding');
+        if (wt === LEN) { const [a, b] = cur.span(); const c = new Cursor(this.buf, a, b); while (!c.done) out.push(c.uint()); } else if (wt === VARINT) out.push(cur.uint()); else throw new WireError('a list of integers is malformed');
       } else {
         const before = out.length;
         this.ints(cur, wt, out);

@@ -15,6 +15,9 @@ export const I32 = 5;
 /** A malformed byte stream, described for a user; reader.ts turns it into an InvalidModelError. */
 export class WireError extends Error {}
 
+/** Bytes that do not even split into protobuf fields: the usual sign of a non-ONNX file. */
+const NOT_FIELDS = 'its bytes are not protobuf fields (is this an ONNX file?)';
+
 /** Thrown by the scan when a count passes a limit; reader.ts turns it into an InvalidModelError. */
 export class WireLimitError extends Error {}
 
@@ -38,7 +41,7 @@ export class Cursor {
     let x = 0;
     let mul = 1;
     for (let i = 0; i < 10; i++) {
-      if (p >= this.end) throw new WireError('the file ends in the middle of a number (truncated?)');
+      if (p >= this.end) throw new WireError('the file ends in the middle of a value (truncated?)');
       const byte = b[p++]!;
       x += (byte & 0x7f) * mul;
       if (byte < 0x80) {
@@ -47,7 +50,7 @@ export class Cursor {
       }
       mul *= 128;
     }
-    throw new WireError('a number is longer than 10 bytes');
+    throw new WireError('it holds a malformed number (is this an ONNX file?)');
   }
 
   /**
@@ -61,7 +64,7 @@ export class Cursor {
     let hi = 0;
     let shift = 0;
     for (let i = 0; i < 10; i++) {
-      if (p >= this.end) throw new WireError('the file ends in the middle of a number (truncated?)');
+      if (p >= this.end) throw new WireError('the file ends in the middle of a value (truncated?)');
       const byte = b[p++]!;
       if (shift < 28) lo |= (byte & 0x7f) << shift;
       else if (shift === 28) { lo |= (byte & 0x0f) << 28; hi |= (byte & 0x7f) >>> 4; }
@@ -79,18 +82,18 @@ export class Cursor {
         return (hi >>> 0) * TWO32 + lo;
       }
     }
-    throw new WireError('a number is longer than 10 bytes');
+    throw new WireError('it holds a malformed number (is this an ONNX file?)');
   }
 
   float32(): number {
-    if (this.pos + 4 > this.end) throw new WireError('the file ends in the middle of a number (truncated?)');
+    if (this.pos + 4 > this.end) throw new WireError('the file ends in the middle of a value (truncated?)');
     const v = new DataView(this.buf.buffer, this.buf.byteOffset + this.pos, 4).getFloat32(0, true);
     this.pos += 4;
     return v;
   }
 
   float64(): number {
-    if (this.pos + 8 > this.end) throw new WireError('the file ends in the middle of a number (truncated?)');
+    if (this.pos + 8 > this.end) throw new WireError('the file ends in the middle of a value (truncated?)');
     const v = new DataView(this.buf.buffer, this.buf.byteOffset + this.pos, 8).getFloat64(0, true);
     this.pos += 8;
     return v;
@@ -112,7 +115,7 @@ export class Cursor {
       case I64: this.advance(8); return;
       case LEN: this.span(); return;
       case I32: this.advance(4); return;
-      default: throw new WireError(`unknown field encoding ${wt}`);
+      default: throw new WireError(NOT_FIELDS);
     }
   }
 
@@ -207,14 +210,14 @@ class Scanner {
       const tag = cur.uint();
       const field = Math.floor(tag / 8);
       const wt = tag & 7;
-      if (field === 0) throw new WireError('a field has number 0');
+      if (field === 0) throw new WireError(NOT_FIELDS);
       if (!on(field, wt, cur)) cur.skip(wt);
     }
   }
 
   /** A sub-message at the cursor: checks the wire type, returns its span. */
   private sub(wt: number, cur: Cursor, what: string): [number, number] {
-    if (wt !== LEN) throw new WireError(`${what} is not a message`);
+    if (wt !== LEN) throw new WireError(`${what} is malformed (is this an ONNX file?)`);
     return cur.span();
   }
 
@@ -277,7 +280,7 @@ class Scanner {
     this.fields(start, end, (f, wt, cur) => {
       switch (f) {
         case 1: case 2:
-          if (wt !== LEN) throw new WireError('a node input or output name is not a string');
+          if (wt !== LEN) throw new WireError('a node input or output name is malformed (is this an ONNX file?)');
           cur.span();
           if (f === 1 ? ++ins > this.l.maxNodeArity : ++outs > this.l.maxNodeArity) throw new WireLimitError(`a node with more than ${this.l.maxNodeArity} ${f === 1 ? 'inputs' : 'outputs'}`);
           if (++c.valueRefs > this.l.maxValueRefs) throw new WireLimitError(`more than ${this.l.maxValueRefs} node input and output names`);
