@@ -225,6 +225,7 @@ describe('safe batch files', () => {
     expect(existsSync(deep)).toBe(true);
     writeFileSync(join(root, 'plain'), 'x');
     await expect(api.runBatch({ inputs: [good[0]!], out: join(root, 'plain', 'r.csv') })).rejects.toMatchObject({ code: 'USAGE', message: expect.stringMatching(/plain is a file, not a folder/) });
+    await expect(api.runBatch({ inputs: [good[0]!], out: join(root, 'plain', 'sub', 'r.csv') })).rejects.toMatchObject({ code: 'USAGE', message: expect.stringMatching(/cannot create the folder .*plain\/sub .*a part of the path is a file, not a folder/) });
     mkdirSync(join(root, 'dir.csv'));
     await expect(api.runBatch({ inputs: [good[0]!], out: join(root, 'dir.csv') })).rejects.toThrow(/is a folder; name a \.csv or \.jsonl file/);
   });

@@ -8,7 +8,7 @@
  * changed is scored again and its old row dropped.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, ftruncateSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, ftruncateSync, mkdirSync, openSync, readFileSync, readSync, renameSync, writeFileSync, writeSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { UsageError } from '../errors.ts';
@@ -84,6 +84,13 @@ export function checkpointKey(checkpoint: string = DEFAULT_CHECKPOINT_DIR): stri
   }
 }
 
+/** A file-system failure in user terms. */
+function fsReason(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException).code;
+  const words: Record<string, string> = { EACCES: 'permission denied', EPERM: 'permission denied', EROFS: 'read-only file system', ENOSPC: 'no space left on the device', ENOTDIR: 'a part of the path is a file, not a folder', EISDIR: 'it is a folder' };
+  return (code !== undefined ? words[code] : undefined) ?? (e as Error).message;
+}
+
 async function checkOutput(out: string, cwd: string, resume: boolean, inputs: readonly string[]): Promise<boolean> {
   const abs = resolve(cwd, out);
   const st = await stat(abs).catch(() => null);
@@ -101,7 +108,14 @@ async function checkOutput(out: string, cwd: string, resume: boolean, inputs: re
     }
   }
   if (!resume && st.size > 0) {
-    const head = readFileSync(abs).subarray(0, 4096).toString('utf8');
+    const fd = openSync(abs, 'r');
+    const buf = Buffer.alloc(Math.min(st.size, 4096));
+    try {
+      readSync(fd, buf, 0, buf.length, 0);
+    } finally {
+      closeSync(fd);
+    }
+    const head = buf.toString('utf8');
     if (!looksLikeResults(head)) throw new UsageError(`the output ${out} exists and is not a results file of onnx-predict batch; refusing to overwrite it: choose another output file`);
   }
   return true;
@@ -155,7 +169,7 @@ export async function planBatch(options: PlanOptions, targets: readonly string[]
       try {
         mkdirSync(dirname(outPath), { recursive: true });
       } catch (e) {
-        throw new UsageError(`cannot create the folder ${dirname(outPath)} for ${options.out}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+        throw new UsageError(`cannot create the folder ${dirname(outPath)} for ${options.out}: ${fsReason(e)}`);
       }
       const header = format === 'csv' ? csvHeaderLine(targets) : '';
       let fd: number;
@@ -182,7 +196,7 @@ export async function planBatch(options: PlanOptions, targets: readonly string[]
         }
       } catch (e) {
         if (e instanceof UsageError) throw e;
-        throw new UsageError(`cannot write ${options.out}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+        throw new UsageError(`cannot write ${options.out}: ${fsReason(e)}`);
       }
       return {
         write: (row) => {
