@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as api from '../src/index.ts';
 import { DEFAULT_SERVER_CONFIG, startServer, type RunningServer, type ServerConfig } from '../src/server/index.ts';
 import { identityBomb } from '../bench/server-bombs.ts';
+import { READ_LIMITS } from '../src/onnx-to-text/reader.ts';
 import { smallNet } from './helpers/bad-inputs.ts';
 
 const OCTET = { 'content-type': 'application/octet-stream' };
@@ -133,7 +134,7 @@ describe('API key', () => {
 describe('worker pool: a model can kill a worker, never the server', () => {
   let s: RunningServer;
   beforeAll(async () => {
-    // One worker with a small heap: a half-million-node model exhausts it in seconds.
+    // One worker with a small heap: the largest model the reader accepts exhausts it in seconds.
     s = await startServer({ ...base, workers: 1, workerHeapMb: 96, queueLimit: 0 }, { log: () => {} });
     servers.push(s);
   }, 60_000);
@@ -147,7 +148,8 @@ describe('worker pool: a model can kill a worker, never the server', () => {
   });
 
   it('a model that exhausts the worker heap answers 500 WORKER_CRASHED; health answers meanwhile; the queue is bounded; the worker is replaced', async () => {
-    const bomb = identityBomb(500_000);
+    // Legal (at the reader's node limit), but far more than 96 MB of heap to read and describe.
+    const bomb = identityBomb(READ_LIMITS.maxNodes);
     const crash = fetch(`${s.url}/v1/describe`, { method: 'POST', headers: OCTET, body: new Uint8Array(bomb) });
     await until('the bomb running', async () => (await health(s.url)).running === 1);
     // The only worker is busy and the queue holds 0: a second job is refused at once.
@@ -175,7 +177,8 @@ describe('worker pool: a model can kill a worker, never the server', () => {
   }, 120_000);
 
   it('a bomb over the node limit answers 400 INVALID_MODEL while health answers', async () => {
-    const bomb = identityBomb(2_100_000);
+    // Over the node limit: the reader's wire-level pre-scan refuses it before decoding.
+    const bomb = identityBomb(READ_LIMITS.maxNodes * 4);
     const t0 = performance.now();
     const pending = fetch(`${s.url}/v1/predict`, { method: 'POST', headers: OCTET, body: new Uint8Array(bomb) });
     expect((await fetch(`${s.url}/v1/health`)).status).toBe(200);
