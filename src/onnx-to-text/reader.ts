@@ -52,13 +52,20 @@ const utf8 = new TextDecoder('utf-8', { fatal: false });
 /** Shared by every node without attributes (the IR is read-only). */
 const NO_ATTRIBUTES: ReadonlyMap<string, AttributeValue> = new Map();
 
-/** UTF-8 text of `buf[a, b)`; short ASCII names (almost all of them) without TextDecoder. */
+const codes: number[] = [];
+
+/** UTF-8 text of `buf[a, b)`; short ASCII names (almost all of them) without TextDecoder or a view. */
 function text(buf: Uint8Array, a: number, b: number): string {
   if (a === b) return '';
-  if (b - a <= 32) {
+  if (b - a <= 64) {
+    codes.length = b - a;
     let ascii = true;
-    for (let i = a; i < b; i++) if (buf[i]! >= 0x80) { ascii = false; break; }
-    if (ascii) return String.fromCharCode.apply(null, buf.subarray(a, b) as unknown as number[]);
+    for (let i = a; i < b; i++) {
+      const c = buf[i]!;
+      if (c >= 0x80) { ascii = false; break; }
+      codes[i - a] = c;
+    }
+    if (ascii) return String.fromCharCode.apply(null, codes);
   }
   return utf8.decode(buf.subarray(a, b));
 }
@@ -225,8 +232,12 @@ class Decoder {
   }
 
   string(cur: Cursor, wt: number): string {
-    const [a, b] = this.message(cur, wt);
-    return text(this.buf, a, b);
+    if (wt !== LEN) throw new WireError('a part of the model is malformed (is this an ONNX file?)');
+    const len = cur.uint();
+    const a = cur.pos;
+    if (len > cur.end - a) throw new WireError(`a field claims ${len} bytes but only ${cur.end - a} remain (truncated or not an ONNX file)`);
+    cur.pos = a + len;
+    return text(this.buf, a, a + len);
   }
 
   varint(cur: Cursor, wt: number, what: string): number {
