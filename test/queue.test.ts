@@ -18,7 +18,6 @@ import { buildDataset } from '../datasets/index.ts';
 import { runBatch } from '../src/batch/index.ts';
 import { checkReachable, parseQueueUrl } from '../src/batch/queue/connection.ts';
 import { startQueueWorker } from '../src/batch/queue/worker.ts';
-import { Queue } from 'bullmq';
 import { DEFAULT_CHECKPOINT_DIR } from '../src/predictor/predictor.ts';
 import { BIN, runCli } from './helpers/cli.ts';
 
@@ -133,17 +132,9 @@ describe.skipIf(!hasRedis)('batch --queue with real Redis and worker processes',
     const out = join(root, 'resumed.jsonl');
     const missing = join(root, 'gone.onnx');
     const first = start(['batch', small, missing, '--queue', url, '--queue-name', name, '--out', out]);
-    // No worker yet: the producer enqueues all 6 and waits; kill it there.
-    const q = new Queue(name, { connection: parseQueueUrl(url).options });
-    try {
-      const t0 = Date.now();
-      while ((await q.getJobCounts('wait')).wait !== 6) {
-        if (Date.now() - t0 > 60_000) throw new Error('the producer did not enqueue 6 jobs');
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    } finally {
-      await q.close();
-    }
+    // No worker yet: the producer enqueues all 6, says nobody is taking them, and waits; kill it there.
+    const said = /no worker is connected to queue resume at redis:\/\/127\.0\.0\.1:\d+\/0: 6 files wait; start `onnx-predict worker --queue redis:\/\/127\.0\.0\.1:\d+\/0 --queue-name resume`/;
+    await until(() => said.test(first.stderr()), 60_000, 'the producer to report that no worker is connected');
     first.child.kill('SIGKILL');
     await first.exit;
     const w = worker(url, name);

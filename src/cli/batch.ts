@@ -86,7 +86,10 @@ export function registerBatch(program: Command, io: CliIO): void {
           summary = await runBatch({ ...common, concurrency: opts.concurrency ?? defaultConcurrency() });
         } else {
           const { runQueueBatch } = await import('../batch/queue/producer.ts');
-          summary = await runQueueBatch({ ...common, queue: opts.queue, ...(opts.queueName !== undefined ? { queueName: opts.queueName } : {}) });
+          summary = await runQueueBatch({
+            ...common, queue: opts.queue, ...(opts.queueName !== undefined ? { queueName: opts.queueName } : {}),
+            onWarning: (line) => io.stderr(`onnx-predict: ${line}\n`),
+          });
         }
         bar.stop();
         if (opts.top > 0) io.stdout(`${formatRanking(summary.rows, target, opts.top)}\n`);

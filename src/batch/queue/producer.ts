@@ -19,6 +19,8 @@ export interface QueueBatchOptions extends Omit<BatchOptions, 'concurrency'> {
   readonly queueName?: string;
   /** How often to look at unfinished jobs directly, besides listening for their events (ms). */
   readonly sweepMs?: number;
+  /** One line for things a waiting user should know (no worker connected, Redis unreachable); repeated at most every 30 s. */
+  readonly onWarning?: (line: string) => void;
   /** Called after each row: (rows written this run, files to collect this run, queue counts). */
   readonly onQueueProgress?: (done: number, total: number, queue: { waiting: number; active: number; workers: number }) => void;
 }
@@ -46,8 +48,16 @@ export async function runQueueBatch(options: QueueBatchOptions): Promise<BatchSu
   const queue = new Queue<ScoreJobData, ScoreJobResult>(name, { connection });
   // A short blocking read, so closing at the end does not wait out a long one.
   const events = new QueueEvents(name, { connection, blockingTimeout: 1000 });
-  queue.on('error', () => {});
-  events.on('error', () => {});
+  const said = new Map<string, number>();
+  const warn = (line: string) => {
+    const last = said.get(line);
+    if (last !== undefined && Date.now() - last < 30_000) return;
+    said.set(line, Date.now());
+    options.onWarning?.(line);
+  };
+  // Connections retry by themselves; the user hears why the run is waiting.
+  queue.on('error', (e) => warn(`queue ${name} at ${addr.display}: ${e.message}; retrying`));
+  events.on('error', (e) => warn(`queue ${name} at ${addr.display}: ${e.message}; retrying`));
   const writer = plan.open();
   const w = new InOrderWriter(plan, writer);
   const indexOf = new Map<string, number[]>();
@@ -141,6 +151,7 @@ export async function runQueueBatch(options: QueueBatchOptions): Promise<BatchSu
       if (missing.length > 0) await addAll(missing);
       const c = await queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized');
       counts = { waiting: (c.waiting ?? 0) + (c.delayed ?? 0) + (c.prioritized ?? 0), active: c.active ?? 0, workers: (await queue.getWorkersCount()) };
+      if (counts.workers === 0 && pending.size > 0) warn(`no worker is connected to queue ${name} at ${addr.display}: ${pending.size} files wait; start \`onnx-predict worker --queue ${addr.display}${name === DEFAULT_QUEUE_NAME ? '' : ` --queue-name ${name}`}\``);
       progress();
     };
     await sweep();
