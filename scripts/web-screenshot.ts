@@ -3,7 +3,8 @@
  * opens the page in the system chromium (playwright-core, headless), chooses the given files and
  * saves a full-page PNG once the scatter plot shows them. Used for docs/img/ (see docs/WEB.md).
  *
- *   npx tsx scripts/web-screenshot.ts [--out docs/img/web-page.png] [--width 1200] [--target T] [--x params|macs] MODEL.onnx[.gz] ...
+ *   npx tsx scripts/web-screenshot.ts [--out docs/img/web-page.png] [--width 1200] [--target T] [--x params|macs]
+ *     [--checkpoint DIR] MODEL.onnx[.gz] ...
  *
  * `.onnx.gz` files (datasets/timm/graphs) are decompressed to a temp folder first.
  */
@@ -29,6 +30,7 @@ const out = flag('--out', join(root, 'docs', 'img', 'web-page.png'));
 const width = Number(flag('--width', '1200'));
 const target = flag('--target', '');
 const xAxis = flag('--x', '');
+const checkpoint = flag('--checkpoint', '');
 const executablePath = flag('--chromium', process.env.ONNX_PREDICT_CHROMIUM ?? '/usr/bin/chromium');
 if (argv.length === 0) throw new Error('give one or more .onnx or .onnx.gz files');
 
@@ -40,7 +42,7 @@ const models = argv.map((p) => {
   return dest;
 });
 
-const child = spawn(process.execPath, [join(root, 'bin', 'onnx-predict.js'), 'serve', '--port', '0'], {
+const child = spawn(process.execPath, [join(root, 'bin', 'onnx-predict.js'), 'serve', '--port', '0', ...(checkpoint !== '' ? ['--checkpoint', checkpoint] : [])], {
   stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ONNX_PREDICT_API_KEY: '', ONNX_PREDICT_WORKERS: '1' },
 });
 try {
