@@ -80,6 +80,10 @@ export async function runQueueBatch(options: QueueBatchOptions): Promise<BatchSu
     if (pending.size === 0) wake?.();
   };
 
+  // Jobs that had failed before this run started (stalled too often, retries used up) get one
+  // more round when the run resumes, instead of their old failure being written again.
+  const retried = new Set<string>();
+  let firstLook = true;
   const check = async (id: string) => {
     // State first, then the job: a job read before its state could finish in between, and its
     // snapshot would lack the row.
@@ -89,7 +93,14 @@ export async function runQueueBatch(options: QueueBatchOptions): Promise<BatchSu
     const job = await queue.getJob(id);
     const value = job?.returnvalue as ScoreJobResult | null | undefined;
     if (state === 'completed' && value?.row) finish(id, { row: value.row });
-    else if (state === 'failed' && job) finish(id, { reason: job.failedReason });
+    else if (state === 'failed' && job) {
+      if (options.resume === true && firstLook && !retried.has(id)) {
+        retried.add(id);
+        await job.retry('failed');
+        return 'waiting';
+      }
+      finish(id, { reason: job.failedReason });
+    }
     return state;
   };
 
@@ -155,6 +166,7 @@ export async function runQueueBatch(options: QueueBatchOptions): Promise<BatchSu
       progress();
     };
     await sweep();
+    firstLook = false;
     while (pending.size > 0 && options.signal?.aborted !== true) {
       await new Promise<void>((resolve) => {
         wake = resolve;
