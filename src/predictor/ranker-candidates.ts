@@ -18,6 +18,10 @@ export const DEFAULT_RANKER_CANDIDATES: readonly RankerCandidate[] = Object.free
   { name: 'proxies+size', features: [...PROXY_FEATURES, ...SIZE], config: { lambda: 0.1, signFilter: true } },
   { name: 'proxies+size+depth', features: [...PROXY_FEATURES, ...SIZE, ...DEPTH], config: { lambda: 0.1, signFilter: true } },
   { name: 'proxies+size+depth (λ 1)', features: [...PROXY_FEATURES, ...SIZE, ...DEPTH], config: { lambda: 1, signFilter: true } },
+  // A very strong penalty makes each weight proportional to the feature's own within-space
+  // correlation with the label: a learnt analogue of the equal-weight aggregate, immune to
+  // collinearity between proxies.
+  { name: 'proxies+size (λ 100)', features: [...PROXY_FEATURES, ...SIZE], config: { lambda: 100, signFilter: true } },
 ]);
 
 /**
