@@ -191,3 +191,23 @@ describe('worker pool: a model can kill a worker, never the server', () => {
     expect((await fetch(`${s.url}/v1/predict`, { method: 'POST', headers: OCTET, body: good })).status).toBe(200);
   }, 120_000);
 });
+
+describe('worker pool: a job past the deadline gives its slot back', () => {
+  it('503 TIMEOUT at the deadline; the busy worker is terminated and replaced; the next request is served', async () => {
+    const lines: string[] = [];
+    const s = await startServer({ ...base, workers: 1, requestTimeoutMs: 400 }, { log: (l) => lines.push(l) });
+    servers.push(s);
+    // The largest model the reader accepts takes well over 400 ms to read and describe.
+    const slow = await fetch(`${s.url}/v1/describe`, { method: 'POST', headers: OCTET, body: new Uint8Array(identityBomb(READ_LIMITS.maxNodes)) });
+    expect(slow.status).toBe(503);
+    expect(slow.headers.get('retry-after')).toBe('1');
+    expect(((await slow.json()) as ErrorBody).error.code).toBe('TIMEOUT');
+    await until('the slot back and a live worker', async () => {
+      const h = await health(s.url);
+      return h.running === 0 && h.workers === 1;
+    }, 60_000);
+    expect(lines.some((l) => l.includes('"msg":"worker replaced"') && l.includes('deadline'))).toBe(true);
+    const ok = await fetch(`${s.url}/v1/predict`, { method: 'POST', headers: OCTET, body: good });
+    expect(ok.status).toBe(200);
+  }, 120_000);
+});
