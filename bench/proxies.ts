@@ -86,17 +86,23 @@ export function vitL16(): Uint8Array {
 
 const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s[(s.length - 1) >> 1]!; };
 
-async function timeModel(m: Model, runs: number, options: ProxyOptions): Promise<{ median: number; runs: number[]; samples: number; skipped?: string }> {
+/** CPU seconds of this process (all threads) — one core's time when nothing runs in parallel, and robust to a loaded machine. */
+const cpuSeconds = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1e6; };
+
+async function timeModel(m: Model, runs: number, options: ProxyOptions): Promise<{ median: number; medianCpu: number; runs: number[]; cpu: number[]; samples: number; skipped?: string }> {
   const times: number[] = [];
+  const cpu: number[] = [];
   let samples = 0;
   for (let i = 0; i < runs; i++) {
     const t = performance.now();
+    const c = cpuSeconds();
     const r = await computeProxies(m, options);
-    times.push((performance.now() - t) / 1000);
+    cpu.push(+(cpuSeconds() - c).toFixed(3));
+    times.push(+((performance.now() - t) / 1000).toFixed(3));
     samples = r.samples;
-    if (r.skipped) return { median: NaN, runs: times, samples, skipped: `${r.skipped.code}: ${r.skipped.message}` };
+    if (r.skipped) return { median: NaN, medianCpu: NaN, runs: times, cpu, samples, skipped: `${r.skipped.code}: ${r.skipped.message}` };
   }
-  return { median: median(times), runs: times, samples };
+  return { median: median(times), medianCpu: median(cpu), runs: times, cpu, samples };
 }
 
 const samplesOpt = argv.includes('--samples') ? { samples: Number(opt('--samples', '8')) } : {};
@@ -123,14 +129,17 @@ async function parentMain(): Promise<void> {
     const models = entries.map((e) => readModel(nb201.build(e, { weights: 'stripped', seed: 0 })));
     for (const m of models.slice(0, 3)) await computeProxies(m, samplesOpt); // warm-up (JIT, onnxruntime load)
     const times: number[] = [];
+    const cpu: number[] = [];
     let samples = 0;
     for (const m of models) {
       const t = performance.now();
+      const c = cpuSeconds();
       const r = await computeProxies(m, samplesOpt);
+      cpu.push(cpuSeconds() - c);
       times.push((performance.now() - t) / 1000);
       samples = r.samples;
     }
-    report['nb201'] = { archs: models.length, samples, medianSeconds: +median(times).toFixed(4), p90Seconds: +[...times].sort((a, b) => a - b)[Math.floor(times.length * 0.9)]!.toFixed(4) };
+    report['nb201'] = { archs: models.length, samples, medianSeconds: +median(times).toFixed(4), medianCpuSeconds: +median(cpu).toFixed(4), p90Seconds: +[...times].sort((a, b) => a - b)[Math.floor(times.length * 0.9)]!.toFixed(4) };
   }
   const self = fileURLToPath(import.meta.url);
   const kids = ['node', ...(only.has('resnet50') ? ['resnet50'] : []), ...(only.has('vitl16') ? ['vitl16'] : []), ...(only.has('fixtures') ? ['resnet18', 'mobilenet_v3_small', 'efficientnet_b0', 'vit_b_16'] : [])];

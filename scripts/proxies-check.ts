@@ -10,6 +10,9 @@
  * Prints a markdown report (docs/PROXIES.md holds its output).
  *
  *   npx tsx scripts/proxies-check.ts [--data data] [--naslib ../shared/data/naslib_suite_zero_samples]
+ *   npx tsx scripts/proxies-check.ts --ablate 150 '{"samples":16,"centerWeights":false}' ...
+ *       recomputes proxies on a fixed subset of 150 NB201 cells once per settings object given
+ *       and prints ρ with CIFAR-10 for each (the experiments behind docs/PROXIES.md's "why").
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { ranks, spearmanRho } from '../src/predictor/metrics.ts';
@@ -27,6 +30,30 @@ const opt = (k: string, d: string) => {
   return i >= 0 && argv[i + 1] ? argv[i + 1]! : d;
 };
 const DATA = opt('--data', 'data');
+
+if (argv.includes('--ablate')) {
+  const { readModel } = await import('../src/onnx-to-text/reader.ts');
+  const { computeProxies } = await import('../src/proxies/index.ts');
+  const n = Number(opt('--ablate', '150'));
+  const settingsList = argv.filter((a) => a.startsWith('{')).map((a) => JSON.parse(a) as Record<string, unknown>);
+  const all = readFileSync(`${DATA}/nb201/manifest.jsonl`, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { file: string; labels: Record<string, number>; params: number; macs: number });
+  // A fixed, spread-out subset: multiplicative hashing of the manifest index.
+  const pick = all.filter((_, i) => (i * 2654435761) % 1000 < (n / all.length) * 1000).slice(0, n);
+  const y = pick.map((r) => r.labels['cifar10']!);
+  process.stdout.write(`| settings | ${[...PROXY_NAMES, 'params', 'MACs'].join(' | ')} | median s |\n|---|${[...PROXY_NAMES, 'p', 'm'].map(() => '---:').join('|')}|---:|\n`);
+  for (const settings of settingsList) {
+    const vals: Record<string, number[]> = {};
+    const secs: number[] = [];
+    for (const r of pick) {
+      const rep = await computeProxies(readModel(readFileSync(`${DATA}/nb201/${r.file}`)), settings);
+      secs.push(rep.seconds);
+      for (const k of PROXY_NAMES) (vals[k] ??= []).push(rep.proxies?.[k] ?? NaN);
+    }
+    const cells = [...PROXY_NAMES.map((k) => spearmanRho(vals[k]!, y)), spearmanRho(pick.map((r) => r.params), y), spearmanRho(pick.map((r) => r.macs), y)];
+    process.stdout.write(`| \`${JSON.stringify(settings)}\` | ${cells.map((c) => c.toFixed(3)).join(' | ')} | ${[...secs].sort((a, b) => a - b)[secs.length >> 1]!.toFixed(2)} |\n`);
+  }
+  process.exit(0);
+}
 const NASLIB = opt('--naslib', '../shared/data/naslib_suite_zero_samples');
 
 interface Manifest { id: string; arch: string; labels: Record<string, number>; params: number; macs: number }

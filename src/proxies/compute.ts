@@ -212,9 +212,8 @@ export async function computeProxies(model: Model, options: ProxyOptions = {}): 
     return skip({ code: 'unsupported-input', message: `static analysis failed: ${(e as Error).message}` });
   }
   const { plan } = prep;
-  // Memory: weights live ~3× (synthetic floats, encoded bytes, onnxruntime's copy), activations once,
-  // exposed outputs per sample in a batch.
-  // Big models keep their synthetic weights as fed inputs (held once) rather than initializers (~3×).
+  // Memory: weights live ~3× as initializers (synthetic floats, encoded bytes, onnxruntime's copy);
+  // big models feed them as inputs instead (held once). Exposed outputs count per sample in a batch.
   const externalWeights = prep.params * 4 > EXTERNAL_WEIGHT_BYTES;
   const weightBytes = prep.params * 4 * (externalWeights ? 1.25 : 3);
   // onnxruntime reuses activation buffers: a quarter of the sum of all node outputs bounds its arena
@@ -228,7 +227,8 @@ export async function computeProxies(model: Model, options: ProxyOptions = {}): 
   const segments = activations.map((t, i) => ({ elements: unitIndex[i]?.length ?? t.elements, weight: t.weight }));
   const neurons = segments.reduce((a, t) => a + t.elements, 0);
   const blocks = thin(plan.blocks, room / 8 / 32);
-  const perSample = neurons + blocks.reduce((a, t) => a + t.elements, 0);
+  // onnxruntime returns whole tensors even where fewer units are read.
+  const perSample = activations.reduce((a, t) => a + t.elements, 0) + blocks.reduce((a, t) => a + t.elements, 0);
   if (perSample * 2 > room) return skip({ code: 'memory-bound', message: `${perSample} exposed activation values per sample exceed the memory bound` });
   const maps = thin(plan.maps, room / 2 - perSample);
   if (activations.length === 0 && maps.length === 0) return skip({ code: 'no-activations', message: 'no ReLU-like activations and no 4-D feature maps to read' });
