@@ -150,7 +150,10 @@ function proxiesPanel(p: Readonly<Record<string, unknown>>): Node[] {
     typeof p.seconds === 'number' ? `${p.seconds.toFixed(2)} s` : null,
     typeof p.version === 'string' ? `version ${p.version}` : null,
   ].filter((x) => x !== null).join(', ');
-  return [table(`Zero-cost proxies on synthetic weights and inputs${how ? ` (${how})` : ''}`, ['Proxy', 'Value'], rows, 'proxies')];
+  return [
+    h('p', { class: 'small' }, `Zero-cost proxies computed on the graph with synthetic weights and inputs${how ? ` (${how})` : ''}.`),
+    table('Proxy values', ['Proxy', 'Value'], rows, 'proxies'),
+  ];
 }
 
 function domainCell(x: PredictionRow): string {
