@@ -14,7 +14,7 @@ import * as face from '../src/index.ts';
 import * as batch from '../src/batch/index.ts';
 import type { BatchRow } from '../src/batch/index.ts';
 import { buildDataset } from '../datasets/index.ts';
-import { csvHeaderLine, parseExisting, serializeRow } from '../src/batch/rows.ts';
+import { csvHeaderLine, normalizeRow, parseExisting, serializeRow } from '../src/batch/rows.ts';
 import { badInputs } from './helpers/bad-inputs.ts';
 import { BIN, runCli } from './helpers/cli.ts';
 
@@ -101,12 +101,13 @@ describe('runBatch', () => {
 
   it('resume: cuts a torn last line, skips rows already present, no duplicates', async () => {
     const out = join(root, 'resume.csv');
-    await api.runBatch({ inputs: [many], out });
+    // Proxies off for the 40-file runs: they cost a forward pass per file and are covered above.
+    await api.runBatch({ inputs: [many], out, proxies: false });
     const full = readFileSync(out, 'utf8');
     const lines = full.split('\n');
     // Header + 12 rows + half of row 13, as a kill mid-write would leave it.
     writeFileSync(out, `${lines.slice(0, 13).join('\n')}\n${lines[13]!.slice(0, 20)}`);
-    const s = await api.runBatch({ inputs: [many], out, resume: true });
+    const s = await api.runBatch({ inputs: [many], out, resume: true, proxies: false });
     expect(s).toMatchObject({ inputs: 40, skipped: 12, written: 28, scored: 28, failed: 0 });
     expect(readFileSync(out, 'utf8')).toBe(full);
   });
@@ -153,6 +154,8 @@ describe('rows', () => {
       expect(back, format).toEqual([row]);
       expect(serializeRow(back[0]!, format, targets)).toBe(serializeRow(row, format, targets));
     }
+    // The proxies' wall time is not part of a row: equal files, equal rows.
+    expect(normalizeRow({ ...row, proxies: { proxies: { synflow: 1 }, seconds: 0.73, samples: 16 } }).proxies).toEqual({ proxies: { synflow: 1 }, samples: 16 });
   });
 });
 
@@ -253,7 +256,7 @@ describe('onnx-predict batch (real binary)', () => {
 
   it('resume after a real kill: exactly one row per file', async () => {
     const out = join(root, 'killed.csv');
-    const child = spawn(process.execPath, [BIN, 'batch', many, '--out', out, '--top', '0', '-j', '1'], { stdio: 'ignore' });
+    const child = spawn(process.execPath, [BIN, 'batch', many, '--out', out, '--top', '0', '-j', '1', '--no-proxies'], { stdio: 'ignore' });
     const exited = new Promise((r) => child.on('exit', r));
     const t0 = Date.now();
     while (Date.now() - t0 < 60_000) {
@@ -265,7 +268,7 @@ describe('onnx-predict batch (real binary)', () => {
     const partial = csv(out).length;
     expect(partial).toBeGreaterThanOrEqual(5);
     expect(statSync(out).size).toBeGreaterThan(0);
-    const r = await runCli(['batch', many, '--out', out, '--resume', '--top', '0']);
+    const r = await runCli(['batch', many, '--out', out, '--resume', '--top', '0', '--no-proxies']);
     expect(r.code, r.stderr).toBe(0);
     const rows = csv(out);
     expect(rows).toHaveLength(40);

@@ -52,7 +52,17 @@ export function csvColumns(targets: readonly string[]): string[] {
 const round = (v: number, d = 4): number => Math.round(v * 10 ** d) / 10 ** d;
 const num = (v: number | null | undefined): string => (v === null || v === undefined || !Number.isFinite(v) ? '' : String(v));
 
-/** Rounds floats once, so a row read back on resume equals the row that was written. */
+/** The proxy report without its timing: the same file must give the same row, run after run. */
+function stableProxies(p: unknown): unknown {
+  if (p === null || typeof p !== 'object' || !('seconds' in p)) return p;
+  const { seconds: _s, ...rest } = p as Record<string, unknown>;
+  return rest;
+}
+
+/**
+ * Rounds floats once, so a row read back on resume equals the row that was written; drops the
+ * proxies' wall time, so equal files give equal rows on any machine.
+ */
 export function normalizeRow(r: BatchRow): BatchRow {
   const preds = Object.fromEntries(Object.entries(r.predictions).map(([t, p]) => [t, { ...p, accuracy: round(p.accuracy), low: round(p.low), high: round(p.high) }]));
   return {
@@ -60,6 +70,7 @@ export function normalizeRow(r: BatchRow): BatchRow {
     predictions: preds,
     nearest: r.nearest ? { id: r.nearest.id, arch: r.nearest.arch, distance: round(r.nearest.distance, 6), accuracy: { ...r.nearest.accuracy } } : null,
     error: r.error ? { code: r.error.code, message: r.error.message.replace(/\s+/g, ' ').trim() } : null,
+    ...(r.proxies !== undefined ? { proxies: stableProxies(r.proxies) } : {}),
   };
 }
 

@@ -23,6 +23,8 @@ export interface BatchOptions {
   readonly onProgress?: (done: number, total: number) => void;
   /** Stops dispatching new files; rows already scored are still written. */
   readonly signal?: AbortSignal;
+  /** Run the zero-cost proxies when the checkpoint reads them (default true; false is faster). */
+  readonly proxies?: boolean;
   /** Folder relative inputs and `out` are resolved against (default: the process's). */
   readonly cwd?: string;
 }
@@ -115,7 +117,7 @@ export async function runBatch(options: BatchOptions, predictorIn?: Predictor): 
       const lane = async () => {
         while (nextDispatch < todo.length && options.signal?.aborted !== true) {
           const i = nextDispatch++;
-          w.put(i, (await s.score(todo[i]!.file, todo[i]!.key)).row);
+          w.put(i, (await s.score(todo[i]!.file, todo[i]!.key, undefined, { proxies: options.proxies !== false })).row);
         }
       };
       await Promise.all(Array.from({ length: lanes }, lane));

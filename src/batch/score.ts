@@ -32,13 +32,18 @@ function isTransient(e: unknown, code: string): boolean {
  * absolute path a queue worker receives for a file the producer named relatively. `host`, given
  * by queue workers, is named in an unreadable file's message with the path that was tried.
  */
-export async function scoreFileDetailed(predictor: Predictor, file: string, readPath: string = file, host?: string): Promise<Scored> {
+export interface ScoreOptions {
+  /** Run the zero-cost proxies when the checkpoint reads them (default true). */
+  readonly proxies?: boolean;
+}
+
+export async function scoreFileDetailed(predictor: Predictor, file: string, readPath: string = file, host?: string, options: ScoreOptions = {}): Promise<Scored> {
   let sha256 = '';
   try {
     const bytes = await readModelBytes(readPath);
     sha256 = createHash('sha256').update(bytes).digest('hex');
     const model = readModel(bytes);
-    const [r] = await predictModels(predictor, [{ model, file }], { neighbors: 1 });
+    const [r] = await predictModels(predictor, [{ model, file }], { neighbors: 1, ...(options.proxies === false ? { proxies: false } : {}) });
     const { file: _f, predictions, neighbors, exact, stats, model: _m, ...extra } = r!;
     const n = neighbors[0];
     return {

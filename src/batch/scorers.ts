@@ -6,13 +6,13 @@ import type { Worker } from 'node:worker_threads';
 import type { Predictor } from '../predictor/predictor.ts';
 import { loadPredictor } from '../index.ts';
 import { startWorker } from '../threads.ts';
-import { scoreFileDetailed, type Scored } from './score.ts';
+import { scoreFileDetailed, type Scored, type ScoreOptions } from './score.ts';
 
 export interface Scorer {
   /** The predictor's targets (column order of the rows). */
   readonly targets: readonly string[];
   /** `readPath`: where to read (default `file`); `host`: set by queue workers, named in unreadable-file messages. */
-  score(file: string, readPath?: string, host?: string): Promise<Scored>;
+  score(file: string, readPath?: string, host?: string, options?: ScoreOptions): Promise<Scored>;
   close(): Promise<void>;
 }
 
@@ -21,7 +21,7 @@ export function inThread(checkpoint: string | undefined, given?: Predictor): Sco
   const predictor = given ?? loadPredictor(checkpoint !== undefined ? { checkpoint } : {});
   return {
     targets: predictor.targets,
-    score: (f, readPath, host) => scoreFileDetailed(predictor, f, readPath ?? f, host),
+    score: (f, readPath, host, options) => scoreFileDetailed(predictor, f, readPath ?? f, host, options),
     close: async () => {
       if (given === undefined) await predictor.dispose();
     },
@@ -70,7 +70,7 @@ export async function workerPool(count: number, checkpoint: string | undefined, 
   };
   return {
     targets,
-    async score(file, readPath, host) {
+    async score(file, readPath, host, options) {
       const w = await take();
       const id = next++;
       try {
@@ -92,7 +92,7 @@ export async function workerPool(count: number, checkpoint: string | undefined, 
           w.on('message', onMsg);
           w.once('error', onGone);
           w.once('exit', onGone);
-          w.postMessage({ id, file, readPath: readPath ?? file, host });
+          w.postMessage({ id, file, readPath: readPath ?? file, host, options });
         });
       } finally {
         if (dead === null) give(w);

@@ -5,16 +5,16 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { loadPredictor } from '../index.ts';
-import { scoreFileDetailed } from './score.ts';
+import { scoreFileDetailed, type ScoreOptions } from './score.ts';
 
 const { checkpoint } = workerData as { checkpoint?: string };
 const predictor = loadPredictor(checkpoint !== undefined ? { checkpoint } : {});
 const port = parentPort!;
-port.on('message', (m: { id: number; file: string; readPath?: string; host?: string } | { close: true }) => {
+port.on('message', (m: { id: number; file: string; readPath?: string; host?: string; options?: ScoreOptions } | { close: true }) => {
   if ('close' in m) {
     void predictor.dispose().finally(() => port.close());
     return;
   }
-  void scoreFileDetailed(predictor, m.file, m.readPath ?? m.file, m.host).then((scored) => port.postMessage({ id: m.id, scored }));
+  void scoreFileDetailed(predictor, m.file, m.readPath ?? m.file, m.host, m.options ?? {}).then((scored) => port.postMessage({ id: m.id, scored }));
 });
 port.postMessage({ ready: true, targets: predictor.targets });

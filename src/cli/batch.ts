@@ -49,7 +49,7 @@ export function formatSummary(s: { inputs: number; scored: number; failed: numbe
 
 interface BatchFlags {
   out: string; target?: string; concurrency?: number; resume?: boolean; top: number; checkpoint?: string; progress?: boolean;
-  queue?: string; queueName?: string;
+  queue?: string; queueName?: string; proxies: boolean;
 }
 
 export function registerBatch(program: Command, io: CliIO): void {
@@ -65,6 +65,7 @@ export function registerBatch(program: Command, io: CliIO): void {
     .option('--checkpoint <dir>', 'predictor checkpoint folder (default: the shipped one)')
     .option('--queue <url>', 'enqueue the files on this Redis (redis://HOST:PORT[/DB]) for `onnx-predict worker` processes and collect their rows (docs/DISTRIBUTED.md)')
     .option('--queue-name <name>', 'queue name, the same for producer and workers (default: onnx-predict)')
+    .option('--no-proxies', 'skip the zero-cost proxies (faster; the prediction uses the graph structure only)')
     .option('--progress', 'show the progress bar even when stderr is not a terminal')
     .action(async (inputs: string[], opts: BatchFlags) => {
       const { checkpointTargets } = await import('../batch/plan.ts');
@@ -75,7 +76,7 @@ export function registerBatch(program: Command, io: CliIO): void {
       if (opts.queue !== undefined && opts.concurrency !== undefined) throw new api.UsageError('--concurrency belongs to the workers with --queue (onnx-predict worker --concurrency)');
       const bar = progressBar(opts.queue === undefined ? 'batch' : 'queue', { force: opts.progress === true });
       const common = {
-        inputs, out: opts.out, resume: opts.resume === true,
+        inputs, out: opts.out, resume: opts.resume === true, proxies: opts.proxies,
         ...(opts.checkpoint !== undefined ? { checkpoint: opts.checkpoint } : {}),
         onProgress: (d: number, t: number) => bar.update(d, t),
       };

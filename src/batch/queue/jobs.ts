@@ -13,6 +13,8 @@ export interface ScoreJobData {
   readonly path: string;
   /** Checkpoint identity the producer expects (checkpointKey); a worker with another answers with an error row. */
   readonly predictor: string;
+  /** Whether the producer asked for the zero-cost proxies (part of the job's identity). */
+  readonly proxies: boolean;
 }
 
 export interface ScoreJobResult {
@@ -28,6 +30,6 @@ export const JOB_BACKOFF_MS = 1000;
 /** Finished jobs stay a week, so a second enqueue of the same files is answered from Redis. */
 export const KEEP_SECONDS = 7 * 24 * 3600;
 
-export function jobId(sha256: string, realPath: string, predictor: string): string {
-  return createHash('sha256').update(`${sha256}\n${realPath}\n${predictor}`).digest('hex');
+export function jobId(sha256: string, realPath: string, predictor: string, proxies: boolean): string {
+  return createHash('sha256').update(`${sha256}\n${realPath}\n${predictor}${proxies ? '' : '\nno-proxies'}`).digest('hex');
 }

@@ -40,6 +40,7 @@ export async function runQueueBatch(options: QueueBatchOptions): Promise<BatchSu
   const t0 = performance.now();
   const targets = checkpointTargets(options.checkpoint);
   const predictor = checkpointKey(options.checkpoint);
+  const proxies = options.proxies !== false;
   const plan = await planBatch(options, targets);
   await checkReachable(addr);
 
@@ -120,12 +121,12 @@ export async function runQueueBatch(options: QueueBatchOptions): Promise<BatchSu
     const jobs: { name: string; data: ScoreJobData; opts: { jobId: string; attempts: number; backoff: { type: 'exponential'; delay: number }; removeOnComplete: { age: number }; removeOnFail: { age: number } } }[] = [];
     for (let i = 0; i < todo.length; i++) {
       const p = todo[i]!;
-      const id = jobId(p.sha256 ?? (await sha256Of(p.key)), p.key, predictor);
+      const id = jobId(p.sha256 ?? (await sha256Of(p.key)), p.key, predictor, proxies);
       if (!indexOf.has(id)) {
         pending.add(id);
         jobs.push({
           name: JOB_NAME,
-          data: { file: p.file, path: p.key, predictor },
+          data: { file: p.file, path: p.key, predictor, proxies },
           opts: { jobId: id, attempts: JOB_ATTEMPTS, backoff: { type: 'exponential', delay: JOB_BACKOFF_MS }, removeOnComplete: { age: KEEP_SECONDS }, removeOnFail: { age: KEEP_SECONDS } },
         });
       }

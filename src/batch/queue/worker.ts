@@ -60,12 +60,12 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
   let jobs = 0;
 
   const processor = async (job: Job<ScoreJobData, ScoreJobResult>): Promise<ScoreJobResult> => {
-    const { file, path, predictor } = job.data;
+    const { file, path, predictor, proxies } = job.data;
     if (predictor !== key) {
       const message = `this worker's predictor (${key}) is not the producer's (${predictor}); run every worker with the producer's checkpoint`;
       return { row: normalizeRow({ file, sha256: '', predictions: {}, params: null, macs: null, nearest: null, exact: null, error: { code: 'INCOMPATIBLE_CHECKPOINT', message } }), worker: me };
     }
-    const { row, transient } = await scorer.score(file, path, hostname());
+    const { row, transient } = await scorer.score(file, path, hostname(), { proxies: proxies !== false });
     const attempts = job.opts.attempts ?? JOB_ATTEMPTS;
     // Thrown: BullMQ retries after its backoff. The last attempt answers with the error row.
     if (transient && job.attemptsMade + 1 < attempts) throw new Error(`${row.error?.code}: ${row.error?.message}`);
