@@ -5,6 +5,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { UsageError } from '../errors.ts';
+import { parseInteger } from '../integers.ts';
 
 export interface ServerConfig {
   readonly host: string;
@@ -60,11 +61,7 @@ interface OptionSpec {
 }
 
 function int(min: number, max: number): Parse {
-  return (name, v) => {
-    const n = Number(v);
-    if (v.trim() === '' || !Number.isInteger(n) || n < min || n > max) throw new UsageError(`--${name} must be an integer from ${min} to ${max}, got '${v}'`);
-    return n;
-  };
+  return (name, v) => parseInteger(`--${name}`, v, { min, max });
 }
 
 const UNITS: Readonly<Record<string, number>> = { '': 1, b: 1, kb: 1024, k: 1024, mb: 1024 ** 2, m: 1024 ** 2, gb: 1024 ** 3, g: 1024 ** 3 };

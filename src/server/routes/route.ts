@@ -5,6 +5,7 @@
  */
 import type { Express, Request } from 'express';
 import { UsageError } from '../../errors.ts';
+import { parseInteger } from '../../integers.ts';
 import type { AppContext } from '../context.ts';
 
 export interface RouteModule {
@@ -29,9 +30,7 @@ export function queryString(req: Request, name: string, max = 256): string | und
 export function queryInt(req: Request, name: string, min: number, max: number): number | undefined {
   const v = queryString(req, name);
   if (v === undefined) return undefined;
-  const n = Number(v);
-  if (v.trim() === '' || !Number.isInteger(n) || n < min || n > max) throw new UsageError(`query parameter '${name}' must be an integer from ${min} to ${max}, got '${v}'`);
-  return n;
+  return parseInteger(`query parameter '${name}'`, v, { min, max });
 }
 
 export function checkTarget(ctx: AppContext, target: string | undefined): void {
