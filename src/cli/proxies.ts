@@ -4,7 +4,7 @@
  * run is not an error: the report says why (`skipped`), exit 0. Bad files get the usual typed errors.
  */
 import type { Command } from 'commander';
-import { UsageError } from '../errors.ts';
+import { parseInteger as parseIntegerText } from '../integers.ts';
 import type { CliIO } from './io.ts';
 
 export function registerProxies(program: Command, io: CliIO): void {
@@ -28,12 +28,9 @@ export function registerProxies(program: Command, io: CliIO): void {
     });
 }
 
+/** `--name <n>` within [min, max], through the one integer parser (src/integers.ts). */
 function parseInteger(name: string, v: string, min: number, max = 2 ** 31 - 1): number {
-  const n = Number(v);
-  if (!/^\d+$/.test(v.trim()) || !Number.isInteger(n) || n < min || n > max) {
-    throw new UsageError(`--${name} must be an integer in [${min}, ${max}], got '${v}'`);
-  }
-  return n;
+  return parseIntegerText(`--${name}`, v, { min, max });
 }
 
 type Report = Awaited<ReturnType<typeof import('../proxies/index.ts')['computeProxies']>>;
