@@ -144,7 +144,7 @@ if (existsSync(zc201Path) && nb201.rows.length > 0) {
   const rows = keys.map((k) => byArch.get(naslibArch(k))!);
   const cols = ourCols(rows);
   const theirs = ['nwot', 'synflow', 'jacov', 'snip', 'grad_norm', 'epe_nas', 'params', 'flops'];
-  for (const p of theirs) cols[`NASLib ${p}`] = keys.map((k) => (zc['cifar10']![k]![p] as { score: number }).score);
+  for (const p of theirs) cols[`NASLib ${p}`] = keys.map((k) => (zc["cifar10"]![k]![p] as { score: number } | null | undefined)?.score ?? NaN);
   const ys = Object.fromEntries(Object.entries(sets).map(([s, t]) => [t, keys.map((k) => zc[s]![k]!.val_accuracy)]));
   print(`NASLib Suite-Zero samples mapped to our cells: ${keys.length} of ${Object.keys(zc['cifar10'] ?? {}).length} (all three datasets present).`);
   print();
