@@ -7,7 +7,7 @@
  * About 1.5 min on 2 busy cores, most of it `npm install` unpacking onnxruntime-node.
  */
 import { execFile } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -66,6 +66,8 @@ describe('the tarball', () => {
       expect(files.has(f), f).toBe(true);
     }
     expect(packed.files.some((f) => f.startsWith('models/encoders/') && f.endsWith('onnx/model_quantized.onnx'))).toBe(true);
+    // The web page is built by `npm ci` (prepare) or `npm run build`; when the checkout has it, the tarball carries it.
+    if (existsSync(join(ROOT, 'dist', 'web', 'index.html'))) expect(files.has('dist/web/index.html')).toBe(true);
     expect(packed.files.filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))).toEqual([]);
     expect(packed.files.filter((f) => f.startsWith('test/') || f.startsWith('node_modules/'))).toEqual([]);
   });
