@@ -47,9 +47,9 @@ if (argv.includes('--ablate')) {
     for (const r of pick) {
       const rep = await computeProxies(readModel(readFileSync(`${DATA}/nb201/${r.file}`)), settings);
       secs.push(rep.seconds);
-      for (const k of PROXY_NAMES) (vals[k] ??= []).push(rep.proxies?.[k] ?? NaN);
+      for (const k of PROXY_NAMES) (vals[k] ??= []).push(rep.proxies?.[k] ?? NaN); // NaN: ranked lowest below
     }
-    const cells = [...PROXY_NAMES.map((k) => spearmanRho(vals[k]!, y)), spearmanRho(pick.map((r) => r.params), y), spearmanRho(pick.map((r) => r.macs), y)];
+    const cells = [...PROXY_NAMES.map((k) => spearmanRho(lowestForMissing(vals[k]!), y)), spearmanRho(pick.map((r) => r.params), y), spearmanRho(pick.map((r) => r.macs), y)];
     process.stdout.write(`| \`${JSON.stringify(settings)}\` | ${cells.map((c) => c.toFixed(3)).join(' | ')} | ${[...secs].sort((a, b) => a - b)[secs.length >> 1]!.toFixed(2)} |\n`);
   }
   process.exit(0);
@@ -95,6 +95,17 @@ function rankSum(cols: readonly (readonly number[])[]): number[] {
 }
 
 const OURS = [...PROXY_NAMES];
+
+/**
+ * A missing value ranks lowest: our NASWOT is null (singular kernel) exactly for cells whose
+ * output ignores the input (NB201 accuracy 10 %), and NASLib stores NaN for the same cells.
+ * Left as NaN they would corrupt the ranking (NaN compares false with everything).
+ */
+function lowestForMissing(xs: readonly (number | null | undefined)[]): number[] {
+  const finite = xs.filter((x): x is number => typeof x === 'number' && Number.isFinite(x));
+  const floor = finite.length > 0 ? Math.min(...finite) - 1 : 0;
+  return xs.map((x) => (typeof x === 'number' && Number.isFinite(x) ? x : floor));
+}
 const out: string[] = [];
 const print = (s = '') => out.push(s);
 
@@ -109,7 +120,7 @@ function table(title: string, targets: readonly string[], cols: Record<string, r
 
 function ourCols(rows: readonly { m: Manifest; p: Cached }[]): Record<string, number[]> {
   const cols: Record<string, number[]> = {};
-  for (const k of OURS) cols[k] = rows.map((r) => r.p.proxies![k] ?? NaN);
+  for (const k of OURS) cols[k] = lowestForMissing(rows.map((r) => r.p.proxies![k] ?? null));
   cols['params'] = rows.map((r) => r.m.params);
   cols['MACs'] = rows.map((r) => r.m.macs);
   cols['rank sum naswot+meco+MACs'] = rankSum([cols['naswot']!, cols['meco']!, cols['MACs']!]);
@@ -144,7 +155,7 @@ if (existsSync(zc201Path) && nb201.rows.length > 0) {
   const rows = keys.map((k) => byArch.get(naslibArch(k))!);
   const cols = ourCols(rows);
   const theirs = ['nwot', 'synflow', 'jacov', 'snip', 'grad_norm', 'epe_nas', 'params', 'flops'];
-  for (const p of theirs) cols[`NASLib ${p}`] = keys.map((k) => (zc["cifar10"]![k]![p] as { score: number } | null | undefined)?.score ?? NaN);
+  for (const p of theirs) cols[`NASLib ${p}`] = lowestForMissing(keys.map((k) => (zc['cifar10']![k]![p] as { score: number | null } | null | undefined)?.score));
   const ys = Object.fromEntries(Object.entries(sets).map(([s, t]) => [t, keys.map((k) => zc[s]![k]!.val_accuracy)]));
   print(`NASLib Suite-Zero samples mapped to our cells: ${keys.length} of ${Object.keys(zc['cifar10'] ?? {}).length} (all three datasets present).`);
   print();
@@ -180,7 +191,7 @@ if (nb101.rows.length > 0) {
     }
     if (matched.length > 0) {
       const cols = ourCols(matched.map((x) => x.r));
-      for (const p of ['synflow', 'jacov', 'snip', 'params', 'flops']) cols[`NASLib ${p}`] = matched.map((x) => x.z[p]!);
+      for (const p of ['synflow', 'jacov', 'snip', 'params', 'flops']) cols[`NASLib ${p}`] = lowestForMissing(matched.map((x) => x.z[p]));
       table(`NASLib's NB101 samples (${matched.length} of ${Object.keys(zc).length} matched), their val_accuracy`, ['cifar10'], cols, { cifar10: matched.map((x) => x.z['val_accuracy']!) }, matched.length);
     }
   }
