@@ -22,7 +22,7 @@ import { DEFAULT_RANKER_CANDIDATES } from '../src/predictor/ranker-candidates.ts
 import { groupFolds } from '../src/predictor/records.ts';
 import { timmEntriesByArch, timmExtra } from '../datasets/timm/index.ts';
 
-const { values } = parseArgs({ options: { only: { type: 'string' }, skip: { type: 'string' }, data: { type: 'string', default: 'data' }, out: { type: 'string', default: 'out/results.jsonl' }, 'proxies-only': { type: 'boolean' } } });
+const { values } = parseArgs({ options: { only: { type: 'string' }, skip: { type: 'string' }, data: { type: 'string', default: 'data' }, out: { type: 'string', default: 'out/results.jsonl' }, 'proxies-only': { type: 'boolean' }, 'proxy-dir': { type: 'string' } } });
 /** Keep only architectures whose proxies are cached: the sample a partial cache covers. */
 const PROXIES_ONLY = values['proxies-only'] === true;
 const skip = new Set(values.skip ? values.skip.split(',') : []);
@@ -67,7 +67,7 @@ add('ablation', { protocol: 'zero-shot', train: ['nb101'], test: 'nb201', target
 add('ablation', { protocol: 'in-space', train: ['nb201'], test: 'nb201', target: 'cifar10', trainSize: 1000, seed: 0, representation: 'numeric-only' });
 
 const encoder = await loadEncoder({ dtype: 'q8' });
-const base = { dataDir: DATA, proxiesOnly: PROXIES_ONLY, embeddings: new PhraseEmbeddings(textEmbedder(encoder)), encoderKey: `${encoder.id}/${encoder.dtype}`, encoderDim: encoder.dim };
+const base = { dataDir: DATA, proxiesOnly: PROXIES_ONLY, ...(values['proxy-dir'] ? { proxyDir: values['proxy-dir'] } : {}), embeddings: new PhraseEmbeddings(textEmbedder(encoder)), encoderKey: `${encoder.id}/${encoder.dtype}`, encoderDim: encoder.dim };
 const wanted = (group: string) => !(only && !only.has(group)) && !skip.has(group);
 
 for (const run of runs) {

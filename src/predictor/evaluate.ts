@@ -62,6 +62,8 @@ export interface EvalOptions {
   readonly useProxies?: boolean;
   /** Keep only architectures whose proxies are cached (when a cache covers part of a space). */
   readonly proxiesOnly?: boolean;
+  /** Folder holding `<space>/proxies.jsonl` (default: `dataDir`), e.g. a frozen snapshot of growing caches. */
+  readonly proxyDir?: string;
   /** Ranker candidates (default DEFAULT_RANKER_CANDIDATES); selection among them uses training spaces only. */
   readonly rankerCandidates?: FitModelOptions['rankerCandidates'];
 }
@@ -96,7 +98,7 @@ export interface EvalReport extends RankReport {
 }
 
 /** Every record of a space as model rows (features computed once per manifest, then cached). */
-export type RowSource = Pick<EvalOptions, 'dataDir' | 'representation' | 'encoderDim' | 'embeddings' | 'encoderKey' | 'onProgress' | 'useProxies' | 'proxiesOnly'>;
+export type RowSource = Pick<EvalOptions, 'dataDir' | 'representation' | 'encoderDim' | 'embeddings' | 'encoderKey' | 'onProgress' | 'useProxies' | 'proxiesOnly' | 'proxyDir'>;
 
 export async function spaceRows(o: RowSource, space: string, stage: string = `features ${space}`): Promise<ModelRow[]> {
   const dir = join(o.dataDir, space);
@@ -105,7 +107,7 @@ export async function spaceRows(o: RowSource, space: string, stage: string = `fe
   const { features } = await recordFeatures(records, layout, o.embeddings, o.encoderKey, {
     onProgress: (d, t) => o.onProgress?.(stage, d, t),
   });
-  const proxies = o.useProxies === false ? new Map() : loadProxyCache(dir);
+  const proxies = o.useProxies === false ? new Map() : loadProxyCache(join(o.proxyDir ?? o.dataDir, space));
   // Scalars always come from the node-graph descriptors (the numeric tail), whatever the head reads.
   const numericFrom = layout.representation === 'text-only' ? null : layout.textLength;
   const rows = records.map((r, i) => {
@@ -216,7 +218,7 @@ export function scoreSplit(trainPool: readonly ModelRow[], testPool: readonly Mo
   const preds = predictModel(model, testPool, nearest);
   const pred = preds.map((p) => p[trainedTarget]!.accuracy);
   const truth = testPool.map(({ record }) => record.labels[o.target]!);
-  const headOnly = predictModel(model, testPool, testPool.map(() => 0)).map((p) => p[trainedTarget]!.accuracy);
+  const headOnly = predictModel(model, testPool, testPool.map(() => ({ distance: 0, space: null }))).map((p) => p[trainedTarget]!.accuracy);
   const rankerOnly = rankerScores(model, testPool.map((r) => r.scalars));
   const aggCols = AGGREGATE_FEATURES.map((n) => SCALAR_FEATURES.indexOf(n));
   const withProxies = testPool.filter((r) => aggCols.every((j) => Number.isFinite(r.scalars[j]!)));

@@ -59,7 +59,12 @@ export interface ModelState {
   readonly head: HeadState;
   readonly ranker: RankerState;
   readonly rankerName: string;
-  readonly calibration: Readonly<Record<string, Calibration>>;
+  /**
+   * Per target and training space: ranker score → accuracy within that space (the ranker's
+   * scores have arbitrary offsets between spaces). `*` is the fit pooled over spaces, used when
+   * the graph's nearest space has no label for the target.
+   */
+  readonly calibration: Readonly<Record<string, Readonly<Record<string, Calibration>>>>;
   /** Training means of the head's inputs, used where a value (a proxy) is missing. */
   readonly impute: Float32Array;
   /** Gate distance: the head answers below it, the ranker above. */
@@ -71,6 +76,8 @@ export interface ModelState {
   readonly gateDims: number;
   /** Leading dimensions of the head input that the gate reads (the mean phrase embedding); 0: the transformed head input. */
   readonly gateText: number;
+  /** Training space of each reference row. */
+  readonly gateSpaces: readonly string[];
   readonly indexDim: number;
   readonly selection: {
     readonly head: FitResult['selection'];
@@ -110,18 +117,29 @@ const GATE_REFERENCE_PER_SPACE = 400;
  * self-matches (a training row measured against a reference that contains it).
  */
 export function gateDistances(ref: Float32Array, dims: number, queries: readonly Float32Array[], k: number = GATE_K, skipSelf: readonly (number | null)[] = []): number[] {
+  return gateNeighbors(ref, dims, queries, k, skipSelf).map((g) => g.distance);
+}
+
+export interface GateNeighbors {
+  /** Mean distance to the k nearest reference rows. */
+  readonly distance: number;
+  /** Their reference row indices, nearest first. */
+  readonly rows: readonly number[];
+}
+
+export function gateNeighbors(ref: Float32Array, dims: number, queries: readonly Float32Array[], k: number = GATE_K, skipSelf: readonly (number | null)[] = []): GateNeighbors[] {
   const n = ref.length / dims;
   return queries.map((q, qi) => {
     const self = skipSelf[qi] ?? null;
-    const best: number[] = [];
+    const best: [number, number][] = [];
     for (let r = 0; r < n; r++) {
       if (r === self) continue;
       let s = 0;
       const off = r * dims;
       for (let j = 0; j < dims; j++) { const d = q[j]! - ref[off + j]!; s += d * d; }
-      if (best.length < k) { best.push(s); best.sort((a, b) => a - b); } else if (s < best[k - 1]!) { best[k - 1] = s; best.sort((a, b) => a - b); }
+      if (best.length < k) { best.push([s, r]); best.sort((a, b) => a[0] - b[0]); } else if (s < best[k - 1]![0]) { best[k - 1] = [s, r]; best.sort((a, b) => a[0] - b[0]); }
     }
-    return best.length ? best.reduce((a, b) => a + Math.sqrt(b), 0) / best.length : Infinity;
+    return { distance: best.length ? best.reduce((a, b) => a + Math.sqrt(b[0]), 0) / best.length : Infinity, rows: best.map((b) => b[1]) };
   });
 }
 
@@ -140,16 +158,41 @@ function gateVectors(m: Pick<ModelState, 'head' | 'impute' | 'gateText'>, X: rea
   return transformFeatures(m.head, imputeRows(X, m.impute));
 }
 
-/** Gate distances of graphs (their head inputs) to the model's reference sample. */
-export function modelGateDistances(m: Pick<ModelState, 'head' | 'impute' | 'gateReference' | 'gateDims' | 'gateText'>, X: readonly Float32Array[]): number[] {
-  if (m.gateDims === 0 || X.length === 0) return X.map(() => Infinity);
-  return gateDistances(m.gateReference, m.gateDims, gateVectors(m, X));
+/** Where a graph stands relative to the training data: gate distance and nearest space. */
+export interface Placement {
+  readonly distance: number;
+  /** The space most of its gate neighbours come from (null when unknown). */
+  readonly space: string | null;
+}
+
+/** Gate distances of graphs (their head inputs) to the model's reference sample, and their nearest space. */
+export function modelGateDistances(m: Pick<ModelState, 'head' | 'impute' | 'gateReference' | 'gateDims' | 'gateText' | 'gateSpaces'>, X: readonly Float32Array[]): Placement[] {
+  if (m.gateDims === 0 || X.length === 0) return X.map(() => ({ distance: Infinity, space: null }));
+  return gateNeighbors(m.gateReference, m.gateDims, gateVectors(m, X)).map((g) => {
+    const votes = new Map<string, number>();
+    for (const r of g.rows) { const sp = m.gateSpaces[r]; if (sp !== undefined) votes.set(sp, (votes.get(sp) ?? 0) + 1); }
+    const space = [...votes].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))[0]?.[0] ?? null;
+    return { distance: g.distance, space };
+  });
 }
 
 function primaryLabel(row: ModelRow, primary: FitModelOptions['primary']): number {
   const t = primary(row.record.space);
   const v = t === undefined ? undefined : row.record.labels[t];
   return v === undefined ? NaN : v;
+}
+
+/** accuracy ≈ intercept + slope · score (slope ≥ 0) and the 80th percentile of |residual|. */
+function linearFit(pts: readonly (readonly [number, number, ...unknown[]])[]): Calibration | null {
+  if (pts.length < 2) return null;
+  const mx = pts.reduce((a, p) => a + p[0], 0) / pts.length;
+  const my = pts.reduce((a, p) => a + p[1], 0) / pts.length;
+  let sxy = 0, sxx = 0;
+  for (const p of pts) { sxy += (p[0] - mx) * (p[1] - my); sxx += (p[0] - mx) ** 2; }
+  const slope = sxx > 0 ? Math.max(0, sxy / sxx) : 0;
+  const intercept = my - slope * mx;
+  const res = pts.map((p) => Math.abs(p[1] - (intercept + slope * p[0]))).sort((a, b) => a - b);
+  return { intercept, slope, half80: quantile(res, 0.8), n: pts.length };
 }
 
 function pickColumns(rows: readonly Float64Array[], idx: readonly number[]): Float64Array[] {
@@ -242,20 +285,19 @@ export function fitModel(rows: readonly ModelRow[], o: FitModelOptions): ModelSt
   chosenCols.forEach((j, k) => { weights[j] = rankerSub.weights[k]!; scale[j] = rankerSub.scale[k]!; center[j] = rankerSub.center[k]!; });
   const ranker: RankerState = { ...rankerSub, features: [...o.scalarNames], weights, scale, center };
 
-  // Calibration: ranker score → accuracy per target, pooled over the spaces that have it.
+  // Calibration: ranker score → accuracy per target within each space, and pooled.
   const allScores = scoreRanker(ranker, rows.map((r) => r.scalars));
-  const calibration: Record<string, Calibration> = {};
+  const calibration: Record<string, Record<string, Calibration>> = {};
   for (const t of o.targets) {
-    const pts = rows.map((r, i) => [allScores[i]!, r.record.labels[t]] as const).filter((p): p is readonly [number, number] => p[1] !== undefined && Number.isFinite(p[1]));
-    if (pts.length < 2) continue;
-    const mx = pts.reduce((a, p) => a + p[0], 0) / pts.length;
-    const my = pts.reduce((a, p) => a + p[1], 0) / pts.length;
-    let sxy = 0, sxx = 0;
-    for (const [x, v] of pts) { sxy += (x - mx) * (v - my); sxx += (x - mx) ** 2; }
-    const slope = sxx > 0 ? Math.max(0, sxy / sxx) : 0;
-    const intercept = my - slope * mx;
-    const res = pts.map(([x, v]) => Math.abs(v - (intercept + slope * x))).sort((a, b) => a - b);
-    calibration[t] = { intercept, slope, half80: quantile(res, 0.8), n: pts.length };
+    const pts = rows.map((r, i) => [allScores[i]!, r.record.labels[t], r.record.space] as const).filter((p): p is readonly [number, number, string] => p[1] !== undefined && Number.isFinite(p[1]));
+    const bySpace: Record<string, Calibration> = {};
+    const pooled = linearFit(pts);
+    if (pooled) bySpace['*'] = pooled;
+    for (const sp of new Set(pts.map((p) => p[2]))) {
+      const fit = linearFit(pts.filter((p) => p[2] === sp));
+      if (fit) bySpace[sp] = fit;
+    }
+    if (Object.keys(bySpace).length) calibration[t] = bySpace;
   }
 
   // Head: in-space model on everything.
@@ -286,6 +328,7 @@ export function fitModel(rows: readonly ModelRow[], o: FitModelOptions): ModelSt
     gateReference,
     gateDims,
     gateText,
+    gateSpaces: refIdx.map((i) => rows[i]!.record.space),
     indexDim,
     selection: { head: fit.selection, ranker: scores, by },
     validation: fit.validation,
@@ -305,28 +348,33 @@ export interface ModelPrediction {
   readonly high: number;
   /** Which part answered: the in-space head or the cross-space ranker. */
   readonly source: 'head' | 'ranker';
+  /** For ranker answers: the training space whose score → accuracy calibration was used ('*': pooled). */
+  readonly calibratedOn?: string;
 }
 
 /**
  * Predictions for graphs, given each graph's gate distance to the training set
  * (`modelGateDistances`; Infinity: the ranker answers, 0: the head answers).
  */
-export function predictModel(m: ModelState, rows: readonly { x: Float32Array; scalars: Float64Array }[], nearest: readonly number[]): Record<string, ModelPrediction>[] {
+export function predictModel(m: ModelState, rows: readonly { x: Float32Array; scalars: Float64Array }[], placement: readonly Placement[]): Record<string, ModelPrediction>[] {
   const X = imputeRows(rows.map((r) => r.x), m.impute);
   const h = predictHead(m.head, X);
   const s = scoreRanker(m.ranker, rows.map((r) => r.scalars));
   return rows.map((_, i) => {
     const out: Record<string, ModelPrediction> = {};
-    const near = (nearest[i] ?? Infinity) <= m.gateDistance;
+    const place = placement[i] ?? { distance: Infinity, space: null };
+    const near = place.distance <= m.gateDistance;
     m.targets.forEach((t, ti) => {
-      const cal = m.calibration[t];
+      const byspace = m.calibration[t];
+      const on = byspace ? (place.space !== null && byspace[place.space] ? place.space : byspace['*'] ? '*' : undefined) : undefined;
+      const cal = on !== undefined ? byspace![on] : undefined;
       if (near || !cal) {
         const mu = h.mean[i]![ti]!;
         const half = 1.2815515655446004 * m.head.intervalScale[ti]! * Math.max(h.std[i]![ti]!, 0.05 * m.head.labelStd[ti]!);
         out[t] = { accuracy: mu, low: mu - half, high: mu + half, source: 'head' };
       } else {
         const mu = cal.intercept + cal.slope * s[i]!;
-        out[t] = { accuracy: mu, low: mu - cal.half80, high: mu + cal.half80, source: 'ranker' };
+        out[t] = { accuracy: mu, low: mu - cal.half80, high: mu + cal.half80, source: 'ranker', calibratedOn: on! };
       }
     });
     return out;

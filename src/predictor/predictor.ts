@@ -152,7 +152,7 @@ export class Predictor {
     } else {
       for (let i = 0; i < graphs.length; i++) proxies.push(null);
     }
-    const rows = base.map((b, i) => ({ x: headRow(b, proxies[i]?.proxies), scalars: scalarRow(b, this.layout.textLength, proxies[i]?.proxies) }));
+    const rows = base.map((b, i) => ({ x: headRow(b, proxies[i]?.proxies, proxies[i]?.samples), scalars: scalarRow(b, this.layout.textLength, proxies[i]?.proxies, proxies[i]?.samples) }));
     const model = this.model;
     const projected = transformFeatures(model.head, imputeRows(rows.map((r) => r.x), model.impute));
     const index = this.neighborIndex();
@@ -173,8 +173,9 @@ export class Predictor {
         predictions[t] = { accuracy: clamp(p.accuracy), low: clamp(p.low), high: clamp(p.high), inDomain: dom.inDomain, ...(dom.reason ? { domainNote: dom.reason } : {}), source: p.source };
       }
       if (clamped) warnings.push({ code: 'clamped', message: 'a prediction fell outside 0–100 % and was clamped: the model is far outside what the predictor learnt' });
-      const far = model.distancePercentiles.p99 > 0 && nearest[i]! > model.gateDistance;
-      if (far) warnings.push({ code: 'far-from-training', message: `the nearest known architecture is farther than the gate (${(nearest[i]! / model.distancePercentiles.p99).toFixed(1)} × the 99th-percentile distance among training architectures): the cross-space ranker answers, and the interval is wide` });
+      const far = nearest[i]!.distance > model.gateDistance;
+      const calibrated = preds[i]![meta.targets[0]!]?.calibratedOn;
+      if (far) warnings.push({ code: 'far-from-training', message: `the graph is unlike the training architectures (${(nearest[i]!.distance / model.gateDistance).toFixed(1)} × the distance within which 90 % of them have their nearest neighbours): the cross-space ranker answers${calibrated && calibrated !== '*' ? `, its accuracies calibrated on the nearest space (${calibrated})` : ''}, and the interval is wide` });
       if (wantProxies && proxies[i]?.skipped) warnings.push({ code: 'no-proxies', message: `zero-cost proxies could not run (${proxies[i]!.skipped!.message}); the prediction uses the graph's structure only` });
       if (!Object.values(predictions).some((p) => p.inDomain)) warnings.push({ code: 'out-of-domain', message: 'the model fits none of the targets the predictor learnt (input size or channels differ): every prediction is a guess' });
       // One extra neighbour look-up doubles as the exact-match gate: an identical graph has

@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PROXY_NAMES, PROXY_VERSION, type ProxyReport } from '../proxies/index.ts';
+import { PROXY_DEFAULTS, PROXY_NAMES, PROXY_VERSION, type ProxyReport } from '../proxies/index.ts';
 import { NUMERIC_FEATURES } from './graph-features.ts';
 
 export const PROXY_FEATURES: readonly string[] = Object.freeze(PROXY_NAMES.map((n) => `proxy_${n}`));
@@ -18,10 +18,20 @@ export const SCALAR_FEATURES: readonly string[] = Object.freeze([...NUMERIC_FEAT
  */
 const LOG_PROXIES = new Set(['swap', 'swap_reg', 'trainable_layers']);
 
+/**
+ * Proxies whose value depends on the number of input samples (NASWOT: log|det| of an N × N
+ * kernel; SWAP: distinct N-bit patterns). A value measured with another N is not comparable, so
+ * it is read as missing: big models for which the time budget shrank N keep MeCo, AZ and the
+ * layer count only.
+ */
+const SAMPLE_DEPENDENT = new Set(['naswot', 'swap', 'swap_reg']);
+
 export type ProxyValues = Readonly<Record<string, number | null>> | null | undefined;
 
-export function proxyVector(p: ProxyValues): Float64Array {
+/** Proxy values and the sample count they were measured with (default: the standard count). */
+export function proxyVector(p: ProxyValues, samples: number = PROXY_DEFAULTS.samples): Float64Array {
   return Float64Array.from(PROXY_NAMES, (n) => {
+    if (samples !== PROXY_DEFAULTS.samples && SAMPLE_DEPENDENT.has(n)) return NaN;
     const v = p?.[n];
     if (v === null || v === undefined || !Number.isFinite(v)) return NaN;
     return LOG_PROXIES.has(n) ? Math.log1p(Math.max(0, v)) : v;
@@ -29,19 +39,19 @@ export function proxyVector(p: ProxyValues): Float64Array {
 }
 
 /** Numeric descriptors (the tail of a base feature vector) followed by the proxies. */
-export function scalarRow(base: Float32Array, textLength: number, proxies: ProxyValues): Float64Array {
+export function scalarRow(base: Float32Array, textLength: number, proxies: ProxyValues, samples?: number): Float64Array {
   const out = new Float64Array(SCALAR_FEATURES.length);
   const num = base.subarray(textLength, textLength + NUMERIC_FEATURES.length);
   out.set(num, 0);
-  out.set(proxyVector(proxies), NUMERIC_FEATURES.length);
+  out.set(proxyVector(proxies, samples), NUMERIC_FEATURES.length);
   return out;
 }
 
 /** The head's input: the base vector with the proxies appended. */
-export function headRow(base: Float32Array, proxies: ProxyValues): Float32Array {
+export function headRow(base: Float32Array, proxies: ProxyValues, samples?: number): Float32Array {
   const out = new Float32Array(base.length + PROXY_NAMES.length);
   out.set(base, 0);
-  out.set(proxyVector(proxies), base.length);
+  out.set(proxyVector(proxies, samples), base.length);
   return out;
 }
 
@@ -49,6 +59,7 @@ export function headRow(base: Float32Array, proxies: ProxyValues): Float32Array 
 interface ProxyLine {
   readonly id: string;
   readonly version?: string;
+  readonly samples?: number;
   readonly proxies?: ProxyReport['proxies'];
 }
 
@@ -68,7 +79,12 @@ export function loadProxyCache(datasetDir: string, version: string = PROXY_VERSI
     } catch {
       continue; // a line cut short by an interrupted cache run
     }
-    if (typeof j.id === 'string' && j.version === version) out.set(j.id, j.proxies ?? null);
+    if (typeof j.id !== 'string' || j.version !== version) continue;
+    // Values measured with a non-standard sample count lose their sample-dependent proxies here,
+    // once, so every consumer reads the same thing.
+    const samples = j.samples ?? PROXY_DEFAULTS.samples;
+    const p = j.proxies ?? null;
+    out.set(j.id, p && samples !== PROXY_DEFAULTS.samples ? Object.fromEntries(Object.entries(p).map(([k, v]) => [k, SAMPLE_DEPENDENT.has(k) ? null : v])) : p);
   }
   return out;
 }

@@ -3,7 +3,7 @@
  * architectures, neighbour index). Used for the shipped default model and by users adapting the
  * predictor to their own architectures (a manifest of ONNX files + accuracies).
  */
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { CHECKPOINT_FORMAT, CHECKPOINT_VERSION, saveCheckpoint, type KnownArch } from './checkpoint.ts';
 import { domainOf, graphSignature, type GraphSignature, type TargetDomain } from './domain.ts';
 import { featureLayout, PhraseEmbeddings, type Representation, type TextEmbedder } from './features.ts';
@@ -28,6 +28,8 @@ export interface TrainPredictorOptions {
   readonly representation?: Representation;
   readonly head?: HeadConfig | readonly HeadConfig[];
   readonly rankers?: readonly RankerCandidate[];
+  /** Folder holding `<space>/proxies.jsonl` per manifest's space (default: beside each manifest). */
+  readonly proxyDir?: string;
   /** Graphs read per manifest to measure the targets' domains (default 200). */
   readonly domainSample?: number;
   readonly encoder: TextEmbedder;
@@ -73,7 +75,7 @@ export async function trainPredictor(o: TrainPredictorOptions): Promise<TrainSum
     const f = await recordFeatures(all, layout, emb, `${o.encoder.id}/${o.encoder.dtype}`, {
       onProgress: (d, t) => o.onProgress?.(`features ${i + 1}/${o.manifests.length}`, d, t),
     });
-    const proxies = loadProxyCache(dirname(m));
+    const proxies = loadProxyCache(o.proxyDir !== undefined && all[0] ? join(o.proxyDir, all[0].space) : dirname(m));
     const keep = o.trainSize !== undefined ? shuffled(all.map((_, j) => j), seed).slice(0, o.trainSize) : all.map((_, j) => j);
     for (const j of keep) {
       const r = all[j]!;
