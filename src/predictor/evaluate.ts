@@ -17,7 +17,7 @@ import { fitModel, modelGateDistances, predictModel, rankerScores, type FitModel
 import { DEFAULT_RANKER_CANDIDATES, AGGREGATE_FEATURES } from './ranker-candidates.ts';
 import { rankAggregate } from './ranker.ts';
 import { loadManifest, recordFeatures, shuffled } from './records.ts';
-import { headRow, loadProxyCache, scalarRow, SCALAR_FEATURES } from './scalars.ts';
+import { headRow, loadProxyCache, PROXY_FEATURES, scalarRow, SCALAR_FEATURES } from './scalars.ts';
 
 export const PROTOCOLS = ['in-space', 'zero-shot', 'loso'] as const;
 
@@ -221,7 +221,8 @@ export function scoreSplit(trainPool: readonly ModelRow[], testPool: readonly Mo
   const headOnly = predictModel(model, testPool, testPool.map(() => ({ distance: 0, space: null }))).map((p) => p[trainedTarget]!.accuracy);
   const rankerOnly = rankerScores(model, testPool.map((r) => r.scalars));
   const aggCols = AGGREGATE_FEATURES.map((n) => SCALAR_FEATURES.indexOf(n));
-  const withProxies = testPool.filter((r) => aggCols.every((j) => Number.isFinite(r.scalars[j]!)));
+  const proxyCols = PROXY_FEATURES.map((n) => SCALAR_FEATURES.indexOf(n));
+  const withProxies = testPool.filter((r) => proxyCols.some((j) => Number.isFinite(r.scalars[j]!)));
   let inside = 0;
   preds.forEach((p, i) => { const q = p[trainedTarget]!; if (truth[i]! >= q.low && truth[i]! <= q.high) inside++; });
   const report: SplitReport = {
@@ -233,7 +234,7 @@ export function scoreSplit(trainPool: readonly ModelRow[], testPool: readonly Mo
     baselines: {
       params: baseline(testPool.map(({ record }) => record.params), truth),
       macs: baseline(testPool.map(({ record }) => record.macs), truth),
-      aggregate: withProxies.length === testPool.length && testPool.length > 1
+      aggregate: withProxies.length > 1
         ? agreement(rankAggregate(testPool.map((r) => r.scalars), aggCols, aggCols.map(() => 1)), truth)
         : null,
     },

@@ -207,19 +207,31 @@ function columnIndex(all: readonly string[], names: readonly string[]): number[]
   });
 }
 
-/** Mean Kendall τ of a ranker candidate scored within each held-out group (leave-one-space-out). */
+/**
+ * The architectures a held-out space is scored on: those with every scalar feature (proxies
+ * included) when at least MIN_SCORED have them, else all. Every candidate is scored on the same
+ * ones, so a candidate is not judged on architectures whose proxies were never computed.
+ */
+const MIN_SCORED = 20;
+function scoredSubset(rows: readonly ModelRow[], idx: readonly number[]): number[] {
+  const full = idx.filter((i) => rows[i]!.scalars.every(Number.isFinite));
+  return full.length >= MIN_SCORED ? full : [...idx];
+}
+
+/** Mean Kendall τ of a ranker candidate scored within each held-out group (leave-one-space-out); an unrankable space counts 0. */
 function losoScore(rows: readonly ModelRow[], y: readonly number[], cols: readonly number[], c: RankerCandidate): number {
   const groups = groupIndices(rows.map((r) => r.record.space));
   if (groups.size < 2) return NaN;
   const taus: number[] = [];
-  for (const [space, test] of groups) {
+  for (const [space, all] of groups) {
+    const test = scoredSubset(rows, all);
     const train = rows.map((_, i) => i).filter((i) => rows[i]!.record.space !== space);
     const st = fitRanker(pickColumns(train.map((i) => rows[i]!.scalars), cols), train.map((i) => rows[i]!.record.space), train.map((i) => y[i]!), c.features, c.config);
     const s = scoreRanker(st, pickColumns(test.map((i) => rows[i]!.scalars), cols));
     const t = kendallTau(s, test.map((i) => y[i]!));
-    if (Number.isFinite(t)) taus.push(t);
+    taus.push(Number.isFinite(t) ? t : 0);
   }
-  return taus.length ? taus.reduce((a, b) => a + b, 0) / taus.length : NaN;
+  return taus.reduce((a, b) => a + b, 0) / taus.length;
 }
 
 function quantile(sorted: readonly number[], q: number): number {
@@ -262,7 +274,12 @@ export function fitModel(rows: readonly ModelRow[], o: FitModelOptions): ModelSt
     } else if ((o.transfer ?? []).length > 0) {
       by = 'transfer-sets';
       const st = fitRanker(pickColumns(rankRows.map((r) => r.scalars), cols), rankRows.map((r) => r.record.space), y, c.features, c.config);
-      const taus = o.transfer!.map((t) => kendallTau(scoreRanker(st, pickColumns(t.scalars, cols)), t.y)).filter(Number.isFinite);
+      const taus = o.transfer!.filter((t) => t.y.length > 1).map((t) => {
+        const full = t.scalars.map((_, i) => i).filter((i) => t.scalars[i]!.every(Number.isFinite));
+        const use = full.length >= MIN_SCORED ? full : t.scalars.map((_, i) => i);
+        const tau = kendallTau(scoreRanker(st, pickColumns(use.map((i) => t.scalars[i]!), cols)), use.map((i) => t.y[i]!));
+        return Number.isFinite(tau) ? tau : 0;
+      });
       score = taus.length ? taus.reduce((a, b) => a + b, 0) / taus.length : NaN;
     } else {
       // One space and nothing to transfer to: a seeded 80/20 split of it.

@@ -11,6 +11,12 @@ const SIZE = ['log_params', 'log_macs'];
 /** Depth of the weighted-layer DAG: the static descriptors that transferred in the lab. */
 const DEPTH = ['log_depth_weighted', 'mean_depth_weighted'];
 
+/**
+ * The training-free aggregate: every forward-only proxy and MACs with equal weight, each as its
+ * rank within the set being compared (AZ-NAS-style; no selection, no sign flips learnt).
+ */
+export const AGGREGATE_FEATURES: readonly string[] = Object.freeze(['proxy_naswot', 'proxy_swap', 'proxy_meco', 'proxy_az_expressivity', 'proxy_az_progressivity', 'proxy_trainable_layers', 'log_macs']);
+
 export const DEFAULT_RANKER_CANDIDATES: readonly RankerCandidate[] = Object.freeze([
   { name: 'size', features: SIZE, config: { lambda: 0.1, signFilter: true } },
   { name: 'size+depth', features: [...SIZE, ...DEPTH], config: { lambda: 0.1, signFilter: true } },
@@ -22,10 +28,8 @@ export const DEFAULT_RANKER_CANDIDATES: readonly RankerCandidate[] = Object.free
   // correlation with the label: a learnt analogue of the equal-weight aggregate, immune to
   // collinearity between proxies.
   { name: 'proxies+size (λ 100)', features: [...PROXY_FEATURES, ...SIZE], config: { lambda: 100, signFilter: true } },
+  // The training-free aggregate itself: equal weights, fixed signs; chosen only if it transfers
+  // better than the fitted ones on training-side evidence.
+  { name: 'aggregate (fixed)', features: AGGREGATE_FEATURES, config: { lambda: 0, signFilter: false, fixed: true } },
 ]);
 
-/**
- * The training-free aggregate: every forward-only proxy and MACs with equal weight, each as its
- * rank within the set being compared (AZ-NAS-style; no selection, no sign flips learnt).
- */
-export const AGGREGATE_FEATURES: readonly string[] = Object.freeze(['proxy_naswot', 'proxy_swap', 'proxy_meco', 'proxy_az_expressivity', 'proxy_az_progressivity', 'proxy_trainable_layers', 'log_macs']);

@@ -63,6 +63,11 @@ export interface RankerConfig {
   readonly lambda: number;
   /** Drop features whose within-space label correlation changes sign between training spaces. */
   readonly signFilter: boolean;
+  /**
+   * No fit: every feature weighs +1 in within-space standard deviations (the training-free
+   * aggregate as a candidate; the data only sets the scales).
+   */
+  readonly fixed?: boolean;
 }
 
 export const DEFAULT_RANKER_CONFIG: RankerConfig = { lambda: 0.1, signFilter: true };
@@ -164,11 +169,13 @@ export function fitRanker(X: readonly ArrayLike<number>[], groups: readonly stri
     const signs = [...byGroup.values()].filter((idx) => idx.length >= 10).map((idx) => corr(cols[j]!, z, idx)).filter((r) => Math.abs(r) > 0.05);
     const consistent = signs.every((r) => r > 0) || signs.every((r) => r < 0);
     const constant = scale[j] === 1 && cols[j]!.every((v) => v === 0);
-    if (constant || (config.signFilter && !consistent)) dropped.push(features[j]!);
+    if (constant || (config.signFilter && !config.fixed && !consistent)) dropped.push(features[j]!);
     else keep.push(j);
   }
   const weights = new Float64Array(d);
-  if (keep.length > 0) {
+  if (config.fixed) {
+    for (const j of keep) weights[j] = 1;
+  } else if (keep.length > 0) {
     const k = keep.length;
     const A = new Matrix(k, k);
     const b = new Matrix(k, 1);
@@ -218,8 +225,12 @@ export function rankAggregate(X: readonly ArrayLike<number>[], columns: readonly
       const ref = Float64Array.from(reference, (r) => sign * r[j]!).sort();
       X.forEach((row, i) => { out[i] = out[i]! + lowerBound(ref, sign * row[j]!) / Math.max(1, ref.length); });
     } else {
-      const r = ranks(Float64Array.from(X, (row) => sign * (Number.isFinite(row[j]!) ? row[j]! : -Infinity)));
-      r.forEach((v, i) => { out[i] = out[i]! + v / X.length; });
+      // A missing value sits at the middle of the set: it neither helps nor hurts.
+      const finite = X.map((row, i) => [i, row[j]!] as const).filter(([, v]) => Number.isFinite(v));
+      const r = ranks(Float64Array.from(finite, ([, v]) => sign * v));
+      const mid = new Float64Array(X.length).fill(0.5);
+      finite.forEach(([i], k) => { mid[i] = (r[k]! - 0.5) / Math.max(1, finite.length); });
+      mid.forEach((v, i) => { out[i] = out[i]! + v; });
     }
   });
   for (let i = 0; i < out.length; i++) out[i] = out[i]! / Math.max(1, columns.length);
