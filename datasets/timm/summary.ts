@@ -75,7 +75,8 @@ async function main(): Promise<void> {
     if (status === 'ok') continue;
     const reasons = new Map<string, string[]>();
     for (const r of rs) {
-      const reason = (r.reason ?? '').replace(/\s*\[Caused by.*$/, '').replace(/Please feel free.*$/, '').slice(0, 110).trim();
+      // One group per kind of reason: drop the per-model number of a too-big skip, keep a message's first sentence.
+      const reason = (r.reason ?? '').replace(/^[\d.]+ M params >/, 'published params >').replace(/\s*\[Caused by.*$/, '').replace(/(\.) .*$/, '$1').slice(0, 160).trim();
       reasons.set(reason, [...(reasons.get(reason) ?? []), `${r.arch}@${r.img_size}`]);
     }
     for (const [reason, keys] of reasons) console.log(`\n- ${status} (${keys.length}) ${reason}: ${keys.join(', ')}`);
