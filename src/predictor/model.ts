@@ -67,8 +67,12 @@ export interface ModelState {
   readonly calibration: Readonly<Record<string, Readonly<Record<string, Calibration>>>>;
   /** Training means of the head's inputs, used where a value (a proxy) is missing. */
   readonly impute: Float32Array;
-  /** Gate distance: the head answers below it, the ranker above. */
+  /** Gate distance: graphs within it are near the training data (answered by `nearSource`), the rest by the ranker. */
   readonly gateDistance: number;
+  /** Which part answers graphs near the training data, chosen on held-out training architectures. */
+  readonly nearSource: 'head' | 'ranker';
+  /** Mean Kendall τ of each part on those held-out architectures. */
+  readonly nearScores: { readonly head: number; readonly ranker: number };
   /** Percentiles of the training architectures' own gate distances (warnings). */
   readonly distancePercentiles: { readonly p50: number; readonly p95: number; readonly p99: number };
   /** A seeded sample of training rows in the head's transformed space, row-major. */
@@ -320,6 +324,34 @@ export function fitModel(rows: readonly ModelRow[], o: FitModelOptions): ModelSt
   // Head: in-space model on everything.
   const fit = fitHead(X, rows.map((r) => r.record), o.targets, o.headCandidates, o.seed, { pcaInputs: o.pcaInputs, transfer: o.transfer ?? [] });
 
+  // Who answers graphs near the training data: the head, unless the ranker ranks the head's own
+  // held-out architectures better (the same 10 % split fitHead holds out, the ranker refitted
+  // without them). With proxies and few training architectures the linear ranker often wins.
+  const order = shuffled(rows.map((_, i) => i), o.seed + 17);
+  const valSet = new Set(order.slice(0, Math.max(2, Math.round(order.length * 0.1))));
+  const rowIndex = new Map(rows.map((r, i) => [r, i] as const));
+  const rankTrain = rankRows.map((_, i) => i).filter((i) => !valSet.has(rowIndex.get(rankRows[i]!)!));
+  const rankVal = rankRows.map((_, i) => i).filter((i) => valSet.has(rowIndex.get(rankRows[i]!)!));
+  let nearSource: 'head' | 'ranker' = 'head';
+  let nearScores = { head: NaN, ranker: NaN };
+  if (rankVal.length >= 10 && rankTrain.length >= 4) {
+    const st = fitRanker(pickColumns(rankTrain.map((i) => rankRows[i]!.scalars), chosenCols), rankTrain.map((i) => rankRows[i]!.record.space), rankTrain.map((i) => y[i]!), chosen.features, chosen.config);
+    const rs = scoreRanker(st, pickColumns(rankVal.map((i) => rankRows[i]!.scalars), chosenCols));
+    const hp = predictHead(fit.head, rankVal.map((i) => imputeRows([rankRows[i]!.x], impute)[0]!));
+    const taus = { head: [] as number[], ranker: [] as number[] };
+    for (const [, idx] of groupIndices(rankVal.map((i) => rankRows[i]!.record.space))) {
+      if (idx.length < 5) continue;
+      const truth = idx.map((k) => y[rankVal[k]!]!);
+      const t = o.primary(rankRows[rankVal[idx[0]!]!]!.record.space);
+      const ti = t === undefined ? -1 : o.targets.indexOf(t);
+      taus.ranker.push(kendallTau(idx.map((k) => rs[k]!), truth));
+      if (ti >= 0) taus.head.push(kendallTau(idx.map((k) => hp.mean[k]![ti]!), truth));
+    }
+    const mean = (v: number[]) => { const f = v.filter(Number.isFinite); return f.length ? f.reduce((a, b) => a + b, 0) / f.length : NaN; };
+    nearScores = { head: mean(taus.head), ranker: mean(taus.ranker) };
+    if (nearScores.ranker > nearScores.head) nearSource = 'ranker';
+  }
+
   // Gate: the training graphs' own neighbour distances in the head's transformed space.
   const indexDim = Math.min(o.indexDim ?? INDEX_DIM, transformFeatures(fit.head, X.slice(0, 1))[0]!.length);
   const gateText = o.gateText ?? 0;
@@ -341,6 +373,8 @@ export function fitModel(rows: readonly ModelRow[], o: FitModelOptions): ModelSt
     calibration,
     impute,
     gateDistance: quantile(own, GATE_QUANTILE),
+    nearSource,
+    nearScores,
     distancePercentiles: { p50: quantile(own, 0.5), p95: quantile(own, 0.95), p99: quantile(own, 0.99) },
     gateReference,
     gateDims,
@@ -380,7 +414,7 @@ export function predictModel(m: ModelState, rows: readonly { x: Float32Array; sc
   return rows.map((_, i) => {
     const out: Record<string, ModelPrediction> = {};
     const place = placement[i] ?? { distance: Infinity, space: null };
-    const near = place.distance <= m.gateDistance;
+    const near = place.distance <= m.gateDistance && (m.nearSource ?? 'head') === 'head';
     m.targets.forEach((t, ti) => {
       const byspace = m.calibration[t];
       const on = byspace ? (place.space !== null && byspace[place.space] ? place.space : byspace['*'] ? '*' : undefined) : undefined;

@@ -161,6 +161,11 @@ export class Predictor {
     const nearest = modelGateDistances(model, rows.map((r) => r.x));
     const preds = predictModel(model, rows, nearest);
     const weightedAt = SCALAR_FEATURES.indexOf('n_weighted');
+    const exactHits = graphs.map((g, i) => {
+      const maybeKnown = !index || (found[i]![0] !== undefined && found[i]![0].distance < EXACT_GATE);
+      return maybeKnown ? this.byFingerprint.get(fingerprint(g.model, g.profile.shapes, meta.fingerprintMode as TextMode)) ?? null : null;
+    });
+    const maybeExact = (i: number): boolean => exactHits[i] !== null;
     return graphs.map((g, i) => {
       const sig = graphSignature(g.model, g.profile);
       const warnings: PredictionWarning[] = graphWarnings(g.profile, rows[i]!.scalars[weightedAt] ?? 0);
@@ -173,7 +178,9 @@ export class Predictor {
         predictions[t] = { accuracy: clamp(p.accuracy), low: clamp(p.low), high: clamp(p.high), inDomain: dom.inDomain, ...(dom.reason ? { domainNote: dom.reason } : {}), source: p.source };
       }
       if (clamped) warnings.push({ code: 'clamped', message: 'a prediction fell outside 0–100 % and was clamped: the model is far outside what the predictor learnt' });
-      const far = nearest[i]!.distance > model.gateDistance;
+      // An exact match is the known architecture itself, whatever the gate says (its mean
+      // embedding can sit far from its few same-space neighbours).
+      const far = nearest[i]!.distance > model.gateDistance && !maybeExact(i);
       const calibrated = preds[i]![meta.targets[0]!]?.calibratedOn;
       if (far) warnings.push({ code: 'far-from-training', message: `the graph is unlike the training architectures (${(nearest[i]!.distance / model.gateDistance).toFixed(1)} × the distance within which 90 % of them have their nearest neighbours): the cross-space ranker answers${calibrated && calibrated !== '*' ? `, its accuracies calibrated on the nearest space (${calibrated})` : ''}, and the interval is wide` });
       if (wantProxies && proxies[i]?.skipped) warnings.push({ code: 'no-proxies', message: `zero-cost proxies could not run (${proxies[i]!.skipped!.message}); the prediction uses the graph's structure only` });
@@ -185,8 +192,7 @@ export class Predictor {
         const a = this.checkpoint.known[n.label]!;
         return { id: a.id, space: a.space, arch: a.arch, distance: Math.max(0, n.distance), accuracy: a.labels };
       });
-      const maybeKnown = !index || (found[i]![0] !== undefined && found[i]![0].distance < EXACT_GATE);
-      const hit = maybeKnown ? this.byFingerprint.get(fingerprint(g.model, g.profile.shapes, meta.fingerprintMode as TextMode)) ?? null : null;
+      const hit = exactHits[i] ?? null;
       return {
         predictions, neighbors,
         exact: hit ? { ...hit, note: `identical to ${hit.space} architecture ${hit.arch}: measured accuracies` } : null,
