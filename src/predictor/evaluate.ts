@@ -92,6 +92,9 @@ export interface EvalReport extends RankReport {
   readonly parts: { readonly head: BaselineReport; readonly ranker: BaselineReport; readonly headShare: number };
   /** Share of test architectures with proxies. */
   readonly proxyCoverage: number;
+  /** Which part the model lets answer graphs near its training data, and the held-out τ that chose it. */
+  readonly nearSource: 'head' | 'ranker';
+  readonly nearScores: { readonly head: number; readonly ranker: number };
   readonly seconds: { readonly features: number; readonly train: number; readonly test: number };
   /** A seeded sample of (predicted, true) test points when `keepPoints` was given. */
   readonly points?: readonly (readonly [number, number])[];
@@ -193,7 +196,7 @@ export interface SplitOptions {
   readonly transfer?: FitModelOptions['transfer'];
 }
 
-export type SplitReport = RankReport & Pick<EvalReport, 'coverage80' | 'validation' | 'selection' | 'baselines' | 'parts' | 'proxyCoverage'>;
+export type SplitReport = RankReport & Pick<EvalReport, 'coverage80' | 'validation' | 'selection' | 'baselines' | 'parts' | 'proxyCoverage' | 'nearSource' | 'nearScores'>;
 
 /**
  * Fits the model on one training pool and scores one test pool: the shipped model's answers
@@ -218,7 +221,8 @@ export function scoreSplit(trainPool: readonly ModelRow[], testPool: readonly Mo
   const preds = predictModel(model, testPool, nearest);
   const pred = preds.map((p) => p[trainedTarget]!.accuracy);
   const truth = testPool.map(({ record }) => record.labels[o.target]!);
-  const headOnly = predictModel(model, testPool, testPool.map(() => ({ distance: 0, space: null }))).map((p) => p[trainedTarget]!.accuracy);
+  // The head alone, whichever part the model lets answer near graphs.
+  const headOnly = predictModel({ ...model, nearSource: 'head' }, testPool, testPool.map(() => ({ distance: 0, space: null }))).map((p) => p[trainedTarget]!.accuracy);
   const rankerOnly = rankerScores(model, testPool.map((r) => r.scalars));
   const aggCols = AGGREGATE_FEATURES.map((n) => SCALAR_FEATURES.indexOf(n));
   const proxyCols = PROXY_FEATURES.map((n) => SCALAR_FEATURES.indexOf(n));
@@ -238,6 +242,8 @@ export function scoreSplit(trainPool: readonly ModelRow[], testPool: readonly Mo
         ? agreement(rankAggregate(testPool.map((r) => r.scalars), aggCols, aggCols.map(() => 1)), truth)
         : null,
     },
+    nearSource: model.nearSource,
+    nearScores: model.nearScores,
     parts: { head: agreement(headOnly, truth), ranker: agreement(rankerOnly, truth), headShare: preds.filter((p) => p[trainedTarget]!.source === 'head').length / Math.max(1, preds.length) },
     proxyCoverage: withProxies.length / Math.max(1, testPool.length),
   };
