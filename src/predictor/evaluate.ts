@@ -154,7 +154,9 @@ export async function evaluate(o: EvalOptions): Promise<EvalReport> {
   for (const { record } of trainPool) for (const t of Object.keys(record.labels)) counts.set(t, (counts.get(t) ?? 0) + 1);
   const trainedTarget = counts.has(o.target) ? o.target : [...counts].sort((a, b) => b[1] - a[1])[0]?.[0];
   if (trainedTarget === undefined) throw new UsageError('no labelled training architectures');
-  trainPool = trainPool.filter(({ record }) => Number.isFinite(record.labels[trainedTarget]));
+  // Architectures without the trained target still teach the ranker their own space's order
+  // (space-normalised labels); the head masks the missing label. In-space keeps labelled ones.
+  if (o.protocol === 'in-space') trainPool = trainPool.filter(({ record }) => Number.isFinite(record.labels[trainedTarget]));
 
   const transfer: NonNullable<FitModelOptions['transfer']>[number][] = [];
   for (const sel of o.selectionSpaces ?? []) {
