@@ -5,12 +5,14 @@
  * scripts/results.ts.
  *   npx tsx scripts/transfer-lab.ts [--features a,b,c] [--lambda 0.1]
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { featureLayout } from '../src/predictor/features.ts';
 import { NUMERIC_FEATURES } from '../src/predictor/graph-features.ts';
 import { kendallTau, spearmanRho } from '../src/predictor/metrics.ts';
 import { fitRanker, rankAggregate, scoreRanker } from '../src/predictor/ranker.ts';
+import { loadProxyCache } from '../src/predictor/scalars.ts';
+import { PROXY_NAMES } from '../src/proxies/index.ts';
 import { loadManifest, recordFeatures, type LabeledRecord } from '../src/predictor/records.ts';
 import { timmEntriesByArch, timmExtra } from '../datasets/timm/index.ts';
 
@@ -24,19 +26,11 @@ async function load(space: string): Promise<Space> {
   const all = loadManifest(`data/${space}/manifest.jsonl`);
   const layout = featureLayout('node-graph', 384);
   const { features } = await recordFeatures(all, layout, null, 'all-MiniLM-L6-v2/q8');
-  const proxPath = `data/${space}/proxies.jsonl`;
-  const prox = new Map<string, Record<string, number | null>>();
-  if (existsSync(proxPath)) {
-    for (const l of readFileSync(proxPath, 'utf8').split('\n')) {
-      if (!l) continue;
-      const j = JSON.parse(l) as { id: string; proxies: Record<string, number | null> | null };
-      if (j.proxies) prox.set(j.id, j.proxies);
-    }
-  }
-  const proxNames = prox.size ? Object.keys(prox.values().next().value!).sort() : [];
+  const prox = new Map([...loadProxyCache(`data/${space}`)].filter((e): e is [string, Record<string, number | null>] => e[1] !== null && e[1] !== undefined));
+  const proxNames = PROXY_NAMES as readonly string[];
   names = [...NUMERIC_FEATURES, ...proxNames.map((p) => `proxy_${p}`)];
   const t = PRIMARY[space]!;
-  const keep = all.map((r, i) => i).filter((i) => Number.isFinite(all[i]!.labels[t]) && (proxNames.length === 0 || prox.has(all[i]!.id)));
+  const keep = all.map((r, i) => i).filter((i) => Number.isFinite(all[i]!.labels[t]) && (prox.size === 0 || prox.has(all[i]!.id)));
   return {
     space,
     records: keep.map((i) => all[i]!),
