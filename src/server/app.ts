@@ -14,7 +14,7 @@ import { requestLog } from './middleware/logging.ts';
 import { openApiDocument } from './openapi.ts';
 import { ROUTES, type RouteModule } from './routes/index.ts';
 import { openapiRoute } from './routes/openapi.ts';
-import { InProcessWork, type Work } from './work/backend.ts';
+import { InProcessWork, type Work } from './jobs/backend.ts';
 
 export interface AppDeps {
   /** Where work runs (default: `predictor` on the event loop). */

@@ -1,6 +1,6 @@
 /** What every middleware and route of one app shares. */
 import type { ServerConfig } from './config.ts';
-import type { Work } from './work/backend.ts';
+import type { Work } from './jobs/backend.ts';
 
 /** Mutable state shared between the app and `startServer` (drain on SIGTERM). */
 export interface ServerState {

@@ -7,5 +7,5 @@ export { resolveServerConfig, parseBytes, DEFAULT_SERVER_CONFIG, SERVER_ENV, SER
 export { openApiDocument } from './openapi.ts';
 export { ROUTES, type RouteModule } from './routes/index.ts';
 export { WorkQueue } from './queue.ts';
-export { InProcessWork, type Work } from './work/backend.ts';
-export { WorkerPool } from './work/pool.ts';
+export { InProcessWork, type Work } from './jobs/backend.ts';
+export { WorkerPool } from './jobs/pool.ts';

@@ -11,8 +11,8 @@ import type { ServerConfig } from './config.ts';
 import { newState, type ServerState } from './context.ts';
 import { errorBody } from './middleware/errors.ts';
 import type { RouteModule } from './routes/index.ts';
-import { InProcessWork, type Work } from './work/backend.ts';
-import { WorkerPool } from './work/pool.ts';
+import { InProcessWork, type Work } from './jobs/backend.ts';
+import { WorkerPool } from './jobs/pool.ts';
 
 export interface RunningServer {
   readonly server: Server;
