@@ -13,7 +13,7 @@ import { kendallTau, spearmanRho } from '../src/predictor/metrics.ts';
 import { fitRanker, rankAggregate, scoreRanker } from '../src/predictor/ranker.ts';
 import { loadProxyCache } from '../src/predictor/scalars.ts';
 import { PROXY_NAMES } from '../src/proxies/index.ts';
-import { loadManifest, recordFeatures, type LabeledRecord } from '../src/predictor/records.ts';
+import { groupFolds, loadManifest, recordFeatures, type LabeledRecord } from '../src/predictor/records.ts';
 import { timmEntriesByArch, timmExtra } from '../datasets/timm/index.ts';
 
 const { values } = parseArgs({ options: { features: { type: 'string' }, lambda: { type: 'string', default: '0.1' }, nosign: { type: 'boolean' } } });
@@ -81,13 +81,7 @@ if (timm) {
   const fam = timm.records.map((r) => timmExtra(entries.get(r.arch)!).family);
   const sizes = new Map<string, number>();
   for (const f of fam) sizes.set(f, (sizes.get(f) ?? 0) + 1);
-  const folds = new Map<string, number>();
-  const load5 = [0, 0, 0, 0, 0];
-  for (const [f, n] of [...sizes].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))) {
-    const k = load5.indexOf(Math.min(...load5));
-    folds.set(f, k);
-    load5[k]! += n;
-  }
+  const folds = groupFolds(sizes, 5);
   const pred = new Float64Array(timm.y.length);
   for (let k = 0; k < 5; k++) {
     const tr = timm.records.map((_, i) => i).filter((i) => folds.get(fam[i]!) !== k);
