@@ -25,10 +25,11 @@ interface Args {
   limit: number | null;
   log: string | null;
   shard: [number, number] | null;
+  explicitSamples: boolean;
 }
 
 function parseArgs(argv: readonly string[]): Args {
-  const a: Args = { dir: '', workers: 2, samples: 16, seeds: 1, seed: 0, limit: null, log: null, shard: null };
+  const a: Args = { dir: '', workers: 2, samples: 16, seeds: 1, seed: 0, limit: null, log: null, shard: null, explicitSamples: false };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i]!;
     const v = () => {
@@ -37,7 +38,7 @@ function parseArgs(argv: readonly string[]): Args {
       return x;
     };
     if (k === '--workers') a.workers = Number(v());
-    else if (k === '--samples') a.samples = Number(v());
+    else if (k === '--samples') { a.samples = Number(v()); a.explicitSamples = true; }
     else if (k === '--seeds') a.seeds = Number(v());
     else if (k === '--seed') a.seed = Number(v());
     else if (k === '--limit') a.limit = Number(v());
@@ -116,7 +117,9 @@ async function child(a: Args): Promise<void> {
     let line: CacheLine;
     try {
       const model = readModel(readFileSync(`${a.dir}/${r.file}`));
-      const rep = await computeProxies(model, settings);
+      // The default count (16, fewer for models above SAMPLE_MACS_LIMIT) unless --samples was given:
+      // the same rule `predict` uses, so cached features are the ones a prediction computes.
+      const rep = await computeProxies(model, { seed: a.seed, seeds: a.seeds, ...(a.explicitSamples ? { samples: a.samples } : {}) });
       line = { id: r.id, version: rep.version, settings, proxies: rep.proxies, samples: rep.samples, seconds: +rep.seconds.toFixed(4), ...(rep.skipped ? { skipped: rep.skipped } : {}) };
     } catch (e) {
       line = { id: r.id, version: PROXY_VERSION, settings, proxies: null, samples: 0, seconds: 0, skipped: { code: 'run-failed', message: (e as Error).message } };
@@ -141,7 +144,7 @@ async function parent(a: Args): Promise<void> {
   let written = 0;
   let skipped = 0;
   const self = fileURLToPath(import.meta.url);
-  const passthrough = ['--samples', String(a.samples), '--seeds', String(a.seeds), '--seed', String(a.seed), ...(a.limit !== null ? ['--limit', String(a.limit)] : [])];
+  const passthrough = [...(a.explicitSamples ? ['--samples', String(a.samples)] : []), '--seeds', String(a.seeds), '--seed', String(a.seed), ...(a.limit !== null ? ['--limit', String(a.limit)] : [])];
   await Promise.all(Array.from({ length: a.workers }, (_, k) => new Promise<void>((resolve, reject) => {
     const p = spawn(process.execPath, ['--import', 'tsx', self, a.dir, '--shard', `${k}/${a.workers}`, ...passthrough], { stdio: ['ignore', 'pipe', 'inherit'] });
     const rl = createInterface({ input: p.stdout });

@@ -11,12 +11,12 @@ import { featureLayout } from '../src/predictor/features.ts';
 import { NUMERIC_FEATURES } from '../src/predictor/graph-features.ts';
 import { kendallTau, spearmanRho } from '../src/predictor/metrics.ts';
 import { fitRanker, rankAggregate, scoreRanker } from '../src/predictor/ranker.ts';
-import { loadProxyCache } from '../src/predictor/scalars.ts';
+import { asPredicted, loadProxyCache } from '../src/predictor/scalars.ts';
 import { PROXY_NAMES } from '../src/proxies/index.ts';
 import { groupFolds, loadManifest, recordFeatures, type LabeledRecord } from '../src/predictor/records.ts';
 import { timmEntriesByArch, timmExtra } from '../datasets/timm/index.ts';
 
-const { values } = parseArgs({ options: { features: { type: 'string' }, lambda: { type: 'string', default: '0.1' }, nosign: { type: 'boolean' } } });
+const { values } = parseArgs({ options: { features: { type: 'string' }, lambda: { type: 'string', default: '0.1' }, nosign: { type: 'boolean' }, balance: { type: 'boolean' } } });
 const PRIMARY: Record<string, string> = { nb201: 'cifar10', nb101: 'cifar10', accel: 'imagenet', 'transnas-micro': 'class_scene', timm: 'imagenet' };
 
 interface Space { space: string; records: LabeledRecord[]; F: Float64Array[]; y: number[] }
@@ -36,7 +36,7 @@ async function load(space: string): Promise<Space> {
     records: keep.map((i) => all[i]!),
     F: keep.map((i) => {
       const num = features[i]!.subarray(layout.textLength);
-      const p = prox.get(all[i]!.id);
+      const p = asPredicted(prox.get(all[i]!.id), all[i]!.macs);
       return Float64Array.from([...num, ...proxNames.map((n) => p?.[n] ?? NaN)]);
     }),
     y: keep.map((i) => all[i]!.labels[t]!),
@@ -54,7 +54,7 @@ for (const s of ['nb201', 'nb101', 'accel', 'transnas-micro', 'timm']) {
 }
 const cols = values.features ? values.features.split(',').map((n) => { const j = names.indexOf(n); if (j < 0) throw new Error(`unknown feature ${n}; known ${names.join(',')}`); return j; }) : names.map((_, j) => j);
 const pick = (F: Float64Array[]) => F.map((r) => Float64Array.from(cols, (j) => r[j]!));
-const cfg = { lambda: Number(values.lambda), signFilter: !values.nosign };
+const cfg = { lambda: Number(values.lambda), signFilter: !values.nosign, balance: values.balance === true };
 const fmt = (v: number) => (Number.isFinite(v) ? v.toFixed(3) : 'n/a');
 
 function run(label: string, train: Space[], test: Space): void {

@@ -13,7 +13,8 @@ import { selectEntries } from '../datasets/lib/build.ts';
 import { GraphBuilder } from '../src/onnx-to-text/writer.ts';
 import { readModel } from '../src/onnx-to-text/reader.ts';
 import { spearmanRho } from '../src/predictor/metrics.ts';
-import { computeProxies, PROXY_NAMES, PROXY_VERSION, SKIP_CODES } from '../src/proxies/index.ts';
+import { computeProxies, defaultSamples, PROXY_NAMES, PROXY_VERSION, SAMPLE_MACS_LIMIT, SKIP_CODES } from '../src/proxies/index.ts';
+import { asPredicted } from '../src/predictor/scalars.ts';
 import { logAbsDet, SignCodes } from '../src/proxies/scores.ts';
 import { runCli, type CliResult } from './helpers/cli.ts';
 
@@ -150,6 +151,22 @@ describe('real exports', () => {
       else for (const k of ['naswot', 'trainable_layers'] as const) expect(Number.isFinite(r.proxies![k])).toBe(true);
     }
   }, 120_000);
+});
+
+describe('sample count', () => {
+  it('is a rule of the model alone (MACs), so cached and predicted features agree', async () => {
+    expect(defaultSamples(0.05e9)).toBe(16);
+    expect(defaultSamples(SAMPLE_MACS_LIMIT)).toBe(16);
+    expect(defaultSamples(2 * SAMPLE_MACS_LIMIT)).toBe(8);
+    expect(defaultSamples(1000 * SAMPLE_MACS_LIMIT)).toBe(2);
+    // An NB201 cell gets the full count without asking for it.
+    const r = await computeProxies(models[0]!);
+    expect(r.samples).toBe(16);
+    // Training masks what a prediction would not have: sample-dependent proxies of big models.
+    const p = { naswot: 1, swap: 2, swap_reg: 3, meco: 4, az_expressivity: 5, az_progressivity: 6, trainable_layers: 7 };
+    expect(asPredicted(p, 1e9)).toEqual(p);
+    expect(asPredicted(p, 4 * SAMPLE_MACS_LIMIT)).toEqual({ ...p, naswot: null, swap: null, swap_reg: null });
+  }, 60_000);
 });
 
 describe('onnx-predict proxies', () => {

@@ -82,6 +82,26 @@ describe('ranker', () => {
     expect(kendallTau(scoreRanker(st, covered), a.y.filter((_, i) => i % 2 === 0))).toBeGreaterThan(0.6);
   });
 
+  it('balance: a small training space weighs as much as a big one', () => {
+    // Space a (2,000 rows) is ranked by feature 0, space b (100 rows) by feature 1.
+    const rand = mulberry32(11);
+    const rows = (n: number, k: number) => Array.from({ length: n }, () => {
+      const x = Float64Array.from([gauss(rand), gauss(rand)]);
+      return { x, y: x[k]! + 0.3 * gauss(rand) };
+    });
+    const a = rows(2000, 0);
+    const b = rows(100, 1);
+    const X = [...a, ...b].map((r) => r.x);
+    const g = [...a.map(() => 'a'), ...b.map(() => 'b')];
+    const y = [...a, ...b].map((r) => r.y);
+    const cfg = { lambda: 0.1, signFilter: false };
+    const rowWise = fitRanker(X, g, y, ['f0', 'f1'], cfg);
+    const balanced = fitRanker(X, g, y, ['f0', 'f1'], { ...cfg, balance: true });
+    expect(rowWise.weights[1]! / rowWise.weights[0]!).toBeLessThan(0.2);
+    expect(balanced.weights[1]! / balanced.weights[0]!).toBeGreaterThan(0.7);
+    expect(balanced.weights[1]! / balanced.weights[0]!).toBeLessThan(1.4);
+  });
+
   it('the training-free aggregate ranks within a set, or against a reference set', () => {
     const X = [[1, 10], [2, 30], [3, 20]].map((r) => Float64Array.from(r));
     const within = rankAggregate(X, [0, 1], [1, 1]);

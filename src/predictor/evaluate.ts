@@ -17,7 +17,7 @@ import { fitModel, modelGateDistances, predictModel, rankerScores, type FitModel
 import { DEFAULT_RANKER_CANDIDATES, AGGREGATE_FEATURES } from './ranker-candidates.ts';
 import { rankAggregate } from './ranker.ts';
 import { loadManifest, recordFeatures, shuffled } from './records.ts';
-import { headRow, loadProxyCache, PROXY_FEATURES, scalarRow, SCALAR_FEATURES } from './scalars.ts';
+import { asPredicted, headRow, loadProxyCache, PROXY_FEATURES, scalarRow, SCALAR_FEATURES } from './scalars.ts';
 
 export const PROTOCOLS = ['in-space', 'zero-shot', 'loso'] as const;
 
@@ -114,7 +114,7 @@ export async function spaceRows(o: RowSource, space: string, stage: string = `fe
   // Scalars always come from the node-graph descriptors (the numeric tail), whatever the head reads.
   const numericFrom = layout.representation === 'text-only' ? null : layout.textLength;
   const rows = records.map((r, i) => {
-    const p = proxies.get(r.id);
+    const p = asPredicted(proxies.get(r.id), r.macs);
     const x = features[i]!;
     const scalars = numericFrom === null ? Float64Array.from(SCALAR_FEATURES, () => NaN) : scalarRow(x, numericFrom, p);
     return { record: r, x: headRow(x, p), scalars };

@@ -48,9 +48,15 @@ export interface Calibration {
   /** accuracy ≈ intercept + slope · ranker score. */
   readonly intercept: number;
   readonly slope: number;
-  /** Half-width of the 80 % interval (80th percentile of |residual| across training spaces). */
+  /**
+   * Half-width of the 80 % interval. Per space: the 80th percentile of |residual| within it. For
+   * the cross-space fit (`*`): of residuals on each training space predicted from the others
+   * (leave one space out), every space weighing the same — what a new space should expect.
+   */
   readonly half80: number;
   readonly n: number;
+  /** For `*`: how half80 was measured ('leave-one-space-out', or 'one-space' when only one space has the target). */
+  readonly halfBy?: string;
 }
 
 export interface ModelState {
@@ -61,8 +67,10 @@ export interface ModelState {
   readonly rankerName: string;
   /**
    * Per target and training space: ranker score → accuracy within that space (the ranker's
-   * scores have arbitrary offsets between spaces). `*` is the fit pooled over spaces, used when
-   * the graph's nearest space has no label for the target.
+   * scores have arbitrary offsets between spaces). `*` is the cross-space fit (one within-space
+   * slope, the mean of the spaces' intercepts), used for graphs far from every training space
+   * (beyond the p99 of training distances) and when the nearest space has no label for the
+   * target: one mapping for all of them, so a set of graphs from a new space keeps the ranker's order.
    */
   readonly calibration: Readonly<Record<string, Readonly<Record<string, Calibration>>>>;
   /** Training means of the head's inputs, used where a value (a proxy) is missing. */
@@ -75,6 +83,13 @@ export interface ModelState {
   readonly nearScores: { readonly head: number; readonly ranker: number };
   /** Percentiles of the training architectures' own gate distances (warnings). */
   readonly distancePercentiles: { readonly p50: number; readonly p95: number; readonly p99: number };
+  /**
+   * The gate and p99 of each training space's own distances. Spaces differ in how tightly their
+   * graphs cluster (NB201 cells lie close together, timm families far apart); a graph is judged
+   * by the thresholds of the space its neighbours come from, so a loose space (timm) does not
+   * open the gate for graphs of a new space that happen to be nearest to a tight one.
+   */
+  readonly gateBySpace?: Readonly<Record<string, { readonly gate: number; readonly p99: number }>>;
   /** A seeded sample of training rows in the head's transformed space, row-major. */
   readonly gateReference: Float32Array;
   readonly gateDims: number;
@@ -199,6 +214,69 @@ function linearFit(pts: readonly (readonly [number, number, ...unknown[]])[]): C
   return { intercept, slope, half80: quantile(res, 0.8), n: pts.length };
 }
 
+/** Weighted quantile of values (weights need not sum to 1). */
+function weightedQuantile(pairs: readonly (readonly [number, number])[], q: number): number {
+  if (pairs.length === 0) return NaN;
+  const sorted = [...pairs].sort((a, b) => a[0] - b[0]);
+  const total = sorted.reduce((a, p) => a + p[1], 0);
+  let acc = 0;
+  for (const [v, w] of sorted) {
+    acc += w;
+    if (acc >= q * total) return v;
+  }
+  return sorted[sorted.length - 1]![0];
+}
+
+/** One slope fitted within spaces (each space weighs the same) and each space's own intercept. */
+function withinFit(groups: readonly (readonly (readonly [number, number])[])[]): { slope: number; intercepts: number[] } {
+  let sxy = 0, sxx = 0;
+  const means = groups.map((g) => [g.reduce((a, p) => a + p[0], 0) / g.length, g.reduce((a, p) => a + p[1], 0) / g.length] as const);
+  groups.forEach((g, k) => {
+    const [mx, my] = means[k]!;
+    let gxy = 0, gxx = 0;
+    for (const p of g) { gxy += (p[0] - mx) * (p[1] - my); gxx += (p[0] - mx) ** 2; }
+    sxy += gxy / g.length; sxx += gxx / g.length;
+  });
+  const slope = sxx > 0 ? Math.max(0, sxy / sxx) : 0;
+  return { slope, intercepts: means.map(([mx, my]) => my - slope * mx) };
+}
+
+/**
+ * The cross-space calibration `*`: within-space slope, mean intercept, and an interval measured
+ * by predicting each training space from the others. With one space only, the offset a new
+ * space may have is unknown: the half-width is then that space's within residual plus the 80th
+ * percentile of its labels' distance from their median (a prior, said so by `halfBy`).
+ */
+function crossSpaceFit(pts: readonly (readonly [number, number, string])[]): Calibration | null {
+  const bySpace = new Map<string, [number, number][]>();
+  for (const p of pts) {
+    const g = bySpace.get(p[2]);
+    if (g) g.push([p[0], p[1]]);
+    else bySpace.set(p[2], [[p[0], p[1]]]);
+  }
+  const groups = [...bySpace.values()].filter((g) => g.length >= 2);
+  if (groups.length === 0) return linearFit(pts);
+  const { slope, intercepts } = withinFit(groups);
+  const intercept = intercepts.reduce((a, b) => a + b, 0) / intercepts.length;
+  const n = groups.reduce((a, g) => a + g.length, 0);
+  if (groups.length >= 2) {
+    const res: [number, number][] = [];
+    groups.forEach((g, k) => {
+      const others = groups.filter((_, j) => j !== k);
+      const f = withinFit(others);
+      const a = f.intercepts.reduce((x, y) => x + y, 0) / f.intercepts.length;
+      for (const p of g) res.push([Math.abs(p[1] - (a + f.slope * p[0])), 1 / g.length]);
+    });
+    return { intercept, slope, half80: weightedQuantile(res, 0.8), n, halfBy: 'leave-one-space-out' };
+  }
+  const g = groups[0]!;
+  const within = g.map((p) => Math.abs(p[1] - (intercept + slope * p[0]))).sort((a, b) => a - b);
+  const labels = g.map((p) => p[1]).sort((a, b) => a - b);
+  const median = labels[labels.length >> 1]!;
+  const spread = labels.map((v) => Math.abs(v - median)).sort((a, b) => a - b);
+  return { intercept, slope, half80: quantile(within, 0.8) + quantile(spread, 0.8), n, halfBy: 'one-space' };
+}
+
 function pickColumns(rows: readonly Float64Array[], idx: readonly number[]): Float64Array[] {
   return rows.map((r) => Float64Array.from(idx, (j) => r[j]!));
 }
@@ -312,7 +390,7 @@ export function fitModel(rows: readonly ModelRow[], o: FitModelOptions): ModelSt
   for (const t of o.targets) {
     const pts = rows.map((r, i) => [allScores[i]!, r.record.labels[t], r.record.space] as const).filter((p): p is readonly [number, number, string] => p[1] !== undefined && Number.isFinite(p[1]));
     const bySpace: Record<string, Calibration> = {};
-    const pooled = linearFit(pts);
+    const pooled = crossSpaceFit(pts);
     if (pooled) bySpace['*'] = pooled;
     for (const sp of new Set(pts.map((p) => p[2]))) {
       const fit = linearFit(pts.filter((p) => p[2] === sp));
@@ -363,7 +441,13 @@ export function fitModel(rows: readonly ModelRow[], o: FitModelOptions): ModelSt
   for (const idx of bySpace.values()) refIdx.push(...shuffled(idx, o.seed + 29).slice(0, GATE_REFERENCE_PER_SPACE));
   const gateReference = new Float32Array(refIdx.length * gateDims);
   refIdx.forEach((i, r) => gateReference.set(G[i]!, r * gateDims));
-  const own = gateDistances(gateReference, gateDims, refIdx.map((i) => G[i]!), GATE_K, refIdx.map((_, r) => r)).sort((a, b) => a - b);
+  const ownByRow = gateDistances(gateReference, gateDims, refIdx.map((i) => G[i]!), GATE_K, refIdx.map((_, r) => r));
+  const own = [...ownByRow].sort((a, b) => a - b);
+  const gateBySpace: Record<string, { gate: number; p99: number }> = {};
+  for (const [sp, rs] of groupIndices(refIdx.map((i) => rows[i]!.record.space))) {
+    const d = rs.map((r) => ownByRow[r]!).sort((a, b) => a - b);
+    if (d.length >= 10) gateBySpace[sp] = { gate: quantile(d, GATE_QUANTILE), p99: quantile(d, 0.99) };
+  }
   return {
     targets: [...o.targets],
     scalarNames: [...o.scalarNames],
@@ -376,6 +460,7 @@ export function fitModel(rows: readonly ModelRow[], o: FitModelOptions): ModelSt
     nearSource,
     nearScores,
     distancePercentiles: { p50: quantile(own, 0.5), p95: quantile(own, 0.95), p99: quantile(own, 0.99) },
+    gateBySpace,
     gateReference,
     gateDims,
     gateText,
@@ -403,6 +488,11 @@ export interface ModelPrediction {
   readonly calibratedOn?: string;
 }
 
+/** The gate distance that applies to a graph: its nearest space's own, or the pooled one. */
+export function gateFor(m: Pick<ModelState, 'gateDistance' | 'gateBySpace'>, place: Placement): number {
+  return (place.space !== null ? m.gateBySpace?.[place.space]?.gate : undefined) ?? m.gateDistance;
+}
+
 /**
  * Predictions for graphs, given each graph's gate distance to the training set
  * (`modelGateDistances`; Infinity: the ranker answers, 0: the head answers).
@@ -414,10 +504,14 @@ export function predictModel(m: ModelState, rows: readonly { x: Float32Array; sc
   return rows.map((_, i) => {
     const out: Record<string, ModelPrediction> = {};
     const place = placement[i] ?? { distance: Infinity, space: null };
-    const near = place.distance <= m.gateDistance && (m.nearSource ?? 'head') === 'head';
+    const gate = gateFor(m, place);
+    const near = place.distance <= gate && (m.nearSource ?? 'head') === 'head';
+    // Beyond the gate the graph is not taken for a member of its nearest space: the cross-space
+    // calibration, the same for every such graph, so graphs of a new space keep the ranker's order.
+    const far = !(place.distance <= gate);
     m.targets.forEach((t, ti) => {
       const byspace = m.calibration[t];
-      const on = byspace ? (place.space !== null && byspace[place.space] ? place.space : byspace['*'] ? '*' : undefined) : undefined;
+      const on = byspace ? (!far && place.space !== null && byspace[place.space] ? place.space : byspace['*'] ? '*' : undefined) : undefined;
       const cal = on !== undefined ? byspace![on] : undefined;
       if (near || !cal) {
         const mu = h.mean[i]![ti]!;

@@ -13,7 +13,7 @@ import { loadCheckpoint, type Checkpoint, type KnownArch } from './checkpoint.ts
 import { checkDomain, graphSignature } from './domain.ts';
 import { featureLayout, featurize, PhraseEmbeddings, type FeatureLayout, type TextEmbedder } from './features.ts';
 import { transformFeatures } from './head/infer.ts';
-import { imputeRows, modelGateDistances, predictModel, type ModelState } from './model.ts';
+import { gateFor, imputeRows, modelGateDistances, predictModel, type ModelState } from './model.ts';
 import { headRow, scalarRow, SCALAR_FEATURES } from './scalars.ts';
 import { graphWarnings, type PredictionWarning } from './warnings.ts';
 import { VECTOR_INDEXES, type VectorIndex } from './vector-index.ts';
@@ -180,9 +180,10 @@ export class Predictor {
       if (clamped) warnings.push({ code: 'clamped', message: 'a prediction fell outside 0–100 % and was clamped: the model is far outside what the predictor learnt' });
       // An exact match is the known architecture itself, whatever the gate says (its mean
       // embedding can sit far from its few same-space neighbours).
-      const far = nearest[i]!.distance > model.gateDistance && !maybeExact(i);
+      const gate = gateFor(model, nearest[i]!);
+      const far = nearest[i]!.distance > gate && !maybeExact(i);
       const calibrated = preds[i]![meta.targets[0]!]?.calibratedOn;
-      if (far) warnings.push({ code: 'far-from-training', message: `the graph is unlike the training architectures (${(nearest[i]!.distance / model.gateDistance).toFixed(1)} × the distance within which 90 % of them have their nearest neighbours): the cross-space ranker answers${calibrated && calibrated !== '*' ? `, its accuracies calibrated on the nearest space (${calibrated})` : ''}, and the interval is wide` });
+      if (far) warnings.push({ code: 'far-from-training', message: `the graph is unlike the training architectures (${(nearest[i]!.distance / gate).toFixed(1)} × the distance within which 90 % of the nearest space's architectures have their nearest neighbours): the cross-space ranker answers${calibrated && calibrated !== '*' ? `, its accuracies calibrated on the nearest space (${calibrated})` : ''}, and the interval is wide` });
       if (wantProxies && proxies[i]?.skipped) warnings.push({ code: 'no-proxies', message: `zero-cost proxies could not run (${proxies[i]!.skipped!.message}); the prediction uses the graph's structure only` });
       if (!Object.values(predictions).some((p) => p.inDomain)) warnings.push({ code: 'out-of-domain', message: 'the model fits none of the targets the predictor learnt (input size or channels differ): every prediction is a guess' });
       // One extra neighbour look-up doubles as the exact-match gate: an identical graph has

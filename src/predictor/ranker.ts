@@ -57,6 +57,11 @@ export interface RankerConfig {
    * aggregate as a candidate; the data only sets the scales).
    */
   readonly fixed?: boolean;
+  /**
+   * Every training space weighs the same in the fit, whatever its row count (default false: rows
+   * weigh the same). Without it the biggest space (NB201's 15,625 cells) sets the weights alone.
+   */
+  readonly balance?: boolean;
 }
 
 export const DEFAULT_RANKER_CONFIG: RankerConfig = { lambda: 0.1, signFilter: true };
@@ -76,11 +81,11 @@ export interface RankerState {
 }
 
 /** Within-group centring in place; returns the pooled within-group standard deviation. */
-function centreWithin(cols: Float64Array[], groups: Map<string, number[]>): Float64Array {
+function centreWithin(cols: Float64Array[], groups: Map<string, number[]>, w: Float64Array): Float64Array {
   const d = cols.length;
   const scale = new Float64Array(d);
   let n = 0;
-  for (const idx of groups.values()) n += idx.length;
+  for (const idx of groups.values()) for (const i of idx) n += w[i]!;
   for (let j = 0; j < d; j++) {
     const c = cols[j]!;
     let ss = 0;
@@ -90,10 +95,10 @@ function centreWithin(cols: Float64Array[], groups: Map<string, number[]>): Floa
       m /= idx.length;
       for (const i of idx) {
         c[i] = c[i]! - m;
-        ss += c[i]! ** 2;
+        ss += w[i]! * c[i]! ** 2;
       }
     }
-    scale[j] = Math.sqrt(ss / Math.max(1, n)) || 1;
+    scale[j] = Math.sqrt(ss / Math.max(1e-12, n)) || 1;
   }
   return scale;
 }
@@ -143,7 +148,10 @@ export function fitRanker(X: readonly ArrayLike<number>[], groups: readonly stri
     }
     return c;
   });
-  const scale = centreWithin(cols, byGroup);
+  // Row weights: 1, or 1 / (rows of its space) × (mean rows per space) when spaces are balanced.
+  const w = new Float64Array(n).fill(1);
+  if (config.balance) for (const idx of byGroup.values()) for (const i of idx) w[i] = n / byGroup.size / idx.length;
+  const scale = centreWithin(cols, byGroup, w);
   for (const idx of byGroup.values()) {
     let m = 0;
     for (const i of idx) m += z[i]!;
@@ -171,19 +179,19 @@ export function fitRanker(X: readonly ArrayLike<number>[], groups: readonly stri
     for (let p = 0; p < k; p++) {
       const cp = cols[keep[p]!]!;
       let bz = 0;
-      for (let i = 0; i < n; i++) bz += cp[i]! * z[i]!;
+      for (let i = 0; i < n; i++) bz += w[i]! * cp[i]! * z[i]!;
       b.set(p, 0, bz / n);
       for (let q = p; q < k; q++) {
         const cq = cols[keep[q]!]!;
         let s = 0;
-        for (let i = 0; i < n; i++) s += cp[i]! * cq[i]!;
+        for (let i = 0; i < n; i++) s += w[i]! * cp[i]! * cq[i]!;
         A.set(p, q, s / n);
         A.set(q, p, s / n);
       }
       A.set(p, p, A.get(p, p) + config.lambda);
     }
-    const w = solve(A, b);
-    keep.forEach((j, p) => { weights[j] = w.get(p, 0); });
+    const sol = solve(A, b);
+    keep.forEach((j, p) => { weights[j] = sol.get(p, 0); });
   }
   return { version: 1, features: [...features], scale, center, weights, config, dropped };
 }

@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PROXY_DEFAULTS, PROXY_NAMES, PROXY_VERSION, type ProxyReport } from '../proxies/index.ts';
+import { defaultSamples, PROXY_DEFAULTS, PROXY_NAMES, PROXY_VERSION, type ProxyReport } from '../proxies/index.ts';
 import { NUMERIC_FEATURES } from './graph-features.ts';
 
 export const PROXY_FEATURES: readonly string[] = Object.freeze(PROXY_NAMES.map((n) => `proxy_${n}`));
@@ -53,6 +53,17 @@ export function headRow(base: Float32Array, proxies: ProxyValues, samples?: numb
   out.set(base, 0);
   out.set(proxyVector(proxies, samples), base.length);
   return out;
+}
+
+/**
+ * Cached proxies as a prediction would compute them for a model of `macs`: when the default
+ * sample count of that model is below 16 (defaultSamples), its sample-dependent proxies are
+ * missing at prediction time, so they are missing in training too, even if a cache run measured
+ * them with 16 samples.
+ */
+export function asPredicted(p: ProxyValues, macs: number): ProxyValues {
+  if (!p || defaultSamples(macs) === PROXY_DEFAULTS.samples) return p;
+  return Object.fromEntries(Object.entries(p).map(([k, v]) => [k, SAMPLE_DEPENDENT.has(k) ? null : v]));
 }
 
 /** Line format of `<dataset>/proxies.jsonl` (scripts/proxies-cache.ts, docs/PROXIES.md). */

@@ -12,7 +12,7 @@ import { HEAD_CANDIDATES } from './head/train.ts';
 import { buildIndex, fitModel, type ModelRow, type RankerCandidate } from './model.ts';
 import { DEFAULT_RANKER_CANDIDATES } from './ranker-candidates.ts';
 import { loadManifest, PRIMARY_TARGET, recordFeatures, shuffled } from './records.ts';
-import { headRow, loadProxyCache, PROXY_FEATURES, scalarRow, SCALAR_FEATURES } from './scalars.ts';
+import { asPredicted, headRow, loadProxyCache, PROXY_FEATURES, scalarRow, SCALAR_FEATURES } from './scalars.ts';
 import { PROXY_VERSION } from '../proxies/index.ts';
 import { readModelBytes } from '../io.ts';
 import { readModel } from '../onnx-to-text/reader.ts';
@@ -79,7 +79,7 @@ export async function trainPredictor(o: TrainPredictorOptions): Promise<TrainSum
     const keep = o.trainSize !== undefined ? shuffled(all.map((_, j) => j), seed).slice(0, o.trainSize) : all.map((_, j) => j);
     for (const j of keep) {
       const r = all[j]!;
-      const p = proxies.get(r.id);
+      const p = asPredicted(proxies.get(r.id), r.macs);
       if (p) withProxies++;
       rows.push({ record: r, x: headRow(f.features[j]!, p), scalars: scalarRow(f.features[j]!, layout.textLength, p) });
       fingerprints.push(f.fingerprints[j]!);

@@ -23,11 +23,15 @@ export type ProxyName = (typeof PROXY_NAMES)[number];
 export interface ProxyOptions {
   /** Base seed of weights and inputs (default 0). */
   readonly seed?: number;
-  /** Input samples per seed, 2–32 (default: 16, fewer for big models). */
+  /**
+   * Input samples per seed, 2–32. Default: 16, or fewer for models above SAMPLE_MACS_LIMIT MACs
+   * (16 · limit / MACs, at least 2) — a rule of the file alone, so the count, and with it every
+   * sample-dependent proxy, is the same on every machine and under any load.
+   */
   readonly samples?: number;
   /** Weight re-draws averaged over (default 1; the literature uses several). */
   readonly seeds?: number;
-  /** Wall-clock budget for one model (default 20 s): samples shrink, and stop early past it. */
+  /** Wall-clock safety net for one model (default 60 s): past it, no further samples are run (the report says how many were). */
   readonly timeBudgetMs?: number;
   /** Memory bound for weights, activations and exposed outputs (default 3 GiB). */
   readonly maxBytes?: number;
@@ -66,7 +70,7 @@ export const PROXY_DEFAULTS = {
   seed: 0,
   samples: 16,
   seeds: 1,
-  timeBudgetMs: 20_000,
+  timeBudgetMs: 60_000,
   maxBytes: 3 * 1024 ** 3,
   swapMu: 1,
   swapSigma: 1,
@@ -76,12 +80,21 @@ export const PROXY_DEFAULTS = {
   tokens: 128,
 } as const;
 
-/** Rough single-core onnxruntime throughput (MACs per second), to choose a sample count before running. */
-const MACS_PER_SECOND = 10e9;
 /** Float weights above this many bytes are fed as inputs instead of initializers. */
 const EXTERNAL_WEIGHT_BYTES = 256 * 2 ** 20;
-/** Forward-pass time the default sample count aims at. */
-const TARGET_FORWARD_MS = 1000;
+/**
+ * Models up to this many MACs get the full default sample count (every NB201 and Accel cell, most
+ * NB101 and TransNAS cells, ResNet-18); bigger ones get proportionally fewer samples, at least 2,
+ * so the forward passes of one model stay near 16 × 2.5 G MACs (a few seconds on one core).
+ */
+export const SAMPLE_MACS_LIMIT = 2.5e9;
+
+/** The default sample count for a model of `macs` multiply-accumulates (deterministic). */
+export function defaultSamples(macs: number, seeds = 1): number {
+  const full = PROXY_DEFAULTS.samples;
+  if (!(macs > 0)) return full;
+  return Math.max(2, Math.min(full, Math.floor((full * SAMPLE_MACS_LIMIT) / (macs * seeds))));
+}
 
 let ortModule: Promise<typeof Ort> | null = null;
 function loadOrt(): Promise<typeof Ort> {
@@ -232,13 +245,8 @@ export async function computeProxies(model: Model, options: ProxyOptions = {}): 
   if (perSample * 2 > room) return skip({ code: 'memory-bound', message: `${perSample} exposed activation values per sample exceed the memory bound` });
   const maps = thin(plan.maps, room / 2 - perSample);
   if (activations.length === 0 && maps.length === 0) return skip({ code: 'no-activations', message: 'no ReLU-like activations and no 4-D feature maps to read' });
-  // Time: without an explicit sample count, big models get fewer samples so the forward passes
-  // take about TARGET_FORWARD_MS on one core (estimated from MACs); never fewer than 2.
-  if (options.samples === undefined) {
-    const perRun = (prep.macs / MACS_PER_SECOND) * 1000;
-    const fit = Math.floor(Math.min(TARGET_FORWARD_MS, budget / 2) / Math.max(perRun * seeds, 1e-6));
-    samples = Math.max(2, Math.min(samples, fit));
-  }
+  // Without an explicit sample count, big models get fewer samples by a rule of their MACs alone.
+  if (options.samples === undefined) samples = defaultSamples(prep.macs, seeds);
   const batchMax = Math.max(1, Math.min(samples - 1, Math.floor(room / Math.max(1, perSample + prep.activationBytes / 16))));
 
   let ort: typeof Ort;

@@ -4,5 +4,5 @@
  * seeded synthetic weights and N(0,1) inputs in onnxruntime-node (loaded on first use only).
  * Definitions, defaults and measured correlations: docs/PROXIES.md.
  */
-export { computeProxies, PROXY_VERSION, PROXY_NAMES, PROXY_DEFAULTS, type ProxyName, type ProxyOptions, type ProxyReport } from './compute.ts';
+export { computeProxies, defaultSamples, PROXY_VERSION, PROXY_NAMES, PROXY_DEFAULTS, SAMPLE_MACS_LIMIT, type ProxyName, type ProxyOptions, type ProxyReport } from './compute.ts';
 export { SKIP_CODES, type SkipCode, type SkipReason } from './skip.ts';
