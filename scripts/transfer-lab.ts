@@ -16,7 +16,7 @@ import { PROXY_NAMES } from '../src/proxies/index.ts';
 import { groupFolds, loadManifest, recordFeatures, type LabeledRecord } from '../src/predictor/records.ts';
 import { timmEntriesByArch, timmExtra } from '../datasets/timm/index.ts';
 
-const { values } = parseArgs({ options: { features: { type: 'string' }, lambda: { type: 'string', default: '0.1' }, nosign: { type: 'boolean' }, balance: { type: 'boolean' } } });
+const { values } = parseArgs({ options: { features: { type: 'string' }, lambda: { type: 'string', default: '0.1' }, nosign: { type: 'boolean' }, balance: { type: 'boolean' }, fixed: { type: 'boolean' } } });
 const PRIMARY: Record<string, string> = { nb201: 'cifar10', nb101: 'cifar10', accel: 'imagenet', 'transnas-micro': 'class_scene', timm: 'imagenet' };
 
 interface Space { space: string; records: LabeledRecord[]; F: Float64Array[]; y: number[] }
@@ -54,7 +54,7 @@ for (const s of ['nb201', 'nb101', 'accel', 'transnas-micro', 'timm']) {
 }
 const cols = values.features ? values.features.split(',').map((n) => { const j = names.indexOf(n); if (j < 0) throw new Error(`unknown feature ${n}; known ${names.join(',')}`); return j; }) : names.map((_, j) => j);
 const pick = (F: Float64Array[]) => F.map((r) => Float64Array.from(cols, (j) => r[j]!));
-const cfg = { lambda: Number(values.lambda), signFilter: !values.nosign, balance: values.balance === true };
+const cfg = { lambda: Number(values.lambda), signFilter: !values.nosign, balance: values.balance === true, fixed: values.fixed === true };
 const fmt = (v: number) => (Number.isFinite(v) ? v.toFixed(3) : 'n/a');
 
 function run(label: string, train: Space[], test: Space): void {
@@ -99,10 +99,10 @@ if (timm) {
   console.log(`timm leave-family-out (+accel)      τ ${fmt(kendallTau(pred, timm.y))} ρ ${fmt(spearmanRho(pred, timm.y))} | params τ ${fmt(kendallTau(timm.F.map((r) => r[li]!), timm.y))} macs τ ${fmt(kendallTau(timm.F.map((r) => r[mi]!), timm.y))}`);
 }
 // Training-free aggregate of whatever proxies exist (+ MACs), within each test space.
-const agg = ['proxy_naswot', 'proxy_meco', 'log_macs'].map((n) => names.indexOf(n));
+const agg = cols;
 if (agg.every((j) => j >= 0)) {
   for (const s of spaces.values()) {
-    const a = rankAggregate(s.F, agg, [1, 1, 1]);
-    console.log(`aggregate naswot+meco+macs ${s.space.padEnd(15)} τ ${fmt(kendallTau(a, s.y))} ρ ${fmt(spearmanRho(a, s.y))}`);
+    const a = rankAggregate(s.F, agg, agg.map(() => 1));
+    console.log(`rank aggregate of the features ${s.space.padEnd(15)} τ ${fmt(kendallTau(a, s.y))} ρ ${fmt(spearmanRho(a, s.y))}`);
   }
 }

@@ -182,6 +182,8 @@ export interface Placement {
   readonly distance: number;
   /** The space most of its gate neighbours come from (null when unknown). */
   readonly space: string | null;
+  /** True when every gate neighbour comes from that space (absent: unknown, read as true). */
+  readonly unanimous?: boolean;
 }
 
 /** Gate distances of graphs (their head inputs) to the model's reference sample, and their nearest space. */
@@ -191,7 +193,7 @@ export function modelGateDistances(m: Pick<ModelState, 'head' | 'impute' | 'gate
     const votes = new Map<string, number>();
     for (const r of g.rows) { const sp = m.gateSpaces[r]; if (sp !== undefined) votes.set(sp, (votes.get(sp) ?? 0) + 1); }
     const space = [...votes].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))[0]?.[0] ?? null;
-    return { distance: g.distance, space };
+    return { distance: g.distance, space, unanimous: votes.size <= 1 };
   });
 }
 
@@ -488,9 +490,15 @@ export interface ModelPrediction {
   readonly calibratedOn?: string;
 }
 
-/** The gate distance that applies to a graph: its nearest space's own, or the pooled one. */
+/**
+ * The gate distance that applies to a graph: the pooled gate, tightened to its nearest space's
+ * own where that space's graphs cluster more tightly; 0 (far) when its neighbours come from more
+ * than one space — a graph between spaces belongs to none of them.
+ */
 export function gateFor(m: Pick<ModelState, 'gateDistance' | 'gateBySpace'>, place: Placement): number {
-  return (place.space !== null ? m.gateBySpace?.[place.space]?.gate : undefined) ?? m.gateDistance;
+  if (place.unanimous === false) return 0;
+  const own = place.space !== null ? m.gateBySpace?.[place.space]?.gate : undefined;
+  return own !== undefined ? Math.min(own, m.gateDistance) : m.gateDistance;
 }
 
 /**
