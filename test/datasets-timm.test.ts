@@ -31,6 +31,11 @@ const SAMPLE = [
   // Slice, Transpose, Reshape, Cast) and a ConvMixer with padding='same', which torch 1.13 could not export.
   'nasnetalarge@331',
   'convmixer_1024_20_ks9_p14@224',
+  // Weight-standardised convs (NF-Nets, the hybrid ViT's ResNetV2 stem): a second, transposed copy
+  // of each weight feeds only unused training-mode BatchNorm statistics and must not count (issue 14).
+  'nf_resnet50@288',
+  'eca_nfnet_l0@288',
+  'vit_small_r26_s32_224@224',
 ];
 
 describe('timm label table', () => {

@@ -99,3 +99,72 @@ describe('timm exports that lacked shapes (issue 14.3)', () => {
     });
   }
 });
+
+describe('params count trainable tensors once (issue 14: NF-Net params 38–94 % high)', () => {
+  /**
+   * timm's ScaledStdConv2d as torch 2.6 exports it: the weight standardised by a training-mode
+   * BatchNormalization over a [1, O, K] copy, whose input_mean/input_var come from a second,
+   * transposed [1, K, O] copy of the same weight through ReduceMean/Sub/Mul. Only Y is read.
+   */
+  function stdConv(opts: { statsOutput?: boolean } = {}) {
+    const b = new GraphBuilder({ opset: 17 });
+    const x = b.input('x', [1, 3, 8, 8]);
+    const [o, k] = [16, 27];
+    const wBn = b.weight('w_bn', [1, o, k]);
+    const gain = b.weight('gain', [o]);
+    const wStat = b.weight('w_stat', [1, k, o]);
+    const zeros = b.op('Constant', [], { value_floats: new Array<number>(o).fill(0) });
+    const mean = b.op('ReduceMean', [wStat], { axes: [0, 1], keepdims: 0 });
+    const mean1 = b.op('ReduceMean', [wStat], { axes: [0, 1], keepdims: 1 });
+    const d = b.op('Sub', [wStat, mean1]);
+    const v = b.op('ReduceMean', [b.op('Mul', [d, d])], { axes: [0, 1], keepdims: 0 });
+    const [y, runMean] = b.node('BatchNormalization', [wBn, gain, zeros, mean, v], { epsilon: { float: 1e-5 }, momentum: { float: 1 }, training_mode: 1 }, { outputs: 3 });
+    const w = b.op('Reshape', [y!, int64(b, 'shape', [o, 3, 3, 3])]);
+    b.node('Conv', [x, w, b.weight('bias', [o])], { kernel_shape: [3, 3], pads: [1, 1, 1, 1] }, { outputs: ['out'] });
+    b.output('out', [1, o, 8, 8]);
+    if (opts.statsOutput) b.output(runMean!, [o]);
+    return { model: readModel(b.toBytes()), o, k };
+  }
+
+  it('a weight-standardised conv counts weight, gain and bias, not the transposed copy that only feeds unused statistics', () => {
+    const { model, o, k } = stdConv();
+    const p = profileModel(model);
+    expect(p.totals.params).toBe(o * k + o + o);
+    expect(statsReport(model, p).params).toBe(o * k + o + o);
+    // The ReduceMean chain still costs what it costs; it just holds no parameters.
+    const reduce = p.nodes.find((n) => n.op === 'ReduceMean')!;
+    expect(reduce.params).toBe(0);
+    expect(reduce.elementOps).toBeGreaterThan(0);
+    expect(p.nodes.find((n) => n.op === 'BatchNormalization')!.params).toBe(o * k + o);
+  });
+
+  it('the copy counts when the running statistics are a graph output', () => {
+    const { model, o, k } = stdConv({ statsOutput: true });
+    expect(profileModel(model).totals.params).toBe(2 * o * k + o + o);
+  });
+
+  it('inference-mode BatchNormalization keeps counting mean and var (they reach Y)', () => {
+    const b = new GraphBuilder({ opset: 17 });
+    const x = b.input('x', [1, 8, 4, 4]);
+    b.node('BatchNormalization', [x, b.weight('s', [8]), b.weight('b', [8]), b.weight('m', [8]), b.weight('v', [8])], {}, { outputs: ['y'] });
+    b.output('y', [1, 8, 4, 4]);
+    expect(profileModel(readModel(b.toBytes())).totals.params).toBe(32);
+  });
+
+  it('opset 9 training-mode BatchNormalization (several outputs, no training_mode attribute) reads mean/var only for its statistics', () => {
+    const b = new GraphBuilder({ opset: 9 });
+    const x = b.input('x', [2, 8, 4, 4]);
+    b.node('BatchNormalization', [x, b.weight('s', [8]), b.weight('b', [8]), b.weight('m', [8]), b.weight('v', [8])], {}, { outputs: ['y', 'mean', 'var'] });
+    b.output('y', [2, 8, 4, 4]);
+    expect(profileModel(readModel(b.toBytes())).totals.params).toBe(16);
+  });
+
+  it('an initializer read only by nodes whose outputs reach no graph output is not a parameter', () => {
+    const b = new GraphBuilder();
+    const x = b.input('x', [1, 4]);
+    b.op('MatMul', [x, b.weight('dead', [4, 100])]);
+    b.node('MatMul', [x, b.weight('w', [4, 4])], {}, { outputs: ['y'] });
+    b.output('y', [1, 4]);
+    expect(profileModel(readModel(b.toBytes())).totals.params).toBe(16);
+  });
+});

@@ -26,7 +26,10 @@ export interface NodeProfile {
   readonly name: string;
   readonly op: string;
   readonly domain: string;
-  /** Parameters: elements of initializers this node reads (each initializer counted once, at first use). */
+  /**
+   * Parameters: elements of initializers this node reads at an input that can reach a graph
+   * output (each initializer counted once, at its first such read; see `liveInputs`).
+   */
   readonly params: number;
   /** Multiply-accumulates of the linear core (Conv, Gemm, MatMul, Einsum, RNNs); null when shapes are unknown. */
   readonly macs: number | null;
@@ -166,11 +169,12 @@ function profileGraph(graph: Graph, opsets: ReadonlyMap<string, number>, outer: 
   if (useDeclared) for (const o of graph.outputs) if (o.type && !declared.has(o.name)) declared.set(o.name, o.type);
 
   const seenInit = new Set<string>();
+  const live = liveInputs(graph, opsets);
   const opCounts: Record<string, number> = {};
   const profiles: NodeProfile[] = new Array<NodeProfile>(graph.nodes.length);
   for (const index of indexGraph(graph).order) {
     const node = graph.nodes[index]!;
-    profiles[index] = profileNode(node, index, graph, opsets, values, declared, seenInit, diagnostics, useDeclared);
+    profiles[index] = profileNode(node, index, graph, opsets, values, declared, seenInit, live[index] ?? null, diagnostics, useDeclared);
     const key = opKey(node.domain, node.op);
     opCounts[key] = (opCounts[key] ?? 0) + 1;
   }
@@ -211,6 +215,51 @@ function profileGraph(graph: Graph, opsets: ReadonlyMap<string, number>, outer: 
   };
 }
 
+/**
+ * Per node, which input slots can influence a graph output: a backward walk from the graph
+ * outputs through the op table's `inputUse` rules. Params count only initializers read at a live
+ * slot, so a tensor feeding nothing but dead values (an exporter's derived copy of a weight for
+ * statistics nobody reads) is not a parameter. `null` entries (every slot live) for a graph
+ * without outputs, where there is nothing to walk back from.
+ */
+function liveInputs(graph: Graph, opsets: ReadonlyMap<string, number>): readonly (readonly boolean[] | null)[] {
+  const nodes = graph.nodes;
+  if (graph.outputs.length === 0) return nodes.map(() => null);
+  const live = new Set<string>(graph.outputs.map((o) => o.name));
+  const out: (readonly boolean[] | null)[] = new Array<readonly boolean[] | null>(nodes.length).fill(null);
+  const order = indexGraph(graph).order;
+  for (let j = order.length - 1; j >= 0; j--) {
+    const index = order[j]!;
+    const node = nodes[index]!;
+    const liveOutputs = node.outputs.map((o) => o !== '' && live.has(o));
+    let slots: readonly boolean[];
+    if (!liveOutputs.some((x) => x)) {
+      slots = node.inputs.map(() => false);
+    } else {
+      const attrs = attrsOf(node);
+      const rule = lookupOp(node.domain, node.op)?.inputUse;
+      slots = rule ? rule({ node, opset: opsets.get(node.domain) ?? 1, attrs }, liveOutputs) : node.inputs.map(() => true);
+      // A subgraph reads outer values by name, without listing them as node inputs.
+      for (const g of attrs.graphs()) for (const name of outerReads(g)) live.add(name);
+    }
+    node.inputs.forEach((name, k) => { if (name !== '' && slots[k] === true) live.add(name); });
+    out[index] = slots;
+  }
+  return out;
+}
+
+/** Names a graph (and its nested subgraphs) reads but does not define: its outer-scope reads. */
+function outerReads(graph: Graph): Set<string> {
+  const defined = new Set<string>([...graph.initializers.keys(), ...graph.inputs.map((v) => v.name)]);
+  for (const n of graph.nodes) for (const o of n.outputs) defined.add(o);
+  const reads = new Set<string>();
+  for (const n of graph.nodes) {
+    for (const i of n.inputs) if (i !== '' && !defined.has(i)) reads.add(i);
+    for (const g of attrsOf(n).graphs()) for (const i of outerReads(g)) if (!defined.has(i)) reads.add(i);
+  }
+  return reads;
+}
+
 function profileNode(
   node: Node,
   index: number,
@@ -219,13 +268,14 @@ function profileNode(
   values: Scope,
   declared: ReadonlyMap<string, TensorType>,
   seenInit: Set<string>,
+  liveSlots: readonly boolean[] | null,
   diagnostics: Diagnostic[],
   useDeclared: boolean,
 ): NodeProfile {
   let params = 0;
-  for (const i of node.inputs) {
+  for (const [k, i] of node.inputs.entries()) {
     const t = graph.initializers.get(i);
-    if (t && !seenInit.has(i)) {
+    if (t && !seenInit.has(i) && (liveSlots === null || liveSlots[k] === true)) {
       seenInit.add(i);
       // int64 initializers are shapes, axes and indices in practice, not learned weights.
       if (t.dtype !== 'int64') params += numel(t.dims) ?? 0;

@@ -7,7 +7,7 @@
 import type { Dim, DType, Shape } from '../ir.ts';
 import { dtypeName } from '../reader.ts';
 import { addDim, broadcast, countDim, divDim, countElements, inferMinusOne, isKnown, mulDim, normAxis, numel, prodDims } from './dims.ts';
-import type { Cost, CostRule, InferValue, OpCategory, OpContext, OpSpec, ShapeRule } from './types.ts';
+import type { Cost, CostRule, InferValue, InputUseRule, OpCategory, OpContext, OpSpec, ShapeRule } from './types.ts';
 
 /** Statically known values are kept only for tensors up to this many elements. */
 export const MAX_CONST_ELEMENTS = 1024;
@@ -559,6 +559,19 @@ const batchNormStats = (ctx: OpContext): (InferValue | null)[] => {
   const xs = input(ctx, 0)?.shape ?? null;
   const c = xs && xs.length >= 2 ? [xs[1] ?? null] : null;
   return [1, 2, 3, 4].map(() => val('float32', c));
+};
+
+/**
+ * BatchNormalization in training mode (attribute `training_mode` from opset 14, more than one
+ * output before) normalises X with its own batch statistics: Y reads X, scale and B only, and
+ * input_mean/input_var feed the running-statistics outputs alone. timm's weight-standardised
+ * convs export this way, with input_mean/var computed from a second, transposed copy of the
+ * weight that must not count as parameters when those outputs are unused.
+ */
+const batchNormInputUse: InputUseRule = (ctx, liveOutputs) => {
+  const training = ctx.opset >= 14 ? ctx.attrs.int('training_mode', 0) !== 0 : ctx.node.outputs.filter((o) => o !== '').length > 1;
+  const stats = !training || liveOutputs.slice(1).some((x) => x);
+  return ctx.node.inputs.map((_, k) => k < 3 || stats);
 };
 
 const layerNormStats = (ctx: OpContext): (InferValue | null)[] => {
@@ -1435,7 +1448,7 @@ export const OP_TABLE = {
   RNN: recurrent(1, 2),
 
   // Norms: per element roughly (x - mean) * scale + shift, plus statistics for the non-BN ones.
-  BatchNormalization: normSpec(W.mul + W.add, (ctx) => (ctx.node.outputs.length > 1 ? batchNormStats(ctx) : [])),
+  BatchNormalization: { ...normSpec(W.mul + W.add, (ctx) => (ctx.node.outputs.length > 1 ? batchNormStats(ctx) : [])), inputUse: batchNormInputUse },
   LayerNormalization: normSpec(3 * W.add + W.mul + W.div + W.mul + W.add, layerNormStats),
   InstanceNormalization: normSpec(3 * W.add + W.mul + W.div),
   GroupNormalization: normSpec(3 * W.add + W.mul + W.div + W.mul + W.add),

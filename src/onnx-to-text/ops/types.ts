@@ -55,8 +55,16 @@ export interface Cost {
 /** Cost rule; null when shapes are too unknown to count. Absent rule: zero cost. */
 export type CostRule = (ctx: OpContext, outputs: readonly (InferValue | null)[]) => Cost | null;
 
+/**
+ * Which inputs the node's live outputs depend on: one flag per input. For ops where some inputs
+ * feed only some outputs (training-mode BatchNormalization: the running statistics never reach
+ * Y). Absent rule: every output depends on every input.
+ */
+export type InputUseRule = (ctx: Pick<OpContext, 'node' | 'opset' | 'attrs'>, liveOutputs: readonly boolean[]) => readonly boolean[];
+
 export interface OpSpec {
   readonly category: OpCategory;
   readonly infer: ShapeRule;
   readonly cost?: CostRule;
+  readonly inputUse?: InputUseRule;
 }
