@@ -114,6 +114,9 @@ async function child(a: Args): Promise<void> {
   const [k, n] = a.shard!;
   const rows = manifestIds(a.dir, a.limit).filter((r, i) => i % n === k && !done.has(r.id));
   for (const r of rows) {
+    // Tells the parent which arch is running, so a worker killed on it (memory, a signal) costs
+    // that arch a `worker-died` line instead of the whole run.
+    process.stdout.write(`#start ${r.id}\n`);
     let line: CacheLine;
     try {
       const model = readModel(readFileSync(`${a.dir}/${r.file}`));
@@ -145,11 +148,14 @@ async function parent(a: Args): Promise<void> {
   let skipped = 0;
   const self = fileURLToPath(import.meta.url);
   const passthrough = [...(a.explicitSamples ? ['--samples', String(a.samples)] : []), '--seeds', String(a.seeds), '--seed', String(a.seed), ...(a.limit !== null ? ['--limit', String(a.limit)] : [])];
-  await Promise.all(Array.from({ length: a.workers }, (_, k) => new Promise<void>((resolve, reject) => {
+  const runWorker = (k: number): Promise<void> => new Promise<void>((resolve, reject) => {
     const p = spawn(process.execPath, ['--import', 'tsx', self, a.dir, '--shard', `${k}/${a.workers}`, ...passthrough], { stdio: ['ignore', 'pipe', 'inherit'] });
     const rl = createInterface({ input: p.stdout });
+    let current: string | null = null;
     rl.on('line', (l) => {
       if (l.trim() === '') return;
+      if (l.startsWith('#start ')) { current = l.slice(7); return; }
+      current = null;
       appendFileSync(out, `${l}\n`);
       written++;
       if (l.includes('"skipped"')) skipped++;
@@ -159,8 +165,19 @@ async function parent(a: Args): Promise<void> {
       }
     });
     p.on('error', reject);
-    p.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`worker ${k} exited with ${code}`))));
-  })));
+    p.on('close', (code, signal) => {
+      if (code === 0) return resolve();
+      if (current === null) return reject(new Error(`worker ${k} exited with ${code ?? signal}`));
+      // Died on one arch: record it as skipped, then a fresh worker goes on (cached ids are skipped).
+      const line: CacheLine = { id: current, version: PROXY_VERSION, settings, proxies: null, samples: 0, seconds: 0, skipped: { code: 'run-failed', message: `the worker died on this model (${code ?? signal})` } };
+      appendFileSync(out, `${JSON.stringify(line)}\n`);
+      written++;
+      skipped++;
+      log(`worker ${k} died (${code ?? signal}) on ${current}; recorded as skipped, restarting`);
+      runWorker(k).then(resolve, reject);
+    });
+  });
+  await Promise.all(Array.from({ length: a.workers }, (_, k) => runWorker(k)));
   const s = (performance.now() - t0) / 1000;
   log(`done: ${written} written (${skipped} skipped) in ${s.toFixed(1)} s`);
   process.stdout.write(`${JSON.stringify({ dir: a.dir, out, total: all.length, written, skipped, seconds: +s.toFixed(1), version: PROXY_VERSION, settings })}\n`);

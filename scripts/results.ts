@@ -43,7 +43,7 @@ const add = (group: string, o: RunOptions) => {
 };
 
 /** Each space with its primary target; cross-space protocols score candidates on the others (never the test space). */
-const SPACES = [['nb201', 'cifar10'], ['nb101', 'cifar10'], ['accel', 'imagenet'], ['transnas-micro', 'class_scene'], ['timm', 'imagenet']] as const;
+const SPACES = [['nb201', 'cifar10'], ['nb101', 'cifar10'], ['accel', 'imagenet-16ep'], ['transnas-micro', 'class_scene'], ['timm', 'imagenet']] as const;
 const selection = (train: readonly string[], test: string) => SPACES.filter(([s]) => s !== test && !train.includes(s)).map(([space, target]) => ({ space, target }));
 
 for (const size of [1000, 20001]) {

@@ -17,7 +17,7 @@ import { groupFolds, loadManifest, recordFeatures, type LabeledRecord } from '..
 import { timmEntriesByArch, timmExtra } from '../datasets/timm/index.ts';
 
 const { values } = parseArgs({ options: { features: { type: 'string' }, lambda: { type: 'string', default: '0.1' }, nosign: { type: 'boolean' }, balance: { type: 'boolean' }, fixed: { type: 'boolean' } } });
-const PRIMARY: Record<string, string> = { nb201: 'cifar10', nb101: 'cifar10', accel: 'imagenet', 'transnas-micro': 'class_scene', timm: 'imagenet' };
+const PRIMARY: Record<string, string> = { nb201: 'cifar10', nb101: 'cifar10', accel: 'imagenet-16ep', 'transnas-micro': 'class_scene', timm: 'imagenet' };
 
 interface Space { space: string; records: LabeledRecord[]; F: Float64Array[]; y: number[] }
 let names: string[] = [];

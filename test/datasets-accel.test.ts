@@ -14,11 +14,11 @@ describe('accel label table', () => {
   it('holds all 5,138 records in index order, labels in percent', () => {
     expect(entries).toHaveLength(5138);
     expect(entries.map((e) => e.index)).toEqual(Array.from({ length: 5138 }, (_, i) => i));
-    const top1 = entries.map((e) => e.labels['imagenet']!);
+    const top1 = entries.map((e) => e.labels['imagenet-16ep']!);
     expect(Math.min(...top1)).toBeCloseTo(42.85, 2);
     expect(Math.max(...top1)).toBeCloseTo(67.05, 2);
     // result_0.json from the upstream archive.
-    expect(byIndex(0)).toMatchObject({ arch: '631n-452n-633n-653n-652n-132n-132n', labels: { imagenet: 59.368 }, publishedParams: 2501160 });
+    expect(byIndex(0)).toMatchObject({ arch: '631n-452n-633n-653n-652n-132n-132n', labels: { 'imagenet-16ep': 59.368 }, publishedParams: 2501160 });
   });
 
   it('reproduces the published parameter count of every record from the configuration', () => {

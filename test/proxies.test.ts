@@ -184,6 +184,14 @@ describe('onnx-predict proxies', () => {
     const again = JSON.parse(again0!.stdout) as typeof j;
     expect(again.proxies).toEqual(j.proxies);
   }, 60_000);
+  it('a graph that crashed onnxruntime\'s extended optimizations (SIGSEGV) runs: poolformerv2_s24', async () => {
+    const f = join(dir, 'poolformerv2_s24.onnx');
+    writeFileSync(f, gunzipSync(readFileSync(new URL('../datasets/timm/graphs/poolformerv2_s24-224.onnx.gz', import.meta.url))));
+    const r = await runCli(['proxies', f, '--samples', '2', '--json']);
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.stdout) as { proxies: Record<string, number> };
+    expect(Number.isFinite(j.proxies.meco)).toBe(true);
+  }, 120_000);
   it('prints a table without --json; bad input exits 3, bad flags 2', async () => {
     const junk = join(dir, 'junk.onnx');
     writeFileSync(junk, 'not an onnx file');

@@ -69,8 +69,8 @@ export interface ModelState {
    * Per target and training space: ranker score → accuracy within that space (the ranker's
    * scores have arbitrary offsets between spaces). `*` is the cross-space fit (one within-space
    * slope, the mean of the spaces' intercepts), used for graphs far from every training space
-   * (beyond the p99 of training distances) and when the nearest space has no label for the
-   * target: one mapping for all of them, so a set of graphs from a new space keeps the ranker's order.
+   * (beyond the p99 of their nearest space's own distances, or between spaces) and when the
+   * nearest space has no label for the target: one mapping for all of them, so a set of graphs from a new space keeps the ranker's order.
    */
   readonly calibration: Readonly<Record<string, Readonly<Record<string, Calibration>>>>;
   /** Training means of the head's inputs, used where a value (a proxy) is missing. */
@@ -501,6 +501,12 @@ export function gateFor(m: Pick<ModelState, 'gateDistance' | 'gateBySpace'>, pla
   return own !== undefined ? Math.min(own, m.gateDistance) : m.gateDistance;
 }
 
+/** The distance within which a graph counts as adjacent to its nearest space (that space's p99). */
+export function adjacentFor(m: Pick<ModelState, 'distancePercentiles' | 'gateBySpace'>, place: Placement): number {
+  const own = place.space !== null ? m.gateBySpace?.[place.space]?.p99 : undefined;
+  return own ?? m.distancePercentiles?.p99 ?? Infinity;
+}
+
 /**
  * Predictions for graphs, given each graph's gate distance to the training set
  * (`modelGateDistances`; Infinity: the ranker answers, 0: the head answers).
@@ -514,9 +520,11 @@ export function predictModel(m: ModelState, rows: readonly { x: Float32Array; sc
     const place = placement[i] ?? { distance: Infinity, space: null };
     const gate = gateFor(m, place);
     const near = place.distance <= gate && (m.nearSource ?? 'head') === 'head';
-    // Beyond the gate the graph is not taken for a member of its nearest space: the cross-space
-    // calibration, the same for every such graph, so graphs of a new space keep the ranker's order.
-    const far = !(place.distance <= gate);
+    // A graph within the distance 99 % of its nearest space's graphs stay within, its neighbours
+    // all from that space, is calibrated on that space (a new timm family is still a timm model).
+    // Beyond, it belongs to no training space: the cross-space calibration, the same for every
+    // such graph, so graphs of a new space keep the ranker's order.
+    const far = !(place.unanimous !== false && place.distance <= adjacentFor(m, place));
     m.targets.forEach((t, ti) => {
       const byspace = m.calibration[t];
       const on = byspace ? (!far && place.space !== null && byspace[place.space] ? place.space : byspace['*'] ? '*' : undefined) : undefined;

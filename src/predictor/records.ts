@@ -18,7 +18,7 @@ import { featureLayout, featurize, PhraseEmbeddings, type FeatureLayout } from '
 export const PRIMARY_TARGET: Readonly<Record<string, string>> = Object.freeze({
   nb201: 'cifar10',
   nb101: 'cifar10',
-  accel: 'imagenet',
+  accel: 'imagenet-16ep',
   'transnas-micro': 'class_scene',
   timm: 'imagenet',
 });
