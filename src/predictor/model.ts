@@ -529,7 +529,10 @@ export function predictModel(m: ModelState, rows: readonly { x: Float32Array; sc
       const byspace = m.calibration[t];
       const on = byspace ? (!far && place.space !== null && byspace[place.space] ? place.space : byspace['*'] ? '*' : undefined) : undefined;
       const cal = on !== undefined ? byspace![on] : undefined;
-      if (near || !cal) {
+      // Near means near graphs labelled with this target: a graph among timm models has no
+      // CIFAR-10 neighbours to learn from, so its CIFAR-10 answer comes from the ranker.
+      const labelled = place.space === null || !byspace || byspace[place.space] !== undefined;
+      if ((near && labelled) || !cal) {
         const mu = h.mean[i]![ti]!;
         const half = 1.2815515655446004 * m.head.intervalScale[ti]! * Math.max(h.std[i]![ti]!, 0.05 * m.head.labelStd[ti]!);
         out[t] = { accuracy: mu, low: mu - half, high: mu + half, source: 'head' };

@@ -183,7 +183,12 @@ export class Predictor {
       const gate = gateFor(model, nearest[i]!);
       const far = nearest[i]!.distance > gate && !maybeExact(i);
       const calibrated = preds[i]![meta.targets[0]!]?.calibratedOn;
-      if (far) warnings.push({ code: 'far-from-training', message: `the graph is unlike the training architectures (${(nearest[i]!.distance / gate).toFixed(1)} × the distance within which 90 % of the nearest space's architectures have their nearest neighbours): the cross-space ranker answers${calibrated && calibrated !== '*' ? `, its accuracies calibrated on the nearest space (${calibrated})` : ''}, and the interval is wide` });
+      if (far) {
+        const where = gate > 0
+          ? `${(nearest[i]!.distance / gate).toFixed(1)} × the distance within which 90 % of the nearest space's architectures have their nearest neighbours`
+          : 'its nearest training architectures come from different spaces';
+        warnings.push({ code: 'far-from-training', message: `the graph is unlike the training architectures (${where}): the cross-space ranker answers${calibrated && calibrated !== '*' ? `, its accuracies calibrated on the nearest space (${calibrated})` : ''}, and the interval is wide` });
+      }
       if (wantProxies && proxies[i]?.skipped) warnings.push({ code: 'no-proxies', message: `zero-cost proxies could not run (${proxies[i]!.skipped!.message}); the prediction uses the graph's structure only` });
       if (!Object.values(predictions).some((p) => p.inDomain)) warnings.push({ code: 'out-of-domain', message: 'the model fits none of the targets the predictor learnt (input size or channels differ): every prediction is a guess' });
       // One extra neighbour look-up doubles as the exact-match gate: an identical graph has
