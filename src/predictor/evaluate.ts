@@ -17,7 +17,7 @@ import { fitModel, modelGateDistances, predictModel, rankerScores, type FitModel
 import { DEFAULT_RANKER_CANDIDATES, AGGREGATE_FEATURES } from './ranker-candidates.ts';
 import { rankAggregate } from './ranker.ts';
 import { loadManifest, recordFeatures, shuffled } from './records.ts';
-import { asPredicted, headRow, loadProxyCache, PROXY_FEATURES, scalarRow, SCALAR_FEATURES } from './scalars.ts';
+import { asPredicted, headRow, loadProxyCache, type ProxyValues, PROXY_FEATURES, scalarRow, SCALAR_FEATURES } from './scalars.ts';
 
 export const PROTOCOLS = ['in-space', 'zero-shot', 'loso'] as const;
 
@@ -110,7 +110,10 @@ export async function spaceRows(o: RowSource, space: string, stage: string = `fe
   const { features } = await recordFeatures(records, layout, o.embeddings, o.encoderKey, {
     onProgress: (d, t) => o.onProgress?.(stage, d, t),
   });
-  const proxies = o.useProxies === false ? new Map() : loadProxyCache(join(o.proxyDir ?? o.dataDir, space));
+  const cached: Map<string, ProxyValues> = o.useProxies === false && !o.proxiesOnly ? new Map() : loadProxyCache(join(o.proxyDir ?? o.dataDir, space));
+  // Without proxies the model reads none, but `proxiesOnly` still keeps the cached sample, so a
+  // no-proxies ablation is measured on the same architectures as the run it is compared with.
+  const proxies = o.useProxies === false ? new Map() : cached;
   // Scalars always come from the node-graph descriptors (the numeric tail), whatever the head reads.
   const numericFrom = layout.representation === 'text-only' ? null : layout.textLength;
   const rows = records.map((r, i) => {
@@ -119,7 +122,7 @@ export async function spaceRows(o: RowSource, space: string, stage: string = `fe
     const scalars = numericFrom === null ? Float64Array.from(SCALAR_FEATURES, () => NaN) : scalarRow(x, numericFrom, p);
     return { record: r, x: headRow(x, p), scalars };
   });
-  return o.proxiesOnly ? rows.filter((r) => proxies.get(r.record.id)) : rows;
+  return o.proxiesOnly ? rows.filter((r) => cached.get(r.record.id)) : rows;
 }
 
 const agreement = (a: ArrayLike<number>, b: ArrayLike<number>): BaselineReport => ({ kendall: kendallTau(a, b), spearman: spearmanRho(a, b) });
