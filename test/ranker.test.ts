@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { kendallTau } from '../src/predictor/metrics.ts';
 import { fitRanker, normalScores, probit, rankAggregate, scoreRanker } from '../src/predictor/ranker.ts';
-import { gateDistances } from '../src/predictor/model.ts';
+import { adjacentFor, crossSpaceFit, gateDistances, gateFor } from '../src/predictor/model.ts';
 import { checkDomain, domainOf } from '../src/predictor/domain.ts';
 import { mulberry32 } from '../src/random.ts';
 
@@ -112,6 +112,43 @@ describe('ranker', () => {
     // Sign −1 reverses a column.
     const rev = rankAggregate(X, [0], [-1]);
     expect(rev[0]!).toBeGreaterThan(rev[2]!);
+  });
+});
+
+describe('cross-space calibration and the gate', () => {
+  it('one within-space slope, the mean intercept, and an interval that knows spaces sit at other levels', () => {
+    // Two spaces with slope 2 within each; b's scores sit 5 higher and its labels 10 higher, so
+    // both lie on one line (50 + 2 · score) and a space predicted from the other misses by noise only.
+    const rand = mulberry32(21);
+    const pts: [number, number, string][] = [];
+    for (let i = 0; i < 300; i++) {
+      const x = gauss(rand);
+      pts.push([x, 50 + 2 * x + 0.2 * gauss(rand), 'a']);
+      pts.push([x + 5, 60 + 2 * x + 0.2 * gauss(rand), 'b']);
+    }
+    const c = crossSpaceFit(pts)!;
+    expect(c.slope).toBeCloseTo(2, 1);
+    expect(c.halfBy).toBe('leave-one-space-out');
+    expect(c.half80).toBeLessThan(1);
+    // … while a real level shift between spaces widens it to about that shift.
+    const shifted = pts.map(([x, y, sp]) => [x, sp === 'b' ? y + 8 : y, sp] as [number, number, string]);
+    const w = crossSpaceFit(shifted)!;
+    expect(w.half80).toBeGreaterThan(7);
+    expect(w.half80).toBeLessThan(9);
+    // One space: its residual plus its labels' spread (a prior, said so).
+    const one = crossSpaceFit(pts.filter((p) => p[2] === 'a'))!;
+    expect(one.halfBy).toBe('one-space');
+    expect(one.half80).toBeGreaterThan(1.5);
+  });
+
+  it('the gate: the tighter of pooled and the nearest space\'s own; never near between spaces', () => {
+    const m = { gateDistance: 0.1, gateBySpace: { tight: { gate: 0.03, p99: 0.05 }, loose: { gate: 0.3, p99: 0.4 } }, distancePercentiles: { p50: 0.05, p95: 0.15, p99: 0.2 } };
+    expect(gateFor(m, { distance: 0.02, space: 'tight', unanimous: true })).toBe(0.03);
+    expect(gateFor(m, { distance: 0.02, space: 'loose', unanimous: true })).toBe(0.1);
+    expect(gateFor(m, { distance: 0.02, space: 'tight', unanimous: false })).toBe(0);
+    expect(gateFor(m, { distance: 0.02, space: null })).toBe(0.1);
+    expect(adjacentFor(m, { distance: 0.02, space: 'loose' })).toBe(0.4);
+    expect(adjacentFor(m, { distance: 0.02, space: 'other' })).toBe(0.2);
   });
 });
 
