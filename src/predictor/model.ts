@@ -420,14 +420,17 @@ export function fitModel(rows: readonly ModelRow[], o: FitModelOptions): ModelSt
     const hp = predictHead(fit.head, rankVal.map((i) => imputeRows([rankRows[i]!.x], impute)[0]!));
     const taus = { head: [] as number[], ranker: [] as number[] };
     const sizes: number[] = [];
+    // Scored on every target the model answers (not only each space's primary label): the head
+    // learns each target itself, the ranker one order per space.
     for (const [, idx] of groupIndices(rankVal.map((i) => rankRows[i]!.record.space))) {
-      if (idx.length < 5) continue;
-      sizes.push(idx.length);
-      const truth = idx.map((k) => y[rankVal[k]!]!);
-      const t = o.primary(rankRows[rankVal[idx[0]!]!]!.record.space);
-      const ti = t === undefined ? -1 : o.targets.indexOf(t);
-      taus.ranker.push(kendallTau(idx.map((k) => rs[k]!), truth));
-      if (ti >= 0) taus.head.push(kendallTau(idx.map((k) => hp.mean[k]![ti]!), truth));
+      o.targets.forEach((t, ti) => {
+        const k = idx.filter((j) => Number.isFinite(rankRows[rankVal[j]!]!.record.labels[t]));
+        if (k.length < 5) return;
+        const truth = k.map((j) => rankRows[rankVal[j]!]!.record.labels[t]!);
+        sizes.push(k.length);
+        taus.ranker.push(kendallTau(k.map((j) => rs[j]!), truth));
+        taus.head.push(kendallTau(k.map((j) => hp.mean[j]![ti]!), truth));
+      });
     }
     const mean = (v: number[]) => { const f = v.filter(Number.isFinite); return f.length ? f.reduce((a, b) => a + b, 0) / f.length : NaN; };
     nearScores = { head: mean(taus.head), ranker: mean(taus.ranker) };
