@@ -115,7 +115,7 @@ async function child(a: Args): Promise<void> {
   const rows = manifestIds(a.dir, a.limit).filter((r, i) => i % n === k && !done.has(r.id));
   for (const r of rows) {
     // Tells the parent which arch is running, so a worker killed on it (memory, a signal) costs
-    // that arch a `worker-died` line instead of the whole run.
+    // that arch a skipped (`run-failed`) line instead of the whole run.
     process.stdout.write(`#start ${r.id}\n`);
     let line: CacheLine;
     try {
