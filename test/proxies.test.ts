@@ -192,6 +192,16 @@ describe('onnx-predict proxies', () => {
     const j = JSON.parse(r.stdout) as { proxies: Record<string, number> };
     expect(Number.isFinite(j.proxies.meco)).toBe(true);
   }, 120_000);
+  it('a graph whose batch-symbolic copy onnxruntime rejects (a Reshape fixing batch 1) runs sample by sample: mobilevit_xxs', async () => {
+    const f = join(dir, 'mobilevit_xxs.onnx');
+    writeFileSync(f, gunzipSync(readFileSync(new URL('../datasets/timm/graphs/mobilevit_xxs-256.onnx.gz', import.meta.url))));
+    const r = await runCli(['proxies', f, '--samples', '3', '--json']);
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.stdout) as { proxies: Record<string, number> | null; samples: number; batched: boolean };
+    expect(j.samples).toBe(3);
+    expect(j.batched).toBe(false);
+    expect(Number.isFinite(j.proxies!.naswot)).toBe(true);
+  }, 120_000);
   it('prints a table without --json; bad input exits 3, bad flags 2', async () => {
     const junk = join(dir, 'junk.onnx');
     writeFileSync(junk, 'not an onnx file');

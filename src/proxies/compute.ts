@@ -264,33 +264,45 @@ export async function computeProxies(model: Model, options: ProxyOptions = {}): 
   const per: Record<'naswot' | 'swap' | 'meco' | 'az_expressivity' | 'az_progressivity', number[]> = { naswot: [], swap: [], meco: [], az_expressivity: [], az_progressivity: [] };
   let used = samples;
   let batched = options.batch !== false && prep.batchable && batchMax > 1;
+  let batchDim = prep.batchable;
   for (let s = 0; s < seeds; s++) {
     if (s > 0 && elapsed() > budget) break;
     const runSeed = (seed * 1009 + s) >>> 0;
     let session: Ort.InferenceSession | null = null;
     try {
-      let bytes: Uint8Array;
-      let weightFeeds: Map<string, { data: Float32Array; dims: readonly number[] }>;
-      try {
-        ({ bytes, weights: weightFeeds } = runnableCopy(model, {
-          externalWeights,
-          inputShapes: prep.shapes, batchDim: prep.batchable, seed: runSeed, centerWeights: options.centerWeights ?? true,
-          taps: [...activations, ...blocks, ...maps].map((t) => ({ name: t.name, dtype: t.dtype })),
-        }));
-      } catch (e) {
-        if (e instanceof ProxySkip) return skip({ code: e.code, message: e.message });
-        throw e;
-      }
-      try {
-        // 'basic' (constant folding, redundant-node elimination): onnxruntime-node 1.x crashes the
-        // whole process (SIGSEGV, no exception) while applying its extended/layout optimizations
-        // to some graphs — poolformerv2_s24 among the timm exports — and a crash here would take
-        // `serve` down. Values agree with 'all' to ~1e-7 relative; speed was no worse when measured.
-        session = await ort.InferenceSession.create(bytes, {
-          intraOpNumThreads: 1, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'basic', logSeverityLevel: 4,
-        });
-      } catch (e) {
-        return skip({ code: 'session-failed', message: `onnxruntime rejected the runnable copy: ${firstLine(e)}` });
+      let bytes!: Uint8Array;
+      let weightFeeds!: Map<string, { data: Float32Array; dims: readonly number[] }>;
+      // A symbolic batch dimension first (samples then run as batches); if onnxruntime rejects
+      // that copy (a Reshape that hard-codes batch 1 deep inside an attention block), the same
+      // copy with batch 1, samples one by one — the same values, slower.
+      for (;;) {
+        try {
+          ({ bytes, weights: weightFeeds } = runnableCopy(model, {
+            externalWeights,
+            inputShapes: prep.shapes, batchDim, seed: runSeed, centerWeights: options.centerWeights ?? true,
+            taps: [...activations, ...blocks, ...maps].map((t) => ({ name: t.name, dtype: t.dtype })),
+          }));
+        } catch (e) {
+          if (e instanceof ProxySkip) return skip({ code: e.code, message: e.message });
+          throw e;
+        }
+        try {
+          // 'basic' (constant folding, redundant-node elimination): onnxruntime-node 1.x crashes the
+          // whole process (SIGSEGV, no exception) while applying its extended/layout optimizations
+          // to some graphs — poolformerv2_s24 among the timm exports — and a crash here would take
+          // `serve` down. Values agree with 'all' to ~1e-7 relative; speed was no worse when measured.
+          session = await ort.InferenceSession.create(bytes, {
+            intraOpNumThreads: 1, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'basic', logSeverityLevel: 4,
+          });
+          break;
+        } catch (e) {
+          if (batchDim) {
+            batchDim = false;
+            batched = false;
+            continue;
+          }
+          return skip({ code: 'session-failed', message: `onnxruntime rejected the runnable copy: ${firstLine(e)}` });
+        }
       }
       const rng = new Rng(runSeed ^ 0x5bd1e995);
       const feedsFor = (batch: number): Record<string, Ort.Tensor> => {
