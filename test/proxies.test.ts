@@ -184,23 +184,23 @@ describe('onnx-predict proxies', () => {
     const again = JSON.parse(again0!.stdout) as typeof j;
     expect(again.proxies).toEqual(j.proxies);
   }, 60_000);
-  it('a graph that crashed onnxruntime\'s extended optimizations (SIGSEGV) runs: poolformerv2_s24', async () => {
-    const f = join(dir, 'poolformerv2_s24.onnx');
-    writeFileSync(f, gunzipSync(readFileSync(new URL('../datasets/timm/graphs/poolformerv2_s24-224.onnx.gz', import.meta.url))));
-    const r = await runCli(['proxies', f, '--samples', '2', '--json']);
+  /** A committed timm export through `onnx-predict proxies --json` in a child process. */
+  const proxiesOf = async (graph: string, samples: number) => {
+    const f = join(dir, graph.replace('.gz', ''));
+    writeFileSync(f, gunzipSync(readFileSync(new URL(`../datasets/timm/graphs/${graph}`, import.meta.url))));
+    const r = await runCli(['proxies', f, '--samples', String(samples), '--json']);
     expect(r.code).toBe(0);
-    const j = JSON.parse(r.stdout) as { proxies: Record<string, number> };
+    return JSON.parse(r.stdout) as { proxies: Record<string, number>; samples: number; batched: boolean };
+  };
+  it('a graph that crashed onnxruntime\'s extended optimizations (SIGSEGV) runs: poolformerv2_s24', async () => {
+    const j = await proxiesOf('poolformerv2_s24-224.onnx.gz', 2);
     expect(Number.isFinite(j.proxies.meco)).toBe(true);
   }, 120_000);
   it('a graph whose batch-symbolic copy onnxruntime rejects (a Reshape fixing batch 1) runs sample by sample: mobilevit_xxs', async () => {
-    const f = join(dir, 'mobilevit_xxs.onnx');
-    writeFileSync(f, gunzipSync(readFileSync(new URL('../datasets/timm/graphs/mobilevit_xxs-256.onnx.gz', import.meta.url))));
-    const r = await runCli(['proxies', f, '--samples', '3', '--json']);
-    expect(r.code).toBe(0);
-    const j = JSON.parse(r.stdout) as { proxies: Record<string, number> | null; samples: number; batched: boolean };
+    const j = await proxiesOf('mobilevit_xxs-256.onnx.gz', 3);
     expect(j.samples).toBe(3);
     expect(j.batched).toBe(false);
-    expect(Number.isFinite(j.proxies!.naswot)).toBe(true);
+    expect(Number.isFinite(j.proxies.naswot)).toBe(true);
   }, 120_000);
   it('prints a table without --json; bad input exits 3, bad flags 2', async () => {
     const junk = join(dir, 'junk.onnx');
