@@ -206,15 +206,12 @@ function primaryLabel(row: ModelRow, primary: FitModelOptions['primary']): numbe
 /** accuracy ≈ intercept + slope · score (slope ≥ 0) and the 80th percentile of |residual|. */
 function linearFit(pts: readonly (readonly [number, number, ...unknown[]])[]): Calibration | null {
   if (pts.length < 2) return null;
-  const mx = pts.reduce((a, p) => a + p[0], 0) / pts.length;
-  const my = pts.reduce((a, p) => a + p[1], 0) / pts.length;
-  let sxy = 0, sxx = 0;
-  for (const p of pts) { sxy += (p[0] - mx) * (p[1] - my); sxx += (p[0] - mx) ** 2; }
-  const slope = sxx > 0 ? Math.max(0, sxy / sxx) : 0;
-  const intercept = my - slope * mx;
-  const res = pts.map((p) => Math.abs(p[1] - (intercept + slope * p[0]))).sort((a, b) => a - b);
-  return { intercept, slope, half80: quantile(res, 0.8), n: pts.length };
+  const { slope, intercepts: [intercept] } = withinFit([pts]);
+  const res = pts.map((p) => Math.abs(p[1] - (intercept! + slope * p[0]))).sort((a, b) => a - b);
+  return { intercept: intercept!, slope, half80: quantile(res, 0.8), n: pts.length };
 }
+
+const mean = (v: readonly number[]): number => v.reduce((a, b) => a + b, 0) / v.length;
 
 /** Weighted quantile of values (weights need not sum to 1). */
 function weightedQuantile(pairs: readonly (readonly [number, number])[], q: number): number {
@@ -230,7 +227,7 @@ function weightedQuantile(pairs: readonly (readonly [number, number])[], q: numb
 }
 
 /** One slope fitted within spaces (each space weighs the same) and each space's own intercept. */
-function withinFit(groups: readonly (readonly (readonly [number, number])[])[]): { slope: number; intercepts: number[] } {
+function withinFit(groups: readonly (readonly (readonly [number, number, ...unknown[]])[])[]): { slope: number; intercepts: number[] } {
   let sxy = 0, sxx = 0;
   const means = groups.map((g) => [g.reduce((a, p) => a + p[0], 0) / g.length, g.reduce((a, p) => a + p[1], 0) / g.length] as const);
   groups.forEach((g, k) => {
@@ -259,14 +256,14 @@ export function crossSpaceFit(pts: readonly (readonly [number, number, string])[
   const groups = [...bySpace.values()].filter((g) => g.length >= 2);
   if (groups.length === 0) return linearFit(pts);
   const { slope, intercepts } = withinFit(groups);
-  const intercept = intercepts.reduce((a, b) => a + b, 0) / intercepts.length;
+  const intercept = mean(intercepts);
   const n = groups.reduce((a, g) => a + g.length, 0);
   if (groups.length >= 2) {
     const res: [number, number][] = [];
     groups.forEach((g, k) => {
       const others = groups.filter((_, j) => j !== k);
       const f = withinFit(others);
-      const a = f.intercepts.reduce((x, y) => x + y, 0) / f.intercepts.length;
+      const a = mean(f.intercepts);
       for (const p of g) res.push([Math.abs(p[1] - (a + f.slope * p[0])), 1 / g.length]);
     });
     return { intercept, slope, half80: weightedQuantile(res, 0.8), n, halfBy: 'leave-one-space-out' };
@@ -297,8 +294,8 @@ function columnIndex(all: readonly string[], names: readonly string[]): number[]
  * ones, so a candidate is not judged on architectures whose proxies were never computed.
  */
 const MIN_SCORED = 20;
-function scoredSubset(rows: readonly ModelRow[], idx: readonly number[]): number[] {
-  const full = idx.filter((i) => rows[i]!.scalars.every(Number.isFinite));
+function scoredSubset(scalars: readonly Float64Array[], idx: readonly number[] = scalars.map((_, i) => i)): number[] {
+  const full = idx.filter((i) => scalars[i]!.every(Number.isFinite));
   return full.length >= MIN_SCORED ? full : [...idx];
 }
 
@@ -306,16 +303,17 @@ function scoredSubset(rows: readonly ModelRow[], idx: readonly number[]): number
 function losoScore(rows: readonly ModelRow[], y: readonly number[], cols: readonly number[], c: RankerCandidate): number {
   const groups = groupIndices(rows.map((r) => r.record.space));
   if (groups.size < 2) return NaN;
+  const scalars = rows.map((r) => r.scalars);
   const taus: number[] = [];
   for (const [space, all] of groups) {
-    const test = scoredSubset(rows, all);
+    const test = scoredSubset(scalars, all);
     const train = rows.map((_, i) => i).filter((i) => rows[i]!.record.space !== space);
-    const st = fitRanker(pickColumns(train.map((i) => rows[i]!.scalars), cols), train.map((i) => rows[i]!.record.space), train.map((i) => y[i]!), c.features, c.config);
-    const s = scoreRanker(st, pickColumns(test.map((i) => rows[i]!.scalars), cols));
+    const st = fitRanker(pickColumns(train.map((i) => scalars[i]!), cols), train.map((i) => rows[i]!.record.space), train.map((i) => y[i]!), c.features, c.config);
+    const s = scoreRanker(st, pickColumns(test.map((i) => scalars[i]!), cols));
     const t = kendallTau(s, test.map((i) => y[i]!));
     taus.push(Number.isFinite(t) ? t : 0);
   }
-  return taus.reduce((a, b) => a + b, 0) / taus.length;
+  return mean(taus);
 }
 
 function quantile(sorted: readonly number[], q: number): number {
@@ -359,8 +357,7 @@ export function fitModel(rows: readonly ModelRow[], o: FitModelOptions): ModelSt
       by = 'transfer-sets';
       const st = fitRanker(pickColumns(rankRows.map((r) => r.scalars), cols), rankRows.map((r) => r.record.space), y, c.features, c.config);
       const taus = o.transfer!.filter((t) => t.y.length > 1).map((t) => {
-        const full = t.scalars.map((_, i) => i).filter((i) => t.scalars[i]!.every(Number.isFinite));
-        const use = full.length >= MIN_SCORED ? full : t.scalars.map((_, i) => i);
+        const use = scoredSubset(t.scalars);
         const tau = kendallTau(scoreRanker(st, pickColumns(use.map((i) => t.scalars[i]!), cols)), use.map((i) => t.y[i]!));
         return Number.isFinite(tau) ? tau : 0;
       });
@@ -417,7 +414,7 @@ export function fitModel(rows: readonly ModelRow[], o: FitModelOptions): ModelSt
   if (rankVal.length >= 10 && rankTrain.length >= 4) {
     const st = fitRanker(pickColumns(rankTrain.map((i) => rankRows[i]!.scalars), chosenCols), rankTrain.map((i) => rankRows[i]!.record.space), rankTrain.map((i) => y[i]!), chosen.features, chosen.config);
     const rs = scoreRanker(st, pickColumns(rankVal.map((i) => rankRows[i]!.scalars), chosenCols));
-    const hp = predictHead(fit.head, rankVal.map((i) => imputeRows([rankRows[i]!.x], impute)[0]!));
+    const hp = predictHead(fit.head, rankVal.map((i) => X[rowIndex.get(rankRows[i]!)!]!));
     const taus = { head: [] as number[], ranker: [] as number[] };
     const sizes: number[] = [];
     // Scored on every target the model answers (not only each space's primary label): the head
@@ -432,8 +429,8 @@ export function fitModel(rows: readonly ModelRow[], o: FitModelOptions): ModelSt
         taus.head.push(kendallTau(k.map((j) => hp.mean[j]![ti]!), truth));
       });
     }
-    const mean = (v: number[]) => { const f = v.filter(Number.isFinite); return f.length ? f.reduce((a, b) => a + b, 0) / f.length : NaN; };
-    nearScores = { head: mean(taus.head), ranker: mean(taus.ranker) };
+    const finiteMean = (v: number[]) => { const f = v.filter(Number.isFinite); return f.length ? mean(f) : NaN; };
+    nearScores = { head: finiteMean(taus.head), ranker: finiteMean(taus.ranker) };
     // The head (the more complex part) must win by more than the noise of τ on so few held-out
     // architectures: one standard error of the mean τ under independence, √(2(2n+5) / 9n(n−1))
     // per space. With 10 held-out cells that is 0.25 — a "win" there is a coin toss (in-space,

@@ -4,6 +4,7 @@
  * Fixed before any test number was seen; see docs/RESULTS.md for how they were arrived at.
  */
 import type { RankerCandidate } from './model.ts';
+import type { RankerConfig } from './ranker.ts';
 import { PROXY_FEATURES } from './scalars.ts';
 
 /** Size alone: what the params/MACs baselines know. */
@@ -17,17 +18,20 @@ const DEPTH = ['log_depth_weighted', 'mean_depth_weighted'];
  */
 export const AGGREGATE_FEATURES: readonly string[] = Object.freeze(['proxy_naswot', 'proxy_swap', 'proxy_meco', 'proxy_az_expressivity', 'proxy_az_progressivity', 'proxy_trainable_layers', 'log_macs']);
 
+/** A fitted ridge ranker: sign filter on, every training space weighing the same. */
+const fitted = (lambda: number): RankerConfig => ({ lambda, signFilter: true, balance: true });
+
 export const DEFAULT_RANKER_CANDIDATES: readonly RankerCandidate[] = Object.freeze([
-  { name: 'size', features: SIZE, config: { lambda: 0.1, signFilter: true, balance: true } },
-  { name: 'size+depth', features: [...SIZE, ...DEPTH], config: { lambda: 0.1, signFilter: true, balance: true } },
-  { name: 'proxies', features: [...PROXY_FEATURES], config: { lambda: 0.1, signFilter: true, balance: true } },
-  { name: 'proxies+size', features: [...PROXY_FEATURES, ...SIZE], config: { lambda: 0.1, signFilter: true, balance: true } },
-  { name: 'proxies+size+depth', features: [...PROXY_FEATURES, ...SIZE, ...DEPTH], config: { lambda: 0.1, signFilter: true, balance: true } },
-  { name: 'proxies+size+depth (λ 1)', features: [...PROXY_FEATURES, ...SIZE, ...DEPTH], config: { lambda: 1, signFilter: true, balance: true } },
+  { name: 'size', features: SIZE, config: fitted(0.1) },
+  { name: 'size+depth', features: [...SIZE, ...DEPTH], config: fitted(0.1) },
+  { name: 'proxies', features: [...PROXY_FEATURES], config: fitted(0.1) },
+  { name: 'proxies+size', features: [...PROXY_FEATURES, ...SIZE], config: fitted(0.1) },
+  { name: 'proxies+size+depth', features: [...PROXY_FEATURES, ...SIZE, ...DEPTH], config: fitted(0.1) },
+  { name: 'proxies+size+depth (λ 1)', features: [...PROXY_FEATURES, ...SIZE, ...DEPTH], config: fitted(1) },
   // A very strong penalty makes each weight proportional to the feature's own within-space
   // correlation with the label: a learnt analogue of the equal-weight aggregate, immune to
   // collinearity between proxies.
-  { name: 'proxies+size (λ 100)', features: [...PROXY_FEATURES, ...SIZE], config: { lambda: 100, signFilter: true, balance: true } },
+  { name: 'proxies+size (λ 100)', features: [...PROXY_FEATURES, ...SIZE], config: fitted(100) },
   // The training-free aggregate itself: equal weights, fixed signs; chosen only if it transfers
   // better than the fitted ones on training-side evidence.
   { name: 'aggregate (fixed)', features: AGGREGATE_FEATURES, config: { lambda: 0, signFilter: false, fixed: true } },

@@ -21,10 +21,15 @@ const LOG_PROXIES = new Set(['swap', 'swap_reg', 'trainable_layers']);
 /**
  * Proxies whose value depends on the number of input samples (NASWOT: log|det| of an N × N
  * kernel; SWAP: distinct N-bit patterns). A value measured with another N is not comparable, so
- * it is read as missing: big models for which the time budget shrank N keep MeCo, AZ and the
- * layer count only.
+ * it is read as missing: big models, which the sample-count rule gives fewer samples
+ * (defaultSamples), keep MeCo, AZ and the layer count only.
  */
 const SAMPLE_DEPENDENT = new Set(['naswot', 'swap', 'swap_reg']);
+
+/** The proxies with the sample-dependent ones set missing. */
+function withoutSampleDependent(p: NonNullable<ProxyValues>): ProxyValues {
+  return Object.fromEntries(Object.entries(p).map(([k, v]) => [k, SAMPLE_DEPENDENT.has(k) ? null : v]));
+}
 
 export type ProxyValues = Readonly<Record<string, number | null>> | null | undefined;
 
@@ -62,8 +67,7 @@ export function headRow(base: Float32Array, proxies: ProxyValues, samples?: numb
  * them with 16 samples.
  */
 export function asPredicted(p: ProxyValues, macs: number): ProxyValues {
-  if (!p || defaultSamples(macs) === PROXY_DEFAULTS.samples) return p;
-  return Object.fromEntries(Object.entries(p).map(([k, v]) => [k, SAMPLE_DEPENDENT.has(k) ? null : v]));
+  return !p || defaultSamples(macs) === PROXY_DEFAULTS.samples ? p : withoutSampleDependent(p);
 }
 
 /** Line format of `<dataset>/proxies.jsonl` (scripts/proxies-cache.ts, docs/PROXIES.md). */
@@ -95,7 +99,7 @@ export function loadProxyCache(datasetDir: string, version: string = PROXY_VERSI
     // once, so every consumer reads the same thing.
     const samples = j.samples ?? PROXY_DEFAULTS.samples;
     const p = j.proxies ?? null;
-    out.set(j.id, p && samples !== PROXY_DEFAULTS.samples ? Object.fromEntries(Object.entries(p).map(([k, v]) => [k, SAMPLE_DEPENDENT.has(k) ? null : v])) : p);
+    out.set(j.id, p && samples !== PROXY_DEFAULTS.samples ? withoutSampleDependent(p) : p);
   }
   return out;
 }

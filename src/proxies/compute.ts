@@ -270,40 +270,32 @@ export async function computeProxies(model: Model, options: ProxyOptions = {}): 
     const runSeed = (seed * 1009 + s) >>> 0;
     let session: Ort.InferenceSession | null = null;
     try {
-      let bytes!: Uint8Array;
-      let weightFeeds!: Map<string, { data: Float32Array; dims: readonly number[] }>;
-      // A symbolic batch dimension first (samples then run as batches); if onnxruntime rejects
-      // that copy (a Reshape that hard-codes batch 1 deep inside an attention block), the same
-      // copy with batch 1, samples one by one — the same values, slower.
-      for (;;) {
-        try {
-          ({ bytes, weights: weightFeeds } = runnableCopy(model, {
-            externalWeights,
-            inputShapes: prep.shapes, batchDim, seed: runSeed, centerWeights: options.centerWeights ?? true,
-            taps: [...activations, ...blocks, ...maps].map((t) => ({ name: t.name, dtype: t.dtype })),
-          }));
-        } catch (e) {
-          if (e instanceof ProxySkip) return skip({ code: e.code, message: e.message });
-          throw e;
+      const copyFor = (batchDim: boolean) => runnableCopy(model, {
+        externalWeights,
+        inputShapes: prep.shapes, batchDim, seed: runSeed, centerWeights: options.centerWeights ?? true,
+        taps: [...activations, ...blocks, ...maps].map((t) => ({ name: t.name, dtype: t.dtype })),
+      });
+      let copy: ReturnType<typeof copyFor>;
+      let opened: Ort.InferenceSession | Error;
+      try {
+        copy = copyFor(batchDim);
+        opened = await openSession(ort, copy.bytes);
+        if (opened instanceof Error && batchDim) {
+          // onnxruntime rejected the batch-symbolic copy (a Reshape that hard-codes batch 1 deep
+          // inside an attention block): the same copy with batch 1, samples one by one — the same
+          // values, slower.
+          batchDim = false;
+          batched = false;
+          copy = copyFor(false);
+          opened = await openSession(ort, copy.bytes);
         }
-        try {
-          // 'basic' (constant folding, redundant-node elimination): onnxruntime-node 1.x crashes the
-          // whole process (SIGSEGV, no exception) while applying its extended/layout optimizations
-          // to some graphs — poolformerv2_s24 among the timm exports — and a crash here would take
-          // `serve` down. Values agree with 'all' to ~1e-7 relative; speed was no worse when measured.
-          session = await ort.InferenceSession.create(bytes, {
-            intraOpNumThreads: 1, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'basic', logSeverityLevel: 4,
-          });
-          break;
-        } catch (e) {
-          if (batchDim) {
-            batchDim = false;
-            batched = false;
-            continue;
-          }
-          return skip({ code: 'session-failed', message: `onnxruntime rejected the runnable copy: ${firstLine(e)}` });
-        }
+      } catch (e) {
+        if (e instanceof ProxySkip) return skip({ code: e.code, message: e.message });
+        throw e;
       }
+      if (opened instanceof Error) return skip({ code: 'session-failed', message: `onnxruntime rejected the runnable copy: ${firstLine(opened)}` });
+      session = opened;
+      const weightFeeds = copy.weights;
       const rng = new Rng(runSeed ^ 0x5bd1e995);
       const feedsFor = (batch: number): Record<string, Ort.Tensor> => {
         const feeds: Record<string, Ort.Tensor> = {};
@@ -426,6 +418,23 @@ export async function computeProxies(model: Model, options: ProxyOptions = {}): 
     taps: { activations: activations.length, neurons, maps: maps.length, blocks: blocks.length },
     ...(Object.keys(nulls).length > 0 ? { nulls } : {}),
   };
+}
+
+/**
+ * An onnxruntime session on a runnable copy, or the error it was refused with. 'basic' graph
+ * optimizations (constant folding, redundant-node elimination): onnxruntime-node 1.x crashes the
+ * whole process (SIGSEGV, no exception) while applying its extended/layout optimizations to some
+ * graphs — poolformerv2_s24 among the timm exports — and a crash here would take `serve` down.
+ * Values agree with 'all' to ~1e-7 relative; speed was no worse when measured.
+ */
+async function openSession(ort: typeof Ort, bytes: Uint8Array): Promise<Ort.InferenceSession | Error> {
+  try {
+    return await ort.InferenceSession.create(bytes, {
+      intraOpNumThreads: 1, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'basic', logSeverityLevel: 4,
+    });
+  } catch (e) {
+    return e instanceof Error ? e : new Error(String(e));
+  }
 }
 
 function splitFeeds(feeds: Record<string, Ort.Tensor>, batch: number, ort: typeof Ort, shared: ReadonlyMap<string, unknown>): Record<string, Ort.Tensor>[] {
