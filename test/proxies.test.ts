@@ -202,6 +202,17 @@ describe('onnx-predict proxies', () => {
     expect(j.batched).toBe(false);
     expect(Number.isFinite(j.proxies.naswot)).toBe(true);
   }, 120_000);
+  it('a graph whose index table was stripped (relative-position Gather indices) runs on seeded indices: efficientformerv2_s0', async () => {
+    // The export keeps integer tensors up to 4,096 elements; this one's [49, 196] int64 index
+    // table was stripped, which used to be an 'unsupported-constant' skip.
+    const model = readModel(gunzipSync(readFileSync(new URL('../datasets/timm/graphs/efficientformerv2_s0-224.onnx.gz', import.meta.url))));
+    const constants = model.graph.nodes.flatMap((n) => [...n.attributes.values()].flatMap((a) => (a.kind === 'tensor' ? [a.value] : [])));
+    const table = [...model.graph.initializers.values(), ...constants].find((t) => t.dtype === 'int64' && t.values === undefined);
+    expect(table?.dims).toEqual([49, 196]);
+    const j = await proxiesOf('efficientformerv2_s0-224.onnx.gz', 2);
+    expect(j.samples).toBe(2);
+    expect(Number.isFinite(j.proxies.meco)).toBe(true);
+  }, 120_000);
   it('prints a table without --json; bad input exits 3, bad flags 2', async () => {
     const junk = join(dir, 'junk.onnx');
     writeFileSync(junk, 'not an onnx file');

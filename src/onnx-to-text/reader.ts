@@ -449,7 +449,8 @@ class Decoder {
         external: { location, ...(offset !== undefined ? { offset } : {}), ...(length !== undefined ? { length } : {}) },
       };
     }
-    const values = count <= READ_LIMITS.smallTensorElements ? this.values(start, end, tf, dtype, count) : undefined;
+    const limit = isFloatLike(dtype) ? READ_LIMITS.smallTensorElements : READ_LIMITS.integerTensorElements;
+    const values = count <= limit ? this.values(start, end, tf, dtype, count) : undefined;
     return { name: tf.name, dtype, dims, location: tf.hasData || count === 0 ? 'inline' : 'empty', ...(values ? { values } : {}) };
   }
 
@@ -577,4 +578,10 @@ export function checkAcyclic(graph: Graph): void {
     const node = graph.nodes[stuck]!;
     throw new InvalidModelError(`graph has a cycle (through node '${node.name || node.op}')`);
   }
+}
+
+/** Integer and bool element types: index and shape data (everything else keeps only small values). */
+const INTEGER_DTYPES: ReadonlySet<DType> = new Set(['int8', 'uint8', 'int16', 'uint16', 'int32', 'uint32', 'int64', 'uint64', 'bool']);
+function isFloatLike(dtype: DType): boolean {
+  return !INTEGER_DTYPES.has(dtype);
 }

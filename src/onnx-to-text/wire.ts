@@ -166,6 +166,13 @@ export const READ_LIMITS = {
   maxElements: 2 ** 36,
   /** Tensors with at most this many elements keep their decoded values in the IR. */
   smallTensorElements: 4096,
+  /**
+   * Integer and bool tensors with at most this many elements keep their values too: they are
+   * index and shape data (a Swin relative-position index has 38,416–331,776 entries) that a
+   * runnable copy must reproduce exactly (src/proxies). Values cost 8 bytes per element, about
+   * what int64 costs in the file, so memory stays a small multiple of the file size.
+   */
+  integerTensorElements: 1 << 20,
 } as const;
 
 /** What the scan counted. */

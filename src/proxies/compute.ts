@@ -5,7 +5,7 @@
  * anything that cannot run comes back as `skipped: {code, message}`.
  */
 import type * as Ort from 'onnxruntime-node';
-import type { Dim, Graph, Model } from '../onnx-to-text/ir.ts';
+import type { Dim, Graph, Model, TensorType } from '../onnx-to-text/ir.ts';
 import { profileModel } from '../onnx-to-text/profile.ts';
 import { UsageError } from '../errors.ts';
 import { isFloat, runnableCopy } from './runnable.ts';
@@ -133,6 +133,8 @@ function hasSubgraph(graph: Graph): boolean {
 interface Prepared {
   readonly model: Model;
   readonly shapes: Map<string, readonly number[]>;
+  /** Inferred shapes of every value (static analysis), for synthesised index tables. */
+  readonly valueShapes: ReadonlyMap<string, TensorType>;
   readonly plan: TapPlan;
   readonly params: number;
   readonly macs: number;
@@ -165,7 +167,7 @@ function prepare(model: Model): Prepared {
   const profile = profileModel(resolved);
   const plan = planTaps(g, profile.shapes);
   return {
-    model: resolved, shapes, plan, params: profile.totals.params, macs: profile.totals.macs,
+    model: resolved, shapes, valueShapes: profile.shapes, plan, params: profile.totals.params, macs: profile.totals.macs,
     activationBytes: profile.totals.activationElements * 4, batchable,
   };
 }
@@ -272,7 +274,7 @@ export async function computeProxies(model: Model, options: ProxyOptions = {}): 
     try {
       const copyFor = (batchDim: boolean) => runnableCopy(model, {
         externalWeights,
-        inputShapes: prep.shapes, batchDim, seed: runSeed, centerWeights: options.centerWeights ?? true,
+        inputShapes: prep.shapes, valueShapes: prep.valueShapes, batchDim, seed: runSeed, centerWeights: options.centerWeights ?? true,
         taps: [...activations, ...blocks, ...maps].map((t) => ({ name: t.name, dtype: t.dtype })),
       });
       let copy: ReturnType<typeof copyFor>;

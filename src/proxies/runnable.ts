@@ -169,6 +169,25 @@ export interface SynthContext {
   /** First consumer (node, input slot) of each value, for roles. */
   readonly consumers: ReadonlyMap<string, { node: Node; slot: number }>;
   readonly center: boolean;
+  /** Length of dimension `axis` of a value, when static analysis knows it. */
+  readonly dimOf: (value: string, axis: number) => number | null;
+}
+
+/**
+ * Seeded indices for an integer table whose values the file does not carry (timm exports strip
+ * relative-position index tables, [N, N] int64) when it only feeds Gather's indices: valid
+ * indices into the gathered axis. Which synthetic bias lands where changes; the architecture,
+ * whose bias table is synthetic anyway, does not. Null when the table feeds anything else or the
+ * axis length is unknown.
+ */
+function gatherIndices(count: number, ctx: SynthContext, use: { node: Node; slot: number } | undefined): number[] | null {
+  if (!use || use.node.op !== 'Gather' || use.slot !== 1) return null;
+  const data = use.node.inputs[0] ?? '';
+  const a = use.node.attributes.get('axis');
+  const axis = a?.kind === 'int' ? a.value : 0;
+  const n = ctx.dimOf(data, axis);
+  if (n === null || !Number.isInteger(n) || n < 1) return null;
+  return Array.from({ length: count }, () => Math.min(n - 1, Math.floor(ctx.rng.uniform() * n)));
 }
 
 /** A TensorProto for `t` under `name`: synthetic floats, kept integers; a skip when impossible. */
@@ -182,6 +201,8 @@ function tensorProto(t: Tensor, name: string, ctx: SynthContext): TensorProto {
     return create(TensorProtoSchema, { ...base, rawData: encodeFloats(data, t.dtype) as Uint8Array<ArrayBuffer> });
   }
   if (count === 0) return create(TensorProtoSchema, base);
+  const synthetic = t.values === undefined ? gatherIndices(count, ctx, ctx.consumers.get(t.name) ?? ctx.consumers.get(name)) : null;
+  if (synthetic) return create(TensorProtoSchema, { ...base, rawData: encodeInts(synthetic, t.dtype)! as Uint8Array<ArrayBuffer> });
   if (t.values === undefined || t.values.length !== count) {
     throw new ProxySkip('unsupported-constant', `${t.dtype} tensor '${t.name}' (${count} elements) has no decoded values`);
   }
@@ -238,6 +259,8 @@ export interface RunnableOptions {
   readonly seed: number;
   /** Zero-mean weights per output unit (see `centerWeights`). */
   readonly centerWeights: boolean;
+  /** Inferred shapes of intermediate values: the axis an index table gathers from. */
+  readonly valueShapes?: ReadonlyMap<string, { readonly shape: readonly Dim[] | null }>;
 }
 
 /** The first consumer of every value in the graph. */
@@ -276,7 +299,13 @@ const EXTERNAL_MIN_ELEMENTS = 4096;
  */
 export function runnableCopy(model: Model, options: RunnableOptions & { externalWeights?: boolean }): { bytes: Uint8Array; weights: Map<string, { data: Float32Array; dims: readonly number[] }> } {
   const graph = model.graph;
-  const ctx: SynthContext = { rng: new Rng(options.seed), consumers: firstConsumers(graph), center: options.centerWeights };
+  const dimOf = (value: string, axis: number): number | null => {
+    const dims = graph.initializers.get(value)?.dims ?? options.valueShapes?.get(value)?.shape ?? null;
+    if (!dims) return null;
+    const d = dims[axis < 0 ? dims.length + axis : axis];
+    return typeof d === 'number' ? d : null;
+  };
+  const ctx: SynthContext = { rng: new Rng(options.seed), consumers: firstConsumers(graph), center: options.centerWeights, dimOf };
   const initializers: TensorProto[] = [];
   const weights = new Map<string, { data: Float32Array; dims: readonly number[] }>();
   for (const [name, t] of graph.initializers) {
