@@ -5,7 +5,9 @@
  * worker's heap answers 500 and kills only that worker, while /v1/health keeps answering.
  * Timeouts and heap caps are lowered so this file runs in seconds.
  */
+import { readdirSync, readFileSync } from 'node:fs';
 import { request as httpRequest, type ClientRequest } from 'node:http';
+import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as api from '../src/index.ts';
 import { DEFAULT_SERVER_CONFIG, startServer, type RunningServer, type ServerConfig } from '../src/server/index.ts';
@@ -41,6 +43,19 @@ function raw(url: string, options: { method?: string; path?: string; headers?: R
 
 async function health(url: string): Promise<{ running: number; uploads: number; queued: number; workers: number }> {
   return (await (await fetch(`${url}/v1/health`)).json()) as { running: number; uploads: number; queued: number; workers: number };
+}
+
+/** Live child processes of this process (Linux /proc), newest last. */
+function childPids(): number[] {
+  return readdirSync('/proc').filter((d) => /^\d+$/.test(d)).flatMap((d) => {
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      return Number(fields[1]) === process.pid && fields[0] !== 'Z' ? [Number(d)] : [];
+    } catch {
+      return [];
+    }
+  }).sort((a, b) => a - b);
 }
 
 async function until(what: string, cond: () => Promise<boolean>, ms = 20_000): Promise<void> {
@@ -175,6 +190,24 @@ describe('worker pool: a model can kill a worker, never the server', () => {
     await until('a replacement worker', async () => (await health(s.url)).workers === 1, 60_000);
     const after = await fetch(`${s.url}/v1/predict`, { method: 'POST', headers: OCTET, body: good });
     expect(after.status).toBe(200);
+  }, 120_000);
+
+  it('a native crash (SIGSEGV) of a worker mid-job answers 500 WORKER_CRASHED; the server lives on', async () => {
+    // onnxruntime once crashed so on a real export (poolformerv2_s24, fixed since); any native
+    // addon can. Workers are processes, so the signal takes down that process only.
+    await until('a worker', async () => (await health(s.url)).workers === 1, 60_000);
+    const slow = new Uint8Array(gunzipSync(readFileSync(new URL('../datasets/timm/graphs/cspresnet50-256.onnx.gz', import.meta.url))));
+    const job = fetch(`${s.url}/v1/predict`, { method: 'POST', headers: OCTET, body: slow });
+    await until('the job running', async () => (await health(s.url)).running === 1);
+    const workers = childPids().filter((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('worker'));
+    expect(workers).toHaveLength(1);
+    process.kill(workers[0]!, 'SIGSEGV');
+    const res = await job;
+    expect(res.status).toBe(500);
+    expect(((await res.json()) as ErrorBody).error).toMatchObject({ code: 'WORKER_CRASHED', message: expect.stringMatching(/killed by SIGSEGV \(a native crash\)/) });
+    expect((await fetch(`${s.url}/v1/health`)).status).toBe(200);
+    await until('a replacement worker', async () => (await health(s.url)).workers === 1, 60_000);
+    expect((await fetch(`${s.url}/v1/predict`, { method: 'POST', headers: OCTET, body: good })).status).toBe(200);
   }, 120_000);
 
   it('a bomb over the node limit answers 400 INVALID_MODEL while health answers', async () => {

@@ -1,7 +1,7 @@
 /**
  * The HTTP service as an express app factory, a thin adapter over the public API: logging, the
  * open routes, the API key, the other routes (routes/index.ts), 404, one JSON error handler.
- * Work (decode, predict, describe) goes through a `Work` backend: worker threads when started by
+ * Work (decode, predict, describe) goes through a `Work` backend: worker processes when started by
  * `startServer`, or a predictor on the event loop when given one (tests, `--workers 0`).
  */
 import express, { type Express } from 'express';

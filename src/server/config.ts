@@ -13,7 +13,7 @@ export interface ServerConfig {
   readonly port: number;
   /** Largest request body (one model, or a whole multipart batch). */
   readonly maxBodyBytes: number;
-  /** Worker threads that decode and predict (one job each at a time); 0 = on the event loop, no isolation. */
+  /** Worker processes that decode and predict (one job each at a time); 0 = on the event loop, no isolation. */
   readonly workers: number;
   /** Jobs (bodies fully received) waiting for a worker; beyond this the server answers 503 OVERLOADED. */
   readonly queueLimit: number;
@@ -23,7 +23,7 @@ export interface ServerConfig {
   readonly requestTimeoutMs: number;
   /** Longest silence while a body is being received; 408 BODY_TIMEOUT after it. */
   readonly bodyTimeoutMs: number;
-  /** Heap cap of each worker thread (V8 old generation); a worker over it is replaced, the request answers 500. */
+  /** Heap cap of each worker process (V8 old generation); a worker over it is replaced, the request answers 500. */
   readonly workerHeapMb: number;
   /** Files in one multipart batch. */
   readonly maxFiles: number;
@@ -83,7 +83,7 @@ export const SERVER_OPTIONS = Object.freeze({
   port: { flags: '-p, --port <port>', env: 'ONNX_PREDICT_PORT', help: `port, 0 = any free one (default ${d.port})`, parse: int(0, 65535) },
   host: { flags: '--host <host>', env: 'ONNX_PREDICT_HOST', help: `address to bind (default ${d.host})`, parse: (_n, v) => v },
   maxBody: { flags: '--max-body <size>', env: 'ONNX_PREDICT_MAX_BODY', help: 'largest request body, e.g. 64mb (default 256mb)', parse: parseBytes },
-  workers: { flags: '--workers <n>', env: 'ONNX_PREDICT_WORKERS', help: 'worker threads that decode and predict, 0 = on the main thread (default: number of cores)', parse: int(0, 256) },
+  workers: { flags: '--workers <n>', env: 'ONNX_PREDICT_WORKERS', help: 'worker processes that decode and predict, 0 = in the server process (default: number of cores)', parse: int(0, 256) },
   queue: { flags: '--queue <n>', env: 'ONNX_PREDICT_QUEUE', help: `received requests waiting for a worker before 503 (default ${d.queueLimit})`, parse: int(0, 100_000) },
   maxUploads: { flags: '--max-uploads <n>', env: 'ONNX_PREDICT_MAX_UPLOADS', help: `request bodies received at once before 503 (default ${d.maxUploads})`, parse: int(1, 100_000) },
   timeout: { flags: '--timeout <ms>', env: 'ONNX_PREDICT_TIMEOUT_MS', help: `per-request deadline in ms, upload and queue wait included (default ${d.requestTimeoutMs})`, parse: int(1, 3_600_000) },

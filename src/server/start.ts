@@ -1,5 +1,5 @@
 /**
- * Runs the app on a real socket: starts the work backend (worker threads, or the predictor on the
+ * Runs the app on a real socket: starts the work backend (worker processes, or the predictor on the
  * event loop with `workers: 0`), listens, and shuts down gracefully (stop accepting, refuse new
  * work, finish in-flight requests, then close the workers).
  */

@@ -1,6 +1,6 @@
 /**
  * Where the app's work runs: `Work` is the interface the routes use; `InProcessWork` runs jobs on
- * the event loop (no isolation; `--workers 0`), `WorkerPool` (pool.ts) in worker threads.
+ * the event loop (no isolation; `--workers 0`), `WorkerPool` (pool.ts) in worker processes.
  */
 import type * as api from '../../index.ts';
 import { WorkQueue } from '../queue.ts';

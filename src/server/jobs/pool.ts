@@ -1,13 +1,15 @@
 /**
- * Worker threads that decode and predict, one job at a time each, behind one bounded queue.
- * Each thread loads the predictor once and runs under a heap cap (`resourceLimits`): a model that
- * exhausts it, or any crash, kills that thread only; its request answers 500 WORKER_CRASHED and a
- * new thread takes its place. A job still running past the request deadline has its thread
- * terminated and replaced, so no slot is held forever. The event loop of the main thread only
- * moves bytes, so health checks and uploads are served while workers are busy.
+ * Worker processes that decode and predict, one job at a time each, behind one bounded queue.
+ * Each child process loads the predictor once and runs under a heap cap (`--max-old-space-size`):
+ * a model that exhausts it, or any crash — a native one too (a SIGSEGV inside onnxruntime while
+ * the proxies run), which a worker thread would not survive, nor the server with it — kills that
+ * process only; its request answers 500 WORKER_CRASHED and a new process takes its place. A job
+ * still running past the request deadline has its process killed and replaced, so no slot is
+ * held forever. The event loop of the server only moves bytes, so health checks and uploads are
+ * served while workers are busy.
  */
-import type { Worker } from 'node:worker_threads';
-import { startWorker } from '../../threads.ts';
+import type { ChildProcess } from 'node:child_process';
+import { startProcess } from '../../processes.ts';
 import { OnnxPredictError, type ErrorCode } from '../../errors.ts';
 import { WorkQueue } from '../queue.ts';
 import type { Work } from './backend.ts';
@@ -17,6 +19,7 @@ export type ToWorker = { type: 'job'; id: number; job: Job } | { type: 'close' }
 type WireError = { code: ErrorCode; message: string; stack?: string };
 type FromWorker =
   | { type: 'ready'; facts: PredictorFacts }
+  | { type: 'bye' }
   | { type: 'failed'; error: WireError }
   | { type: 'done'; id: number; ok: true; value: unknown }
   | { type: 'done'; id: number; ok: false; error: WireError };
@@ -33,15 +36,30 @@ export interface PoolOptions {
 }
 
 interface Thread {
-  readonly worker: Worker;
+  readonly worker: ChildProcess;
   alive: boolean;
   job: { id: number; resolve: (v: unknown) => void; reject: (e: unknown) => void } | null;
+  /** The last few kB the process wrote to stderr: how it died (V8's heap report, a native trace). */
+  stderr: string;
 }
 
-function spawnWorker(options: PoolOptions): Worker {
-  return startWorker(new URL('./worker.ts', import.meta.url), {
-    workerData: { checkpoint: options.checkpoint },
-    resourceLimits: { maxOldGenerationSizeMb: options.heapMb },
+/** The environment variable that hands a worker process its settings. */
+export const WORKER_SETTINGS_ENV = 'ONNX_PREDICT_WORKER_SETTINGS';
+
+function spawnWorker(options: PoolOptions, onStderr: (chunk: string) => void): ChildProcess {
+  return startProcess(new URL('./worker.ts', import.meta.url), {
+    heapMb: options.heapMb,
+    env: { [WORKER_SETTINGS_ENV]: JSON.stringify({ checkpoint: options.checkpoint }) },
+    onStderr,
+  });
+}
+
+/** Kills a worker process for good (SIGKILL: it may be stuck in native code). */
+function kill(worker: ChildProcess): Promise<void> {
+  if (worker.exitCode !== null || worker.signalCode !== null) return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    worker.once('exit', () => resolve());
+    worker.kill('SIGKILL');
   });
 }
 
@@ -68,7 +86,7 @@ export class WorkerPool implements Work {
     const failed = started.find((s) => s.status === 'rejected');
     if (failed) {
       pool.closing = true;
-      await Promise.all([...pool.threads].map((t) => t.worker.terminate()));
+      await Promise.all([...pool.threads].map((t) => kill(t.worker)));
       throw failed.reason;
     }
     return pool;
@@ -87,21 +105,26 @@ export class WorkerPool implements Work {
     this.closing = true;
     await this.queue.idle();
     await Promise.all([...this.threads].map((t) => new Promise<void>((resolve) => {
+      if (t.worker.exitCode !== null || t.worker.signalCode !== null) return resolve();
       t.worker.once('exit', () => resolve());
-      t.worker.postMessage({ type: 'close' } satisfies ToWorker);
-      setTimeout(() => void t.worker.terminate(), 10_000).unref();
+      t.worker.send({ type: 'close' } satisfies ToWorker, (e) => { if (e) void kill(t.worker); });
+      setTimeout(() => void kill(t.worker), 10_000).unref();
     })));
   }
 
   private spawn(): Promise<Thread> {
     return new Promise<Thread>((resolve, reject) => {
-      const worker = spawnWorker(this.options);
-      const t: Thread = { worker, alive: false, job: null };
+      const t: Thread = { worker: null as unknown as ChildProcess, alive: false, job: null, stderr: '' };
+      const worker = spawnWorker(this.options, (chunk) => {
+        process.stderr.write(chunk);
+        t.stderr = (t.stderr + chunk).slice(-4096);
+      });
+      (t as { worker: ChildProcess }).worker = worker;
       worker.on('message', (m: FromWorker) => {
         if (m.type === 'ready') {
           if (this.closing) {
             // A replacement that finished starting after close() began.
-            void worker.terminate();
+            void kill(worker);
             reject(crashed('the pool is closing'));
             return;
           }
@@ -113,6 +136,8 @@ export class WorkerPool implements Work {
           resolve(t);
         } else if (m.type === 'failed') {
           reject(new OnnxPredictError(m.error.code, m.error.message));
+        } else if (m.type === 'bye') {
+          // The process is closing its channel; 'exit' follows.
         } else if (t.job !== null && m.id === t.job.id) {
           const job = t.job;
           if (m.ok) job.resolve(m.value);
@@ -122,16 +147,20 @@ export class WorkerPool implements Work {
           }
         }
       });
-      worker.on('error', (e: NodeJS.ErrnoException) => {
-        const err = e.code === 'ERR_WORKER_OUT_OF_MEMORY'
-          ? crashed(`the work on this request ran out of memory (this server's worker heap cap is ${this.options.heapMb} MB); the worker was replaced`)
-          : crashed(`the worker crashed on this request (${e.message}); it was replaced`);
+      worker.on('error', (e: Error) => {
+        // The process could not be started or messaged; it is killed and replaced.
+        const err = crashed(`the worker failed on this request (${e.message}); it was replaced`);
         if (!t.alive) reject(err);
         this.retire(t, err);
+        void kill(worker);
       });
-      worker.on('exit', (code) => {
-        if (!t.alive) reject(crashed(`a worker exited (code ${code}) while loading the predictor`));
-        this.retire(t, crashed(`the worker exited (code ${code}) on this request; it was replaced`));
+      worker.on('exit', (code, signal) => {
+        const how = signal !== null ? `was killed by ${signal}` : `exited (code ${code})`;
+        if (!t.alive) reject(crashed(`a worker ${how} while loading the predictor`));
+        const oom = /heap out of memory|Reached heap limit/.test(t.stderr);
+        this.retire(t, oom
+          ? crashed(`the work on this request ran out of memory (this server's worker heap cap is ${this.options.heapMb} MB); the worker was replaced`)
+          : crashed(`the worker ${how}${signal === 'SIGSEGV' || signal === 'SIGBUS' || signal === 'SIGILL' ? ' (a native crash)' : ''} on this request; it was replaced`));
       });
     });
   }
@@ -197,16 +226,18 @@ export class WorkerPool implements Work {
       const reason = signal.reason as OnnxPredictError | undefined;
       if (reason?.code === 'TIMEOUT' && t.job?.id === id) {
         this.retire(t, reason);
-        void t.worker.terminate();
+        void kill(t.worker);
       }
     };
     return new Promise<unknown>((resolve, reject) => {
       t.job = { id, resolve, reject };
       signal.addEventListener('abort', onAbort, { once: true });
-      const b = job.bytes;
-      // A body we assembled owns its whole buffer: move it instead of copying.
-      const transfer = b.byteOffset === 0 && b.byteLength === b.buffer.byteLength && b.buffer instanceof ArrayBuffer ? [b.buffer] : [];
-      t.worker.postMessage({ type: 'job', id, job } satisfies ToWorker, transfer);
+      t.worker.send({ type: 'job', id, job } satisfies ToWorker, (e) => {
+        if (e) {
+          this.retire(t, crashed(`the job could not be handed to a worker (${e.message}); it was replaced`));
+          void kill(t.worker);
+        }
+      });
     }).finally(() => {
       signal.removeEventListener('abort', onAbort);
       if (t.job?.id === id) t.job = null;

@@ -1,15 +1,20 @@
 /**
- * One worker thread of the pool: loads the predictor once (the encoder only if a graph has phrases
+ * One worker process of the pool: loads the predictor once (the encoder only if a graph has phrases
  * the checkpoint has not seen), then runs one job per message. Its heap is capped by the pool
- * (`resourceLimits`): a model that blows it up kills this thread only.
+ * (`--max-old-space-size`): a model that blows it up, or a native crash, kills this process only.
+ * It exits when the server goes away (the IPC channel closes).
  */
-import { parentPort, workerData } from 'node:worker_threads';
 import { isOnnxPredictError, loadPredictor, toOnnxPredictError, type Predictor } from '../../index.ts';
 import { predictorFacts, runJob, type Job } from './jobs.ts';
-import type { ToWorker } from './pool.ts';
+import { WORKER_SETTINGS_ENV, type ToWorker } from './pool.ts';
 
-const port = parentPort!;
-const { checkpoint } = workerData as { checkpoint?: string };
+const { checkpoint } = JSON.parse(process.env[WORKER_SETTINGS_ENV] ?? '{}') as { checkpoint?: string };
+const port = {
+  postMessage: (m: unknown) => { process.send?.(m); },
+  /** Closes the channel once what was sent has gone (the process then exits). */
+  close: () => { process.send?.({ type: 'bye' }, () => process.disconnect()); },
+};
+process.on('disconnect', () => process.exit(0));
 
 function wire(e: unknown): { code: string; message: string; stack?: string } {
   const err = toOnnxPredictError(e);
@@ -25,7 +30,7 @@ try {
   port.close();
 }
 
-port.on('message', (m: ToWorker) => {
+process.on('message', (m: ToWorker) => {
   if (m.type === 'close') {
     void predictor.dispose().finally(() => port.close());
     return;
