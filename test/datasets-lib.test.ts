@@ -84,6 +84,15 @@ describe('buildDataset', () => {
       await buildDataset('nb201', { out: d, limit: 1, seed: 1 });
       await expect(buildDataset('nb201', { out: d, limit: 1, seed: 2 })).rejects.toMatchObject({ code: 'DATASET_ERROR', message: /other options/ });
     });
+    it('refuses to resume a folder whose records name other architectures (the entry list changed)', async () => {
+      const d = tmp();
+      await buildDataset('nb201', { out: d, limit: 2, seed: 1 });
+      const manifest = join(d, 'manifest.jsonl');
+      const [first, ...rest] = readFileSync(manifest, 'utf8').trimEnd().split('\n');
+      const stale = { ...JSON.parse(first!) as ManifestRecord, arch: 'an-older-list@0' };
+      writeFileSync(manifest, [JSON.stringify(stale), ...rest].join('\n') + '\n');
+      await expect(buildDataset('nb201', { out: d, limit: 2, seed: 1 })).rejects.toMatchObject({ code: 'DATASET_ERROR', message: /another list of architectures: '.+' is 'an-older-list@0' there/ });
+    });
   });
 });
 

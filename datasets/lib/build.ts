@@ -116,6 +116,23 @@ function loadForResume(path: string, out: string): Map<string, ManifestRecord> {
   return done;
 }
 
+/**
+ * A resumed record must still name the architecture its id names now. The id is the entry's
+ * position in the space's list, so a list that changed since the folder was built (a label table
+ * that grew) would otherwise keep a record whose id now belongs to another architecture — and
+ * every cache keyed by id beside it (proxies, features) with it.
+ */
+function checkSameEntries(done: ReadonlyMap<string, ManifestRecord>, entries: readonly ArchEntry[], path: string): void {
+  if (done.size === 0) return;
+  const archOf = new Map(entries.map((e) => [recordId(e), e.arch] as const));
+  for (const rec of done.values()) {
+    const now = archOf.get(rec.id);
+    if (now !== rec.arch) {
+      throw new OnnxPredictError('DATASET_ERROR', `${path} was built from another list of architectures: '${rec.id}' is '${rec.arch}' there, ${now === undefined ? 'no longer an entry' : `'${now}'`} now; build into a new --out (caches beside it are keyed by id)`);
+    }
+  }
+}
+
 function checkBuildInfo(out: string, info: Record<string, unknown>): void {
   const path = join(out, BUILD_INFO_FILE);
   const text = JSON.stringify(info, null, 2) + '\n';
@@ -144,6 +161,7 @@ export async function buildSpace(builder: SpaceBuilder, options: BuildDatasetOpt
   checkBuildInfo(options.out, { space: builder.space, seed, weights, limit: options.limit ?? null });
   const manifestPath = join(options.out, MANIFEST_FILE);
   const done = loadForResume(manifestPath, options.out);
+  checkSameEntries(done, entries, manifestPath);
   const workers = options.workers ?? 1;
   if (!Number.isInteger(workers) || workers < 1) throw new RangeError(`workers must be a positive integer, got ${workers}`);
   const pool = workers > 1 ? await workerPool(builder.space, workers) : undefined;
