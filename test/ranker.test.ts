@@ -102,6 +102,27 @@ describe('ranker', () => {
     expect(balanced.weights[1]! / balanced.weights[0]!).toBeLessThan(1.4);
   });
 
+  it('the consistent aggregate: ±1 on features every training space agrees on, nothing on the rest', () => {
+    // f0 helps in both spaces, f1 hurts in both, f2 flips sign, f3 is weak in one space.
+    const rand = mulberry32(5);
+    const make = (n: number, flip: number, weak: number) => Array.from({ length: n }, () => {
+      const s = gauss(rand);
+      const x = Float64Array.from([s + 0.5 * gauss(rand), -s + 0.5 * gauss(rand), flip * s + 0.5 * gauss(rand), weak * s + gauss(rand)]);
+      return { x, y: s };
+    });
+    const a = make(300, 1, 1);
+    const b = make(300, -1, 0);
+    const X = [...a, ...b].map((r) => r.x);
+    const g = [...a.map(() => 'a'), ...b.map(() => 'b')];
+    const y = [...a, ...b].map((r) => r.y);
+    const st = fitRanker(X, g, y, ['f0', 'f1', 'f2', 'f3'], { lambda: 0, signFilter: true, fixed: true, minCorr: 0.1 });
+    expect(Array.from(st.weights)).toEqual([1, -1, 0, 0]);
+    expect(st.dropped).toEqual(['f2', 'f3']);
+    // It ranks a new space by f0 − f1, whatever the flipped feature does there.
+    const c = make(200, 1, 1);
+    expect(kendallTau(scoreRanker(st, c.map((r) => r.x)), c.map((r) => r.y))).toBeGreaterThan(0.6);
+  });
+
   it('the training-free aggregate ranks within a set, or against a reference set', () => {
     const X = [[1, 10], [2, 30], [3, 20]].map((r) => Float64Array.from(r));
     const within = rankAggregate(X, [0, 1], [1, 1]);

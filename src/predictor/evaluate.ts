@@ -13,7 +13,8 @@ import { featureLayout, type PhraseEmbeddings, type Representation } from './fea
 import type { HeadConfig } from './head/infer.ts';
 import { kendallTau, rankReport, spearmanRho, type RankReport } from './metrics.ts';
 import { baseline, type BaselineReport } from './fit.ts';
-import { fitModel, modelGateDistances, predictModel, rankerScores, type FitModelOptions, type ModelRow } from './model.ts';
+import { predictTrees } from './trees.ts';
+import { fitModel, modelGateDistances, predictModel, rankerScores, type FitModelOptions, type ModelRow, type NearSource } from './model.ts';
 import { DEFAULT_RANKER_CANDIDATES, AGGREGATE_FEATURES } from './ranker-candidates.ts';
 import { rankAggregate } from './ranker.ts';
 import { loadManifest, recordFeatures, shuffled } from './records.ts';
@@ -88,13 +89,16 @@ export interface EvalReport extends RankReport {
     /** Training-free: mean within-test-set rank of every proxy and MACs (AGGREGATE_FEATURES). */
     readonly aggregate: BaselineReport | null;
   };
-  /** The two parts alone on the same test set: the head everywhere, the ranker everywhere. */
-  readonly parts: { readonly head: BaselineReport; readonly ranker: BaselineReport; readonly headShare: number };
+  /**
+   * The parts alone on the same test set: the head everywhere, the ranker everywhere, the trees
+   * everywhere (when the model kept them); and the share of test graphs each near part answered.
+   */
+  readonly parts: { readonly head: BaselineReport; readonly ranker: BaselineReport; readonly trees?: BaselineReport; readonly headShare: number; readonly treesShare: number };
   /** Share of test architectures with proxies. */
   readonly proxyCoverage: number;
   /** Which part the model lets answer graphs near its training data, and the held-out τ that chose it. */
-  readonly nearSource: 'head' | 'ranker';
-  readonly nearScores: { readonly head: number; readonly ranker: number };
+  readonly nearSource: NearSource;
+  readonly nearScores: { readonly head: number; readonly ranker: number; readonly trees?: number };
   readonly seconds: { readonly features: number; readonly train: number; readonly test: number };
   /** A seeded sample of (predicted, true) test points when `keepPoints` was given. */
   readonly points?: readonly (readonly [number, number])[];
@@ -249,7 +253,13 @@ export function scoreSplit(trainPool: readonly ModelRow[], testPool: readonly Mo
     },
     nearSource: model.nearSource,
     nearScores: model.nearScores,
-    parts: { head: agreement(headOnly, truth), ranker: agreement(rankerOnly, truth), headShare: preds.filter((p) => p[trainedTarget]!.source === 'head').length / Math.max(1, preds.length) },
+    parts: {
+      head: agreement(headOnly, truth),
+      ranker: agreement(rankerOnly, truth),
+      ...(model.trees?.[trainedTarget] ? { trees: agreement(predictTrees(model.trees[trainedTarget].state, testPool.map((r) => r.scalars)), truth) } : {}),
+      headShare: preds.filter((p) => p[trainedTarget]!.source === 'head').length / Math.max(1, preds.length),
+      treesShare: preds.filter((p) => p[trainedTarget]!.source === 'trees').length / Math.max(1, preds.length),
+    },
     proxyCoverage: withProxies.length / Math.max(1, testPool.length),
   };
   return { report, preds: pred, truth, low: preds.map((p) => p[trainedTarget]!.low), high: preds.map((p) => p[trainedTarget]!.high), trainSeconds: (t2 - t1) / 1000 };

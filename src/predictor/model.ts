@@ -25,8 +25,11 @@
 import { kendallTau } from './metrics.ts';
 import { predictHead, transformFeatures, type HeadConfig, type HeadState } from './head/infer.ts';
 import { fitHead, type FitResult, type TransferSet } from './fit.ts';
-import { fitRanker, groupIndices, scoreRanker, type RankerConfig, type RankerState } from './ranker.ts';
+import { fitRanker, groupIndices, normalCdf, normalScores, scoreRanker, type RankerConfig, type RankerState } from './ranker.ts';
+import { DEFAULT_TREES_CONFIG, fitTrees, predictTrees, type TreesConfig, type TreesState } from './trees.ts';
 import { shuffled, type LabeledRecord } from './records.ts';
+import { mulberry32 } from '../random.ts';
+import { SAMPLE_DEPENDENT_FEATURES } from './scalars.ts';
 import { VECTOR_INDEXES, type VectorIndex } from './vector-index.ts';
 
 /** One training or test architecture as the model sees it. */
@@ -59,6 +62,22 @@ export interface Calibration {
   readonly halfBy?: string;
 }
 
+/** The parts that may answer graphs near the training data. */
+export type NearSource = 'head' | 'ranker' | 'trees';
+
+/**
+ * Trees for one target: they predict the label's normal score within its space (as the ranker
+ * learns it), mapped back to accuracy through that space's label quantiles, so spaces whose
+ * labels differ in kind and range share one fit.
+ */
+export interface TargetTrees {
+  readonly state: TreesState;
+  /** Per training space: its labels at probabilities 0, 1/(Q−1), …, 1. */
+  readonly quantiles: Readonly<Record<string, readonly number[]>>;
+  /** 80 % half-width: the 80th percentile of |error| on held-out training architectures. */
+  readonly half80: number;
+}
+
 export interface ModelState {
   readonly targets: readonly string[];
   readonly scalarNames: readonly string[];
@@ -78,9 +97,11 @@ export interface ModelState {
   /** Gate distance: graphs within it are near the training data (answered by `nearSource`), the rest by the ranker. */
   readonly gateDistance: number;
   /** Which part answers graphs near the training data, chosen on held-out training architectures. */
-  readonly nearSource: 'head' | 'ranker';
+  readonly nearSource: NearSource;
   /** Mean Kendall τ of each part on those held-out architectures. */
-  readonly nearScores: { readonly head: number; readonly ranker: number };
+  readonly nearScores: { readonly head: number; readonly ranker: number; readonly trees?: number };
+  /** Boosted trees over the scalar features, per target (absent in checkpoints before them). */
+  readonly trees?: Readonly<Record<string, TargetTrees>>;
   /** Percentiles of the training architectures' own gate distances (warnings). */
   readonly distancePercentiles: { readonly p50: number; readonly p95: number; readonly p99: number };
   /**
@@ -122,6 +143,8 @@ export interface FitModelOptions {
   readonly indexDim?: number;
   /** Width of the mean phrase embedding at the start of `x` (0 when the model has no encoder block). */
   readonly gateText?: number;
+  /** Boosted-trees settings (default DEFAULT_TREES_CONFIG; the seed is the model's). */
+  readonly trees?: TreesConfig;
 }
 
 const INDEX_DIM = 16;
@@ -289,24 +312,27 @@ function columnIndex(all: readonly string[], names: readonly string[]): number[]
 }
 
 /**
- * The architectures a held-out space is scored on: those with every scalar feature (proxies
- * included) when at least MIN_SCORED have them, else all. Every candidate is scored on the same
- * ones, so a candidate is not judged on architectures whose proxies were never computed.
+ * The architectures a held-out space is scored on: those whose proxies were computed (every
+ * scalar feature finite, except the sample-dependent proxies that big models lack by design, as
+ * they would at prediction time) when at least MIN_SCORED have them, else all. Every candidate is
+ * scored on the same ones, so a candidate is not judged on architectures whose proxies were never
+ * computed — nor only on the small models that have every proxy, which flattered candidates
+ * leaning on NASWOT/SWAP.
  */
 const MIN_SCORED = 20;
-function scoredSubset(scalars: readonly Float64Array[], idx: readonly number[] = scalars.map((_, i) => i)): number[] {
-  const full = idx.filter((i) => scalars[i]!.every(Number.isFinite));
+function scoredSubset(scalars: readonly Float64Array[], optional: ReadonlySet<number>, idx: readonly number[] = scalars.map((_, i) => i)): number[] {
+  const full = idx.filter((i) => scalars[i]!.every((v, j) => Number.isFinite(v) || optional.has(j)));
   return full.length >= MIN_SCORED ? full : [...idx];
 }
 
 /** Mean Kendall τ of a ranker candidate scored within each held-out group (leave-one-space-out); an unrankable space counts 0. */
-function losoScore(rows: readonly ModelRow[], y: readonly number[], cols: readonly number[], c: RankerCandidate): number {
+function losoScore(rows: readonly ModelRow[], y: readonly number[], cols: readonly number[], c: RankerCandidate, optional: ReadonlySet<number>): number {
   const groups = groupIndices(rows.map((r) => r.record.space));
   if (groups.size < 2) return NaN;
   const scalars = rows.map((r) => r.scalars);
   const taus: number[] = [];
   for (const [space, all] of groups) {
-    const test = scoredSubset(scalars, all);
+    const test = scoredSubset(scalars, optional, all);
     const train = rows.map((_, i) => i).filter((i) => rows[i]!.record.space !== space);
     const st = fitRanker(pickColumns(train.map((i) => scalars[i]!), cols), train.map((i) => rows[i]!.record.space), train.map((i) => y[i]!), c.features, c.config);
     const s = scoreRanker(st, pickColumns(test.map((i) => scalars[i]!), cols));
@@ -314,6 +340,77 @@ function losoScore(rows: readonly ModelRow[], y: readonly number[], cols: readon
     taus.push(Number.isFinite(t) ? t : 0);
   }
   return mean(taus);
+}
+
+const QUANTILE_POINTS = 201;
+
+/** A space's labels at QUANTILE_POINTS evenly spaced probabilities. */
+function labelQuantiles(labels: readonly number[]): number[] {
+  const v = [...labels].sort((a, b) => a - b);
+  return Array.from({ length: QUANTILE_POINTS }, (_, k) => {
+    const pos = (k / (QUANTILE_POINTS - 1)) * (v.length - 1);
+    const lo = Math.floor(pos);
+    return v[lo]! + (v[Math.min(v.length - 1, lo + 1)]! - v[lo]!) * (pos - lo);
+  });
+}
+
+/** A normal score → the label at that probability in a space's quantiles (monotone). */
+function fromNormalScore(q: readonly number[], z: number): number {
+  const pos = normalCdf(z) * (q.length - 1);
+  const lo = Math.max(0, Math.min(q.length - 2, Math.floor(pos)));
+  return q[lo]! + (q[lo + 1]! - q[lo]!) * Math.min(1, Math.max(0, pos - lo));
+}
+
+const BOOTSTRAP_ROUNDS = 200;
+/** Rows per group the bootstrap resamples (a seeded subsample of bigger groups). */
+const BOOTSTRAP_ROWS = 500;
+
+/**
+ * Standard error of a part's mean Kendall τ gain over the ranker across held-out groups, by a
+ * seeded paired bootstrap of each group's architectures. A group without that part counts a gain
+ * of 0. Infinity with no groups.
+ */
+function pairedGainSe(groups: readonly { ranker: number[]; head: number[]; trees: number[] | null; truth: number[] }[], part: 'head' | 'trees', seed: number): number {
+  if (groups.length === 0) return Infinity;
+  const rand = mulberry32((seed * 7919 + (part === 'head' ? 1 : 2)) >>> 0);
+  const gains: number[] = [];
+  for (let b = 0; b < BOOTSTRAP_ROUNDS; b++) {
+    let sum = 0;
+    for (const g of groups) {
+      const p = part === 'head' ? g.head : g.trees;
+      if (!p) continue;
+      const n = Math.min(g.truth.length, BOOTSTRAP_ROWS);
+      const pick = Array.from({ length: n }, () => Math.floor(rand() * g.truth.length));
+      const truth = pick.map((i) => g.truth[i]!);
+      const gain = kendallTau(pick.map((i) => p[i]!), truth) - kendallTau(pick.map((i) => g.ranker[i]!), truth);
+      sum += Number.isFinite(gain) ? gain : 0;
+    }
+    gains.push(sum / groups.length);
+  }
+  const m = mean(gains);
+  return Math.sqrt(gains.reduce((a, v) => a + (v - m) ** 2, 0) / Math.max(1, gains.length - 1));
+}
+
+/** Trees for `target` on rows `idx` (those labelled with it); null with too few rows. */
+function fitTargetTrees(rows: readonly ModelRow[], idx: readonly number[], target: string, config: TreesConfig): Omit<TargetTrees, 'half80'> | null {
+  const use = idx.filter((i) => Number.isFinite(rows[i]!.record.labels[target]));
+  if (use.length < 20) return null;
+  const z = new Float64Array(use.length);
+  const quantiles: Record<string, number[]> = {};
+  for (const [space, k] of groupIndices(use.map((i) => rows[i]!.record.space))) {
+    const labels = k.map((j) => rows[use[j]!]!.record.labels[target]!);
+    const s = normalScores(labels);
+    k.forEach((j, m) => { z[j] = s[m]!; });
+    quantiles[space] = labelQuantiles(labels);
+  }
+  return { state: fitTrees(use.map((i) => rows[i]!.scalars), Array.from(z), config), quantiles };
+}
+
+/** Accuracy the trees predict for rows of `space` (null when the trees never saw that space). */
+function treesAccuracy(t: Omit<TargetTrees, 'half80'>, scalars: readonly Float64Array[], space: string | null): number[] | null {
+  const q = space !== null ? t.quantiles[space] : undefined;
+  if (!q) return null;
+  return Array.from(predictTrees(t.state, scalars), (z) => fromNormalScore(q, z));
 }
 
 function quantile(sorted: readonly number[], q: number): number {
@@ -345,6 +442,7 @@ export function fitModel(rows: readonly ModelRow[], o: FitModelOptions): ModelSt
   const y = rankRows.map((r) => primaryLabel(r, o.primary));
   const spaces = new Set(rankRows.map((r) => r.record.space));
   const scores: Record<string, number> = {};
+  const optional = new Set(SAMPLE_DEPENDENT_FEATURES.map((n) => o.scalarNames.indexOf(n)).filter((j) => j >= 0));
   let by = 'in-space';
   let best: { c: RankerCandidate; score: number } | null = null;
   for (const c of o.rankerCandidates) {
@@ -352,12 +450,12 @@ export function fitModel(rows: readonly ModelRow[], o: FitModelOptions): ModelSt
     let score: number;
     if (spaces.size >= 2) {
       by = 'leave-one-space-out';
-      score = losoScore(rankRows, y, cols, c);
+      score = losoScore(rankRows, y, cols, c, optional);
     } else if ((o.transfer ?? []).length > 0) {
       by = 'transfer-sets';
       const st = fitRanker(pickColumns(rankRows.map((r) => r.scalars), cols), rankRows.map((r) => r.record.space), y, c.features, c.config);
       const taus = o.transfer!.filter((t) => t.y.length > 1).map((t) => {
-        const use = scoredSubset(t.scalars);
+        const use = scoredSubset(t.scalars, optional);
         const tau = kendallTau(scoreRanker(st, pickColumns(use.map((i) => t.scalars[i]!), cols)), use.map((i) => t.y[i]!));
         return Number.isFinite(tau) ? tau : 0;
       });
@@ -409,14 +507,32 @@ export function fitModel(rows: readonly ModelRow[], o: FitModelOptions): ModelSt
   const rowIndex = new Map(rows.map((r, i) => [r, i] as const));
   const rankTrain = rankRows.map((_, i) => i).filter((i) => !valSet.has(rowIndex.get(rankRows[i]!)!));
   const rankVal = rankRows.map((_, i) => i).filter((i) => valSet.has(rowIndex.get(rankRows[i]!)!));
-  let nearSource: 'head' | 'ranker' = 'head';
-  let nearScores = { head: NaN, ranker: NaN };
+  let nearSource: NearSource = 'head';
+  let nearScores: { head: number; ranker: number; trees?: number } = { head: NaN, ranker: NaN };
+  // Trees per target: fitted without the held-out 10 % first (to be judged and to measure their
+  // interval), then on everything (what ships).
+  const treesConfig = { ...(o.trees ?? DEFAULT_TREES_CONFIG), seed: o.seed };
+  const trainIdx = rows.map((_, i) => i).filter((i) => !valSet.has(i));
+  const valIdx = rows.map((_, i) => i).filter((i) => valSet.has(i));
+  const heldTrees = new Map(o.targets.map((t) => [t, fitTargetTrees(rows, trainIdx, t, treesConfig)] as const));
+  const treesHalf = new Map<string, number>();
+  for (const [t, tr] of heldTrees) {
+    if (!tr) continue;
+    const err: number[] = [];
+    for (const [space, k] of groupIndices(valIdx.map((i) => rows[i]!.record.space))) {
+      const use = k.map((j) => valIdx[j]!).filter((i) => Number.isFinite(rows[i]!.record.labels[t]));
+      const acc = treesAccuracy(tr, use.map((i) => rows[i]!.scalars), space);
+      if (acc) use.forEach((i, m) => err.push(Math.abs(acc[m]! - rows[i]!.record.labels[t]!)));
+    }
+    if (err.length >= 5) treesHalf.set(t, quantile(err.sort((a, b) => a - b), 0.8));
+  }
   if (rankVal.length >= 10 && rankTrain.length >= 4) {
     const st = fitRanker(pickColumns(rankTrain.map((i) => rankRows[i]!.scalars), chosenCols), rankTrain.map((i) => rankRows[i]!.record.space), rankTrain.map((i) => y[i]!), chosen.features, chosen.config);
     const rs = scoreRanker(st, pickColumns(rankVal.map((i) => rankRows[i]!.scalars), chosenCols));
     const hp = predictHead(fit.head, rankVal.map((i) => X[rowIndex.get(rankRows[i]!)!]!));
-    const taus = { head: [] as number[], ranker: [] as number[] };
-    const sizes: number[] = [];
+    const taus = { head: [] as number[], ranker: [] as number[], trees: [] as number[] };
+    /** Per (space, target) group: each part's predictions and the truth, for the paired bootstrap. */
+    const groups: { ranker: number[]; head: number[]; trees: number[] | null; truth: number[] }[] = [];
     // Scored on every target the model answers (not only each space's primary label): the head
     // learns each target itself, the ranker one order per space.
     for (const [, idx] of groupIndices(rankVal.map((i) => rankRows[i]!.record.space))) {
@@ -424,19 +540,34 @@ export function fitModel(rows: readonly ModelRow[], o: FitModelOptions): ModelSt
         const k = idx.filter((j) => Number.isFinite(rankRows[rankVal[j]!]!.record.labels[t]));
         if (k.length < 5) return;
         const truth = k.map((j) => rankRows[rankVal[j]!]!.record.labels[t]!);
-        sizes.push(k.length);
-        taus.ranker.push(kendallTau(k.map((j) => rs[j]!), truth));
-        taus.head.push(kendallTau(k.map((j) => hp.mean[j]![ti]!), truth));
+        const g = { ranker: k.map((j) => rs[j]!), head: k.map((j) => hp.mean[j]![ti]!), trees: null as number[] | null, truth };
+        taus.ranker.push(kendallTau(g.ranker, truth));
+        taus.head.push(kendallTau(g.head, truth));
+        const tr = heldTrees.get(t);
+        g.trees = tr ? treesAccuracy(tr, k.map((j) => rankRows[rankVal[j]!]!.scalars), rankRows[rankVal[k[0]!]!]!.record.space) : null;
+        // A target without trees counts as no better than the ranker there.
+        taus.trees.push(g.trees ? kendallTau(g.trees, truth) : taus.ranker[taus.ranker.length - 1]!);
+        groups.push(g);
       });
     }
     const finiteMean = (v: number[]) => { const f = v.filter(Number.isFinite); return f.length ? mean(f) : NaN; };
-    nearScores = { head: finiteMean(taus.head), ranker: finiteMean(taus.ranker) };
-    // The head (the more complex part) must win by more than the noise of τ on so few held-out
-    // architectures: one standard error of the mean τ under independence, √(2(2n+5) / 9n(n−1))
-    // per space. With 10 held-out cells that is 0.25 — a "win" there is a coin toss (in-space,
-    // 100 training cells: the head chosen on 10 scored 0.568 where the ranker had 0.736).
-    const se = Math.sqrt(sizes.reduce((a, n) => a + (2 * (2 * n + 5)) / (9 * n * (n - 1)), 0)) / Math.max(1, sizes.length);
-    if (!(nearScores.head - nearScores.ranker > se)) nearSource = 'ranker';
+    nearScores = { head: finiteMean(taus.head), ranker: finiteMean(taus.ranker), trees: finiteMean(taus.trees) };
+    // A part more complex than the ranker must win by more than the noise of τ on the held-out
+    // architectures: one standard error of its mean τ gain over the ranker, from a paired
+    // bootstrap of those architectures (with 10 held-out cells a "win" is a coin toss: in-space,
+    // 100 training cells, the head chosen on 10 scored 0.568 where the ranker had 0.736). When
+    // both the head and the trees clear it, the better one answers.
+    const se = { head: pairedGainSe(groups, 'head', o.seed), trees: pairedGainSe(groups, 'trees', o.seed) };
+    const clears = (['head', 'trees'] as const).filter((k) => (nearScores[k] ?? NaN) - nearScores.ranker > se[k]);
+    nearSource = clears.length === 0 ? 'ranker' : clears.reduce((a, b) => ((nearScores[b] ?? -Infinity) > (nearScores[a] ?? -Infinity) ? b : a));
+  }
+  const trees: Record<string, TargetTrees> = {};
+  if (nearSource === 'trees') {
+    for (const t of o.targets) {
+      const half = treesHalf.get(t);
+      const full = half !== undefined ? fitTargetTrees(rows, rows.map((_, i) => i), t, treesConfig) : null;
+      if (full && half !== undefined) trees[t] = { ...full, half80: half };
+    }
   }
 
   // Gate: the training graphs' own neighbour distances in the head's transformed space.
@@ -468,6 +599,7 @@ export function fitModel(rows: readonly ModelRow[], o: FitModelOptions): ModelSt
     gateDistance: quantile(own, GATE_QUANTILE),
     nearSource,
     nearScores,
+    ...(Object.keys(trees).length > 0 ? { trees } : {}),
     distancePercentiles: { p50: quantile(own, 0.5), p95: quantile(own, 0.95), p99: quantile(own, 0.99) },
     gateBySpace,
     gateReference,
@@ -492,7 +624,7 @@ export interface ModelPrediction {
   readonly low: number;
   readonly high: number;
   /** Which part answered: the in-space head or the cross-space ranker. */
-  readonly source: 'head' | 'ranker';
+  readonly source: NearSource;
   /** For ranker answers: the training space whose score → accuracy calibration was used ('*': pooled). */
   readonly calibratedOn?: string;
 }
@@ -522,11 +654,15 @@ export function predictModel(m: ModelState, rows: readonly { x: Float32Array; sc
   const X = imputeRows(rows.map((r) => r.x), m.impute);
   const h = predictHead(m.head, X);
   const s = scoreRanker(m.ranker, rows.map((r) => r.scalars));
+  const source = m.nearSource ?? 'head';
+  const treeZ = source === 'trees' && m.trees
+    ? Object.fromEntries(Object.entries(m.trees).map(([t, tr]) => [t, predictTrees(tr.state, rows.map((r) => r.scalars))]))
+    : {};
   return rows.map((_, i) => {
     const out: Record<string, ModelPrediction> = {};
     const place = placement[i] ?? { distance: Infinity, space: null };
     const gate = gateFor(m, place);
-    const near = place.distance <= gate && (m.nearSource ?? 'head') === 'head';
+    const near = place.distance <= gate && source !== 'ranker';
     // A graph within the distance 99 % of its nearest space's graphs stay within, its neighbours
     // all from that space, is calibrated on that space (a new timm family is still a timm model).
     // Beyond, it belongs to no training space: the cross-space calibration, the same for every
@@ -539,7 +675,15 @@ export function predictModel(m: ModelState, rows: readonly { x: Float32Array; sc
       // Near means near graphs labelled with this target: a graph among timm models has no
       // CIFAR-10 neighbours to learn from, so its CIFAR-10 answer comes from the ranker.
       const labelled = place.space === null || !byspace || byspace[place.space] !== undefined;
-      if ((near && labelled) || !cal) {
+      const tr = m.trees?.[t];
+      const q = place.space !== null ? tr?.quantiles[place.space] : undefined;
+      // The trees answer every graph adjacent to a training space labelled with the target (the
+      // space its quantiles map to), not only those within the embedding gate: they read the
+      // scalars, and the gate's outer 10 % of a training space are still that space's graphs.
+      if (!far && labelled && source === 'trees' && tr && q) {
+        const mu = fromNormalScore(q, treeZ[t]![i]!);
+        out[t] = { accuracy: mu, low: mu - tr.half80, high: mu + tr.half80, source: 'trees' };
+      } else if ((near && labelled && source === 'head') || !cal) {
         const mu = h.mean[i]![ti]!;
         const half = 1.2815515655446004 * m.head.intervalScale[ti]! * Math.max(h.std[i]![ti]!, 0.05 * m.head.labelStd[ti]!);
         out[t] = { accuracy: mu, low: mu - half, high: mu + half, source: 'head' };

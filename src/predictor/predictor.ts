@@ -35,8 +35,12 @@ export interface TargetPrediction {
   readonly inDomain: boolean;
   /** Why not, when out of domain. */
   readonly domainNote?: string;
-  /** Which part answered: the in-space head (graphs like the training ones) or the cross-space ranker. */
-  readonly source: 'head' | 'ranker';
+  /**
+   * Which part answered: for graphs like the training ones the in-space head (embeddings + scalars)
+   * or the boosted trees (scalars), whichever the checkpoint chose; for the others the cross-space
+   * ranker.
+   */
+  readonly source: 'head' | 'trees' | 'ranker';
 }
 
 export interface NeighborInfo {

@@ -5,7 +5,7 @@
  */
 import type { RankerCandidate } from './model.ts';
 import type { RankerConfig } from './ranker.ts';
-import { PROXY_FEATURES } from './scalars.ts';
+import { PROXY_FEATURES, SAMPLE_DEPENDENT_FEATURES } from './scalars.ts';
 
 /** Size alone: what the params/MACs baselines know. */
 const SIZE = ['log_params', 'log_macs'];
@@ -21,6 +21,9 @@ export const AGGREGATE_FEATURES: readonly string[] = Object.freeze(['proxy_naswo
 /** A fitted ridge ranker: sign filter on, every training space weighing the same. */
 const fitted = (lambda: number): RankerConfig => ({ lambda, signFilter: true, balance: true });
 
+/** Fixed ±1 weights on the features whose direction every training space agrees on. */
+const CONSISTENT: RankerConfig = { lambda: 0, signFilter: true, fixed: true, minCorr: 0.1 };
+
 export const DEFAULT_RANKER_CANDIDATES: readonly RankerCandidate[] = Object.freeze([
   { name: 'size', features: SIZE, config: fitted(0.1) },
   { name: 'size+depth', features: [...SIZE, ...DEPTH], config: fitted(0.1) },
@@ -35,5 +38,14 @@ export const DEFAULT_RANKER_CANDIDATES: readonly RankerCandidate[] = Object.free
   // The training-free aggregate itself: equal weights, fixed signs; chosen only if it transfers
   // better than the fitted ones on training-side evidence.
   { name: 'aggregate (fixed)', features: AGGREGATE_FEATURES, config: { lambda: 0, signFilter: false, fixed: true } },
+  // The consistent aggregate: equal weights too, but only on features that correlate with the
+  // label in the same direction (|r| ≥ 0.1) in every training space, each oriented by that
+  // direction. No weight is learnt, so no training space's collinearity pattern is imported;
+  // the training spaces only decide which features transfer.
+  { name: 'consistent (fixed)', features: [...PROXY_FEATURES, ...SIZE], config: CONSISTENT },
+  { name: 'consistent+depth (fixed)', features: [...PROXY_FEATURES, ...SIZE, ...DEPTH], config: CONSISTENT },
+  // Only the proxies every model has (big models run fewer samples and lack NASWOT/SWAP, which
+  // then read as a training mean that means nothing in a new space).
+  { name: 'consistent, every-model proxies (fixed)', features: [...PROXY_FEATURES.filter((f) => !SAMPLE_DEPENDENT_FEATURES.includes(f)), ...SIZE], config: CONSISTENT },
 ]);
 

@@ -29,6 +29,14 @@ export function probit(p: number): number {
   return inverseNormal(p);
 }
 
+/** The standard normal CDF (erfc by Chebyshev fit, Numerical Recipes' erfcc: relative error < 1.2e-7). */
+export function normalCdf(z: number): number {
+  const x = -z / Math.SQRT2;
+  const t = 1 / (1 + 0.5 * Math.abs(x));
+  const r = t * Math.exp(-x * x - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851973 + t * (-0.82215223 + t * 0.17087277)))))))));
+  return 0.5 * (x >= 0 ? r : 2 - r);
+}
+
 /** Normal scores of values (ties share their average rank): the rank-based label normalisation. */
 export function normalScores(values: ArrayLike<number>): Float64Array {
   const r = ranks(values);
@@ -62,6 +70,12 @@ export interface RankerConfig {
    * weigh the same). Without it the biggest space (NB201's 15,625 cells) sets the weights alone.
    */
   readonly balance?: boolean;
+  /**
+   * With `fixed`: keep only features whose within-space correlation with the label is at least
+   * this large, in the same direction, in every training space, and weigh each ±1 by that
+   * direction (the "consistent aggregate"). Without it a fixed ranker weighs every feature +1.
+   */
+  readonly minCorr?: number;
 }
 
 export const DEFAULT_RANKER_CONFIG: RankerConfig = { lambda: 0.1, signFilter: true };
@@ -162,16 +176,26 @@ export function fitRanker(X: readonly ArrayLike<number>[], groups: readonly stri
   // Sign filter: a feature must agree in direction across every training space that varies it.
   const keep: number[] = [];
   const dropped: string[] = [];
+  const directions = new Float64Array(d).fill(1);
   for (let j = 0; j < d; j++) {
-    const signs = [...byGroup.values()].filter((idx) => idx.length >= 10).map((idx) => corr(cols[j]!, z, idx)).filter((r) => Math.abs(r) > 0.05);
+    const all = [...byGroup.values()].filter((idx) => idx.length >= 10).map((idx) => corr(cols[j]!, z, idx));
+    const signs = all.filter((r) => Math.abs(r) > 0.05);
     const consistent = signs.every((r) => r > 0) || signs.every((r) => r < 0);
     const constant = scale[j] === 1 && cols[j]!.every((v) => v === 0);
-    if (constant || (config.signFilter && !config.fixed && !consistent)) dropped.push(features[j]!);
+    if (config.fixed && config.minCorr !== undefined) {
+      const m = config.minCorr;
+      const strong = all.length > 0 && (all.every((r) => r >= m) || all.every((r) => r <= -m));
+      if (constant || !strong) dropped.push(features[j]!);
+      else {
+        keep.push(j);
+        directions[j] = all[0]! > 0 ? 1 : -1;
+      }
+    } else if (constant || (config.signFilter && !config.fixed && !consistent)) dropped.push(features[j]!);
     else keep.push(j);
   }
   const weights = new Float64Array(d);
   if (config.fixed) {
-    for (const j of keep) weights[j] = 1;
+    for (const j of keep) weights[j] = directions[j]!;
   } else if (keep.length > 0) {
     const k = keep.length;
     const A = new Matrix(k, k);

@@ -26,6 +26,9 @@ const LOG_PROXIES = new Set(['swap', 'swap_reg', 'trainable_layers']);
  */
 const SAMPLE_DEPENDENT = new Set(['naswot', 'swap', 'swap_reg']);
 
+/** The scalar features a model may lack by design (big models run fewer samples): see above. */
+export const SAMPLE_DEPENDENT_FEATURES: readonly string[] = Object.freeze(PROXY_NAMES.filter((n) => SAMPLE_DEPENDENT.has(n)).map((n) => `proxy_${n}`));
+
 /** The proxies with the sample-dependent ones set missing. */
 function withoutSampleDependent(p: NonNullable<ProxyValues>): ProxyValues {
   return Object.fromEntries(Object.entries(p).map(([k, v]) => [k, SAMPLE_DEPENDENT.has(k) ? null : v]));
