@@ -202,6 +202,12 @@ describe('onnx-predict proxies', () => {
     expect(j.batched).toBe(false);
     expect(Number.isFinite(j.proxies.naswot)).toBe(true);
   }, 120_000);
+  it('a graph whose batch-symbolic copy fails at run time (a Reshape whose leading 1 is not the batch) runs sample by sample: efficientvit_m2', async () => {
+    const j = await proxiesOf('efficientvit_m2-224.onnx.gz', 3);
+    expect(j.samples).toBe(3);
+    expect(j.batched).toBe(false);
+    expect(Number.isFinite(j.proxies.naswot)).toBe(true);
+  }, 120_000);
   it('a graph whose index table was stripped (relative-position Gather indices) runs on seeded indices: efficientformerv2_s0', async () => {
     // The export keeps integer tensors up to 4,096 elements; this one's [49, 196] int64 index
     // table was stripped, which used to be an 'unsupported-constant' skip.

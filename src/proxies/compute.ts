@@ -342,6 +342,15 @@ export async function computeProxies(model: Model, options: ProxyOptions = {}): 
       try {
         out = await session.run(feedsFor(1), fetchAll);
       } catch (e) {
+        if (batchDim) {
+          // The batch-symbolic copy builds but fails at run time (a Reshape whose leading 1 is
+          // not the batch, read as "copy dim 0"): this seed again on the copy with batch 1,
+          // samples one by one.
+          batchDim = false;
+          batched = false;
+          s--;
+          continue;
+        }
         return skip({ code: 'run-failed', message: `onnxruntime failed to run the model: ${firstLine(e)}` });
       }
       let meco = 0;
