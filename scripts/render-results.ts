@@ -26,14 +26,15 @@ interface Row {
   coverage80: number;
   proxyCoverage?: number;
   baselines: { params: Pair; macs: Pair; aggregate?: Pair | null };
-  parts?: { head: Pair; ranker: Pair; headShare: number };
+  parts?: { head: Pair; ranker: Pair; trees?: Pair; headShare: number; treesShare?: number };
+  nearSource?: string;
   selection?: { rankerChosen?: string; by?: string };
   seconds: { features: number; train: number; test: number } | number;
   points?: [number, number][];
   // timm-lfo
   withNas?: boolean;
   families?: number;
-  folds?: { fold: number; n: number; kendall: number; ranker: string; headShare: number }[];
+  folds?: { fold: number; n: number; kendall: number; ranker: string; headShare: number; treesShare?: number; near?: string }[];
 }
 
 const { values } = parseArgs({ options: { in: { type: 'string', default: 'out/results.jsonl' } } });
@@ -62,14 +63,17 @@ const pair = (g: Row[], get: (r: Row) => Pair | null | undefined) => {
   return ps.length ? `${ms(ps.map((p) => p.kendall))} / ${ms(ps.map((p) => p.spearman))}` : 'n/a';
 };
 
+/** Which part answered near graphs in each run, with the share of test graphs it answered. */
+const near = (g: Row[]) => [...groupBy(g, (r) => r.nearSource ?? 'head')].map(([src, rs]) => `${src} ×${rs.length} (${f3(mean(rs.map((r) => (src === 'trees' ? r.parts?.treesShare ?? NaN : src === 'head' ? r.parts?.headShare ?? NaN : 0))))})`).join('; ');
+
 function seedTable(rs: Row[], label: (r: Row) => string): string[] {
   const out = [
-    '| setting | seeds | n train | n test | **shipped model τ / ρ** | ranker only τ / ρ | head only τ / ρ | training-free aggregate τ / ρ | params τ / ρ | MACs τ / ρ | head share | 80 % coverage | ranker chosen |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    '| setting | seeds | n train | n test | **shipped model τ / ρ** | ranker only τ / ρ | head only τ / ρ | trees only τ / ρ | training-free aggregate τ / ρ | params τ / ρ | MACs τ / ρ | near graphs answered by (share of test) | 80 % coverage | ranker chosen |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   ];
   for (const [name, g] of groupBy(rs, label)) {
     const chosen = [...new Set(g.map((r) => r.selection?.rankerChosen ?? '?'))].join('; ');
-    out.push(`| ${name} | ${g.length} | ${g[0]!.n_train} | ${g[0]!.n_test} | **${ms(g.map((r) => r.kendall))} / ${ms(g.map((r) => r.spearman))}** | ${pair(g, (r) => r.parts?.ranker)} | ${pair(g, (r) => r.parts?.head)} | ${pair(g, (r) => r.baselines.aggregate)} | ${pair(g, (r) => r.baselines.params)} | ${pair(g, (r) => r.baselines.macs)} | ${f3(mean(g.map((r) => r.parts?.headShare ?? NaN)))} | ${ms(g.map((r) => r.coverage80).filter(Number.isFinite))} | ${chosen} |`);
+    out.push(`| ${name} | ${g.length} | ${g[0]!.n_train} | ${g[0]!.n_test} | **${ms(g.map((r) => r.kendall))} / ${ms(g.map((r) => r.spearman))}** | ${pair(g, (r) => r.parts?.ranker)} | ${pair(g, (r) => r.parts?.head)} | ${pair(g, (r) => r.parts?.trees)} | ${pair(g, (r) => r.baselines.aggregate)} | ${pair(g, (r) => r.baselines.params)} | ${pair(g, (r) => r.baselines.macs)} | ${near(g)} | ${ms(g.map((r) => r.coverage80).filter(Number.isFinite))} | ${chosen} |`);
   }
   return out;
 }
@@ -140,15 +144,15 @@ if (lo.length) {
 const lfo = rows.filter((r) => r.group === 'timm-lfo');
 if (lfo.length) {
   md.push('### timm leave-family-out (ImageNet top-1, 5 folds of whole families, pooled)', '');
-  md.push('| trained on | n models | families | shipped model τ / ρ | params τ / ρ | MACs τ / ρ | 80 % coverage | ranker chosen per fold | head share per fold |', '| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
-  for (const r of lfo) md.push(`| other families + accel${r.withNas ? ' + ¼ of NB201/NB101' : ''} | ${r.n_test} | ${r.families} | ${f3(r.kendall)} / ${f3(r.spearman)} | ${f3(r.baselines.params.kendall)} / ${f3(r.baselines.params.spearman)} | ${f3(r.baselines.macs.kendall)} / ${f3(r.baselines.macs.spearman)} | ${f3(r.coverage80)} | ${(r.folds ?? []).map((f) => f.ranker).join('; ')} | ${(r.folds ?? []).map((f) => f3(f.headShare)).join(', ')} |`);
+  md.push('| trained on | n models | families | shipped model τ / ρ | params τ / ρ | MACs τ / ρ | 80 % coverage | ranker chosen per fold | near graphs answered by, per fold (share) |', '| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+  for (const r of lfo) md.push(`| other families + accel${r.withNas ? ' + ¼ of NB201/NB101' : ''} | ${r.n_test} | ${r.families} | ${f3(r.kendall)} / ${f3(r.spearman)} | ${f3(r.baselines.params.kendall)} / ${f3(r.baselines.params.spearman)} | ${f3(r.baselines.macs.kendall)} / ${f3(r.baselines.macs.spearman)} | ${f3(r.coverage80)} | ${(r.folds ?? []).map((f) => f.ranker).join('; ')} | ${(r.folds ?? []).map((f) => `${f.near ?? 'head'} (${f3(f.near === 'trees' ? f.treesShare : f.near === 'ranker' ? 0 : f.headShare)})`).join(', ')} |`);
   md.push('', 'Goal: τ ≥ 0.75.', '');
 }
 const ab = rows.filter((r) => r.group === 'ablation' || ((r.group === 'in-space' || r.group === 'zero-shot') && r.n_train === 1000 && r.seed === 0));
 if (ab.length) {
   md.push('### Ablations (seed 0, 1,000 training architectures)', '');
-  md.push('| protocol | representation | proxies | shipped τ / ρ | ranker only τ | head only τ | head share |', '| --- | --- | --- | --- | --- | --- | --- |');
-  for (const r of ab) md.push(`| ${r.protocol} ${r.train.join('+')}→${r.test} | ${r.representation} | ${r.useProxies === false ? 'no' : 'yes'} | ${f3(r.kendall)} / ${f3(r.spearman)} | ${f3(r.parts?.ranker.kendall)} | ${f3(r.parts?.head.kendall)} | ${f3(r.parts?.headShare)} |`);
+  md.push('| protocol | representation | proxies | shipped τ / ρ | ranker only τ | head only τ | trees only τ | near graphs answered by (share) |', '| --- | --- | --- | --- | --- | --- | --- | --- |');
+  for (const r of ab) md.push(`| ${r.protocol} ${r.train.join('+')}→${r.test} | ${r.representation} | ${r.useProxies === false ? 'no' : 'yes'} | ${f3(r.kendall)} / ${f3(r.spearman)} | ${f3(r.parts?.ranker.kendall)} | ${f3(r.parts?.head.kendall)} | ${f3(r.parts?.trees?.kendall)} | ${near([r])} |`);
   md.push('');
 }
 const cov = rows.filter((r) => r.proxyCoverage !== undefined);

@@ -103,7 +103,7 @@ for (const withNas of [false, true]) {
   const params: number[] = [];
   const macs: number[] = [];
   let inside = 0;
-  const folds: { fold: number; n: number; kendall: number; ranker: string; headShare: number }[] = [];
+  const folds: { fold: number; n: number; kendall: number; ranker: string; headShare: number; treesShare: number; near: string }[] = [];
   for (let k = 0; k < 5; k++) {
     const test = timm.filter((r) => fold.get(family(r.record.arch)) === k);
     const train = [...timm.filter((r) => fold.get(family(r.record.arch)) !== k), ...extra];
@@ -117,7 +117,7 @@ for (const withNas of [false, true]) {
     });
     params.push(...test.map((r) => r.record.params));
     macs.push(...test.map((r) => r.record.macs));
-    folds.push({ fold: k, n: test.length, kendall: s.report.kendall, ranker: s.report.selection.rankerChosen, headShare: s.report.parts.headShare });
+    folds.push({ fold: k, n: test.length, kendall: s.report.kendall, ranker: s.report.selection.rankerChosen, headShare: s.report.parts.headShare, treesShare: s.report.parts.treesShare, near: s.report.nearSource });
   }
   const line = {
     key, group: 'timm-lfo', withNas, n_test: truth.length, families: sizes.size,
