@@ -12,7 +12,8 @@ import { OnnxPredictError } from '../errors.ts';
 import type { HeadConfig, HeadState } from './head/infer.ts';
 import type { Representation } from './features.ts';
 import type { TargetDomain } from './domain.ts';
-import type { ModelState } from './model.ts';
+import type { ModelState, TargetTrees } from './model.ts';
+import type { Tree } from './trees.ts';
 
 export const CHECKPOINT_FORMAT = 'onnx-predict-predictor';
 export const CHECKPOINT_VERSION = 2;
@@ -127,18 +128,60 @@ export function headFromJson(j: HeadJson): HeadState {
   };
 }
 
-type ModelJson = Omit<LearntParts, 'impute' | 'ranker' | 'gateReference'> & {
+/**
+ * A tree as base64 arrays: thresholds and leaf values float64 (exact), features and node indices
+ * int32 (−1: leaf / none), `nanLeft` uint8. 29 bytes a node instead of ~60 as indented JSON
+ * numbers; the trees would otherwise be most of the file.
+ */
+type TreeJson = { feature: string; threshold: string; nanLeft: string; left: string; right: string; value: string };
+type TargetTreesJson = Omit<TargetTrees, 'state'> & { state: Omit<TargetTrees['state'], 'trees'> & { trees: TreeJson[] } };
+
+const packed = (a: ArrayBufferView): string => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
+function unpacked<T>(s: string, make: (b: ArrayBuffer) => T): T {
+  const buf = Buffer.from(s, 'base64');
+  const copy = new ArrayBuffer(buf.byteLength);
+  new Uint8Array(copy).set(buf);
+  return make(copy);
+}
+
+function treeToJson(t: Tree): TreeJson {
+  return {
+    feature: packed(Int32Array.from(t.feature)), threshold: packed(Float64Array.from(t.threshold)), nanLeft: packed(Uint8Array.from(t.nanLeft)),
+    left: packed(Int32Array.from(t.left)), right: packed(Int32Array.from(t.right)), value: packed(Float64Array.from(t.value)),
+  };
+}
+
+function treeFromJson(j: TreeJson): Tree {
+  const ints = (s: string) => Array.from(unpacked(s, (b) => new Int32Array(b)));
+  return {
+    feature: ints(j.feature), left: ints(j.left), right: ints(j.right),
+    threshold: Array.from(unpacked(j.threshold, (b) => new Float64Array(b))),
+    nanLeft: Array.from(unpacked(j.nanLeft, (b) => new Uint8Array(b))),
+    value: Array.from(unpacked(j.value, (b) => new Float64Array(b))),
+  };
+}
+
+type ModelJson = Omit<LearntParts, 'impute' | 'ranker' | 'gateReference' | 'trees'> & {
   impute: string;
   gateReference: string;
   ranker: Omit<LearntParts['ranker'], 'scale' | 'weights' | 'center'> & { scale: number[]; weights: number[]; center: number[] };
+  trees?: Record<string, TargetTreesJson>;
 };
 
 function modelToJson(m: LearntParts): ModelJson {
-  return { ...m, impute: b64(m.impute), gateReference: b64(m.gateReference), ranker: { ...m.ranker, scale: [...m.ranker.scale], weights: [...m.ranker.weights], center: [...m.ranker.center] } };
+  const { trees, ...rest } = m;
+  return {
+    ...rest, impute: b64(m.impute), gateReference: b64(m.gateReference), ranker: { ...m.ranker, scale: [...m.ranker.scale], weights: [...m.ranker.weights], center: [...m.ranker.center] },
+    ...(trees ? { trees: Object.fromEntries(Object.entries(trees).map(([t, v]) => [t, { ...v, state: { ...v.state, trees: v.state.trees.map(treeToJson) } }])) } : {}),
+  };
 }
 
 function modelFromJson(j: ModelJson): LearntParts {
-  return { ...j, impute: fromB64(j.impute), gateReference: fromB64(j.gateReference), ranker: { ...j.ranker, scale: Float64Array.from(j.ranker.scale), weights: Float64Array.from(j.ranker.weights), center: Float64Array.from(j.ranker.center) } };
+  const { trees, ...rest } = j;
+  return {
+    ...rest, impute: fromB64(j.impute), gateReference: fromB64(j.gateReference), ranker: { ...j.ranker, scale: Float64Array.from(j.ranker.scale), weights: Float64Array.from(j.ranker.weights), center: Float64Array.from(j.ranker.center) },
+    ...(trees ? { trees: Object.fromEntries(Object.entries(trees).map(([t, v]) => [t, { ...v, state: { ...v.state, trees: v.state.trees.map(treeFromJson) } }])) } : {}),
+  };
 }
 
 export function saveCheckpoint(dir: string, c: Omit<Checkpoint, 'indexPath'>, writeIndex: (path: string) => void): void {

@@ -362,7 +362,10 @@ function fromNormalScore(q: readonly number[], z: number): number {
 }
 
 const BOOTSTRAP_ROUNDS = 200;
-/** Rows per group the bootstrap resamples (a seeded subsample of bigger groups). */
+/**
+ * Draws per group and round: bigger groups are resampled this many at a time (m-out-of-n), which
+ * overstates their noise by up to √(n/m) — conservative, and it bounds the cost.
+ */
 const BOOTSTRAP_ROWS = 500;
 
 /**
