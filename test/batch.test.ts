@@ -112,7 +112,7 @@ describe('runBatch', () => {
     expect(readFileSync(out, 'utf8')).toBe(full);
   });
 
-  it('worker threads write the same file as one thread', async () => {
+  it('worker processes write the same file as one thread', async () => {
     const s = await api.runBatch({ inputs: [zoo], out: join(root, 'w2.csv'), concurrency: 2 });
     expect(s).toMatchObject({ written: 7, scored: 6, failed: 1 });
     await api.runBatch({ inputs: [zoo], out: join(root, 'w1.csv'), concurrency: 1 });

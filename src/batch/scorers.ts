@@ -1,11 +1,13 @@
 /**
- * Scorers: one file in, one row out, either in this thread or on a pool of worker threads that
- * each load their own predictor. Local batch and queue workers both score through these.
+ * Scorers: one file in, one row out, either in this thread or on a pool of worker processes that
+ * each load their own predictor. Local batch and queue workers both score through these. Worker
+ * processes, not threads: a native crash (a SIGSEGV inside onnxruntime) then ends one worker and
+ * the pool reports it, where a thread would take the whole batch or queue worker down with it.
  */
-import type { Worker } from 'node:worker_threads';
+import type { ChildProcess } from 'node:child_process';
 import type { Predictor } from '../predictor/predictor.ts';
 import { loadPredictor } from '../index.ts';
-import { startWorker } from '../threads.ts';
+import { startProcess } from '../processes.ts';
 import { scoreFileDetailed, type Scored, type ScoreOptions } from './score.ts';
 
 export interface Scorer {
@@ -28,21 +30,30 @@ export function inThread(checkpoint: string | undefined, given?: Predictor): Sco
   };
 }
 
+/** The environment variable that hands a scoring process its settings. */
+export const SCORER_SETTINGS_ENV = 'ONNX_PREDICT_SCORER_SETTINGS';
+
+type Worker = ChildProcess;
+
 /**
- * `count` threads, each with its own predictor. A thread that dies (an uncaught error, a heap
- * limit) is not replaced: the pool fails every score from then on, and `onCrash` is told once,
- * so the owner can stop instead of answering every remaining file with an error.
+ * `count` worker processes, each with its own predictor. A process that dies (an uncaught error,
+ * a heap limit, a signal) is not replaced: the pool fails every score from then on, and
+ * `onCrash` is told once, so the owner can stop instead of answering every remaining file with
+ * an error.
  */
 export async function workerPool(count: number, checkpoint: string | undefined, onCrash?: (e: Error) => void): Promise<Scorer> {
   const url = new URL('./worker.ts', import.meta.url);
   let targets: readonly string[] = [];
   const workers = await Promise.all(Array.from({ length: count }, () => new Promise<Worker>((resolve, reject) => {
-    const w = startWorker(url, { workerData: { checkpoint } });
+    const w = startProcess(url, { env: { [SCORER_SETTINGS_ENV]: JSON.stringify({ checkpoint }) } });
+    const onExit = (code: number | null, signal: string | null) => reject(new Error(`a scoring process ${signal !== null ? `was killed by ${signal}` : `exited (code ${code})`} while loading the predictor`));
     w.once('message', (m: { targets: readonly string[] }) => {
+      w.off('exit', onExit);
       targets = m.targets;
       resolve(w);
     });
     w.once('error', reject);
+    w.once('exit', onExit);
   })));
   let closing = false;
   let dead: Error | null = null;
@@ -55,8 +66,8 @@ export async function workerPool(count: number, checkpoint: string | undefined, 
     onCrash?.(e);
   };
   for (const w of workers) {
-    w.on('error', (e) => crash(new Error(`a scoring thread failed: ${e.message}`)));
-    w.on('exit', (code) => crash(new Error(`a scoring thread exited (code ${code})`)));
+    w.on('error', (e) => crash(new Error(`a scoring process failed: ${e.message}`)));
+    w.on('exit', (code, signal) => crash(new Error(`a scoring process ${signal !== null ? `was killed by ${signal}${signal === 'SIGSEGV' ? ' (a native crash)' : ''}` : `exited (code ${code})`}`)));
   }
   let next = 0;
   const take = (): Promise<Worker> => {
@@ -82,7 +93,7 @@ export async function workerPool(count: number, checkpoint: string | undefined, 
           };
           const onGone = () => {
             done();
-            reject(dead ?? new Error('a scoring thread stopped'));
+            reject(dead ?? new Error('a scoring process stopped'));
           };
           const done = () => {
             w.off('message', onMsg);
@@ -92,7 +103,7 @@ export async function workerPool(count: number, checkpoint: string | undefined, 
           w.on('message', onMsg);
           w.once('error', onGone);
           w.once('exit', onGone);
-          w.postMessage({ id, file, readPath: readPath ?? file, host, options });
+          w.send({ id, file, readPath: readPath ?? file, host, options }, (e) => { if (e) onGone(); });
         });
       } finally {
         if (dead === null) give(w);
@@ -101,16 +112,16 @@ export async function workerPool(count: number, checkpoint: string | undefined, 
     async close() {
       closing = true;
       await Promise.all(workers.map((w) => new Promise<void>((resolve) => {
-        if (w.threadId === -1) return resolve();
+        if (w.exitCode !== null || w.signalCode !== null) return resolve();
         w.once('exit', () => resolve());
-        w.postMessage({ close: true });
-        setTimeout(() => void w.terminate(), 10_000).unref();
+        w.send({ close: true }, (e) => { if (e) w.kill('SIGKILL'); });
+        setTimeout(() => w.kill('SIGKILL'), 10_000).unref();
       })));
     },
   };
 }
 
-/** `count` > 1: a pool of threads; otherwise this thread (with `given`, when the caller already loaded one). */
+/** `count` > 1: a pool of worker processes; otherwise this thread (with `given`, when the caller already loaded one). */
 export async function makeScorer(count: number, checkpoint: string | undefined, given?: Predictor): Promise<Scorer> {
   return count > 1 ? workerPool(count, checkpoint) : inThread(checkpoint, given);
 }

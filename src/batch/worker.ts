@@ -1,16 +1,20 @@
 /**
- * Worker-thread side of a scorer pool (local batch with concurrency > 1, queue workers with
- * --concurrency > 1): loads the predictor once (the encoder only if a graph has phrases the
- * checkpoint has not seen), then scores one file per message.
+ * Worker-process side of a scorer pool (local batch with concurrency > 1, queue workers): loads
+ * the predictor once (the encoder only if a graph has phrases the checkpoint has not seen), then
+ * scores one file per message. It exits when its parent goes away (the IPC channel closes).
  */
-import { parentPort, workerData } from 'node:worker_threads';
 import { loadPredictor } from '../index.ts';
 import { scoreFileDetailed, type ScoreOptions } from './score.ts';
+import { SCORER_SETTINGS_ENV } from './scorers.ts';
 
-const { checkpoint } = workerData as { checkpoint?: string };
+const { checkpoint } = JSON.parse(process.env[SCORER_SETTINGS_ENV] ?? '{}') as { checkpoint?: string };
 const predictor = loadPredictor(checkpoint !== undefined ? { checkpoint } : {});
-const port = parentPort!;
-port.on('message', (m: { id: number; file: string; readPath?: string; host?: string; options?: ScoreOptions } | { close: true }) => {
+const port = {
+  postMessage: (m: unknown) => { process.send?.(m); },
+  close: () => process.disconnect(),
+};
+process.on('disconnect', () => process.exit(0));
+process.on('message', (m: { id: number; file: string; readPath?: string; host?: string; options?: ScoreOptions } | { close: true }) => {
   if ('close' in m) {
     void predictor.dispose().finally(() => port.close());
     return;

@@ -59,7 +59,7 @@ export function registerBatch(program: Command, io: CliIO): void {
     .argument('<inputs...>', 'directories (recursive), glob patterns, @list.txt file lists, or .onnx files')
     .requiredOption('-o, --out <file>', 'results file: .csv or .jsonl (rows appended as they finish; its folder is created)')
     .option('-t, --target <target>', 'target to rank by (default: the predictor\'s first target); every target is written')
-    .option('-j, --concurrency <n>', `worker threads (default: ${defaultConcurrency()})`, (v) => api.parsePositiveInt('concurrency', v))
+    .option('-j, --concurrency <n>', `worker processes (default: ${defaultConcurrency()})`, (v) => api.parsePositiveInt('concurrency', v))
     .option('--resume', 'skip files already in --out (same content at the same location, however the path is spelled); cut a torn last line first')
     .option('--top <k>', 'rows in the ranked summary', (v) => api.parseNonNegativeInt('top', v), 10)
     .option('--checkpoint <dir>', 'predictor checkpoint folder (default: the shipped one)')

@@ -13,7 +13,7 @@ export function registerWorker(program: Command, io: CliIO): void {
     .description('score files from a Redis queue filled by `batch --queue`, until SIGTERM (docs/DISTRIBUTED.md)')
     .requiredOption('--queue <url>', 'Redis address: redis://HOST:PORT[/DB]')
     .option('--queue-name <name>', 'queue name, the same as the producer\'s (default: onnx-predict)')
-    .option('-j, --concurrency <n>', 'jobs at once, each on its own worker thread', (v) => api.parsePositiveInt('concurrency', v), 1)
+    .option('-j, --concurrency <n>', 'jobs at once, each in its own worker process', (v) => api.parsePositiveInt('concurrency', v), 1)
     .option('--checkpoint <dir>', 'predictor checkpoint folder: the producer\'s (default: the shipped one)')
     .option('--lock-ms <ms>', 'job lock time: a dead worker\'s job is taken over this long after it died', (v) => api.parsePositiveInt('lock-ms', v), 30_000)
     .action(async (opts: { queue: string; queueName?: string; concurrency: number; checkpoint?: string; lockMs: number }) => {

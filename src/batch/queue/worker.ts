@@ -17,7 +17,7 @@ import { JOB_ATTEMPTS, type ScoreJobData, type ScoreJobResult } from './jobs.ts'
 export interface QueueWorkerOptions {
   readonly queue: string;
   readonly queueName?: string;
-  /** Jobs at once, each on its own worker thread. */
+  /** Jobs at once, each in its own worker process. */
   readonly concurrency?: number;
   readonly checkpoint?: string;
   /**
@@ -33,7 +33,7 @@ export interface QueueWorkerHandle {
   /** Resolves once the worker is connected and taking jobs. */
   readonly ready: Promise<void>;
   /**
-   * Resolves if a scoring thread dies: the worker then stops taking jobs (the one in hand goes
+   * Resolves if a scoring process dies: the worker then stops taking jobs (the one in hand goes
    * back to the queue when its lock lapses) and should be closed and restarted.
    */
   readonly crashed: Promise<Error>;
@@ -51,8 +51,8 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
   const log = options.log ?? (() => {});
   await checkReachable(addr);
   const key = checkpointKey(options.checkpoint);
-  // Scoring runs on worker threads even for one job at a time: a long decode never blocks this
-  // thread's lock renewals (which would make a live worker look dead). Loaded before the first job.
+  // Scoring runs in worker processes even for one job at a time: a long decode never blocks this
+  // process's lock renewals (which would make a live worker look dead). Loaded before the first job.
   let crashed: (e: Error) => void = () => {};
   const stopped = new Promise<Error>((resolve) => { crashed = resolve; });
   const scorer = await workerPool(concurrency, options.checkpoint, (e) => crashed(e));

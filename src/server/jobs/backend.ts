@@ -10,7 +10,7 @@ export interface Work {
   readonly facts: PredictorFacts;
   /** Runs one job once a slot is free; an abort while waiting leaves the queue. */
   run<J extends Job>(job: J, signal: AbortSignal): Promise<JobResult<J>>;
-  /** Jobs running / waiting; worker threads alive (0 for in-process). */
+  /** Jobs running / waiting; worker processes alive (0 for in-process). */
   readonly running: number;
   readonly queued: number;
   readonly workers: number;

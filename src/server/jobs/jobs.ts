@@ -1,6 +1,6 @@
 /**
  * What the service asks of a predictor, as plain data that crosses a thread boundary, and the one
- * function that does it (on the event loop or in a worker thread).
+ * function that does it (on the event loop or in a worker process).
  */
 import * as api from '../../index.ts';
 

@@ -16,7 +16,7 @@ export const health: RouteModule = {
       properties: {
         status: { type: 'string', enum: ['ok', 'draining'] }, version: { type: 'string' }, uptimeSeconds: { type: 'number' },
         running: { type: 'integer', description: 'jobs being worked on' }, queued: { type: 'integer', description: 'received requests waiting for a worker' },
-        uploads: { type: 'integer', description: 'request bodies being received' }, workers: { type: 'integer', description: 'worker threads alive (0: work runs on the main thread)' },
+        uploads: { type: 'integer', description: 'request bodies being received' }, workers: { type: 'integer', description: 'worker processes alive (0: work runs in the server process)' },
       },
     },
   },
