@@ -17,6 +17,7 @@ import { buildDataset } from '../datasets/index.ts';
 import { csvHeaderLine, normalizeRow, parseExisting, serializeRow } from '../src/batch/rows.ts';
 import { badInputs } from './helpers/bad-inputs.ts';
 import { BIN, runCli } from './helpers/cli.ts';
+import { childPids } from './helpers/processes.ts';
 
 // The face does not re-export the batch adapter; datasets are built through datasets/ directly.
 const api = { ...face, ...batch, buildDataset };
@@ -137,6 +138,27 @@ describe('runBatch', () => {
     await expect(api.runBatch({ inputs: [zoo], out: join(root, 'foreign.csv') })).rejects.toThrow(/exists and is not a results file/);
     expect(readFileSync(join(root, 'foreign.csv'), 'utf8')).toBe('a,b,c\n1,2,3\n');
   });
+});
+
+describe('scorer pool', () => {
+  it('a native crash (SIGSEGV) of a scoring process is reported, once, and fails the scores after it', async () => {
+    const { workerPool } = await import('../src/batch/scorers.ts');
+    const crashes: Error[] = [];
+    const pool = await workerPool(2, undefined, (e) => crashes.push(e));
+    try {
+      const pids = childPids('batch/worker');
+      expect(pids).toHaveLength(2);
+      process.kill(pids[0]!, 'SIGSEGV');
+      const t0 = Date.now();
+      while (crashes.length === 0 && Date.now() - t0 < 20_000) await new Promise((r) => setTimeout(r, 50));
+      expect(crashes).toHaveLength(1);
+      expect(crashes[0]!.message).toMatch(/a scoring process was killed by SIGSEGV \(a native crash\)/);
+      await expect(pool.score(good[0]!)).rejects.toThrow(/SIGSEGV/);
+    } finally {
+      await pool.close();
+    }
+    expect(childPids('batch/worker')).toHaveLength(0);
+  }, 120_000);
 });
 
 describe('rows', () => {

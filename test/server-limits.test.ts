@@ -5,7 +5,7 @@
  * worker's heap answers 500 and kills only that worker, while /v1/health keeps answering.
  * Timeouts and heap caps are lowered so this file runs in seconds.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { request as httpRequest, type ClientRequest } from 'node:http';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,6 +14,7 @@ import { DEFAULT_SERVER_CONFIG, startServer, type RunningServer, type ServerConf
 import { identityBomb } from '../bench/server-bombs.ts';
 import { READ_LIMITS } from '../src/onnx-to-text/reader.ts';
 import { smallNet } from './helpers/bad-inputs.ts';
+import { childPids } from './helpers/processes.ts';
 
 const OCTET = { 'content-type': 'application/octet-stream' };
 const base: ServerConfig = { ...DEFAULT_SERVER_CONFIG, port: 0, bodyTimeoutMs: 1500, requestTimeoutMs: 20_000 };
@@ -43,19 +44,6 @@ function raw(url: string, options: { method?: string; path?: string; headers?: R
 
 async function health(url: string): Promise<{ running: number; uploads: number; queued: number; workers: number }> {
   return (await (await fetch(`${url}/v1/health`)).json()) as { running: number; uploads: number; queued: number; workers: number };
-}
-
-/** Live child processes of this process (Linux /proc), newest last. */
-function childPids(): number[] {
-  return readdirSync('/proc').filter((d) => /^\d+$/.test(d)).flatMap((d) => {
-    try {
-      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      return Number(fields[1]) === process.pid && fields[0] !== 'Z' ? [Number(d)] : [];
-    } catch {
-      return [];
-    }
-  }).sort((a, b) => a - b);
 }
 
 async function until(what: string, cond: () => Promise<boolean>, ms = 20_000): Promise<void> {
@@ -199,7 +187,7 @@ describe('worker pool: a model can kill a worker, never the server', () => {
     const slow = new Uint8Array(gunzipSync(readFileSync(new URL('../datasets/timm/graphs/cspresnet50-256.onnx.gz', import.meta.url))));
     const job = fetch(`${s.url}/v1/predict`, { method: 'POST', headers: OCTET, body: slow });
     await until('the job running', async () => (await health(s.url)).running === 1);
-    const workers = childPids().filter((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('worker'));
+    const workers = childPids('jobs/worker');
     expect(workers).toHaveLength(1);
     process.kill(workers[0]!, 'SIGSEGV');
     const res = await job;
