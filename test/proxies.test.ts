@@ -196,14 +196,11 @@ describe('onnx-predict proxies', () => {
     const j = await proxiesOf('poolformerv2_s24-224.onnx.gz', 2);
     expect(Number.isFinite(j.proxies.meco)).toBe(true);
   }, 120_000);
-  it('a graph whose batch-symbolic copy onnxruntime rejects (a Reshape fixing batch 1) runs sample by sample: mobilevit_xxs', async () => {
-    const j = await proxiesOf('mobilevit_xxs-256.onnx.gz', 3);
-    expect(j.samples).toBe(3);
-    expect(j.batched).toBe(false);
-    expect(Number.isFinite(j.proxies.naswot)).toBe(true);
-  }, 120_000);
-  it('a graph whose batch-symbolic copy fails at run time (a Reshape whose leading 1 is not the batch) runs sample by sample: efficientvit_m2', async () => {
-    const j = await proxiesOf('efficientvit_m2-224.onnx.gz', 3);
+  it.each([
+    ['whose batch-symbolic copy onnxruntime rejects (a Reshape fixing batch 1)', 'mobilevit_xxs-256.onnx.gz'],
+    ['whose batch-symbolic copy fails at run time (a Reshape whose leading 1 is not the batch)', 'efficientvit_m2-224.onnx.gz'],
+  ])('a graph %s runs sample by sample: %s', async (_why, graph) => {
+    const j = await proxiesOf(graph, 3);
     expect(j.samples).toBe(3);
     expect(j.batched).toBe(false);
     expect(Number.isFinite(j.proxies.naswot)).toBe(true);
