@@ -12,8 +12,6 @@ export interface ProcessOptions {
   readonly heapMb?: number;
   /** Extra environment for the child. */
   readonly env?: Readonly<Record<string, string>>;
-  /** Called with each chunk the child writes to stderr (default: passed through to ours). */
-  readonly onStderr?: (chunk: string) => void;
 }
 
 /**
@@ -34,7 +32,8 @@ export function startProcess(entry: URL, options: ProcessOptions = {}): ChildPro
     stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
     env: { ...process.env, ...options.env },
   });
+  // Piped, not inherited, so that an owner can also read it (strings: utf8); passed through to ours.
   child.stderr?.setEncoding('utf8');
-  child.stderr?.on('data', (chunk: string) => (options.onStderr ?? ((c: string) => process.stderr.write(c)))(chunk));
+  child.stderr?.on('data', (chunk: string) => process.stderr.write(chunk));
   return child;
 }

@@ -517,16 +517,22 @@ export function fitModel(rows: readonly ModelRow[], o: FitModelOptions): ModelSt
   const treesConfig = { ...(o.trees ?? DEFAULT_TREES_CONFIG), seed: o.seed };
   const trainIdx = rows.map((_, i) => i).filter((i) => !valSet.has(i));
   const valIdx = rows.map((_, i) => i).filter((i) => valSet.has(i));
-  const heldTrees = new Map(o.targets.map((t) => [t, fitTargetTrees(rows, trainIdx, t, treesConfig)] as const));
+  // The held-out trees' accuracy for every held-out row labelled with the target (NaN elsewhere),
+  // computed once: it measures their interval here and their τ below.
+  const heldAcc = new Map<string, Float64Array>();
   const treesHalf = new Map<string, number>();
-  for (const [t, tr] of heldTrees) {
+  const valBySpace = groupIndices(valIdx.map((i) => rows[i]!.record.space));
+  for (const t of o.targets) {
+    const tr = fitTargetTrees(rows, trainIdx, t, treesConfig);
     if (!tr) continue;
+    const acc = new Float64Array(rows.length).fill(NaN);
     const err: number[] = [];
-    for (const [space, k] of groupIndices(valIdx.map((i) => rows[i]!.record.space))) {
+    for (const [space, k] of valBySpace) {
       const use = k.map((j) => valIdx[j]!).filter((i) => Number.isFinite(rows[i]!.record.labels[t]));
-      const acc = treesAccuracy(tr, use.map((i) => rows[i]!.scalars), space);
-      if (acc) use.forEach((i, m) => err.push(Math.abs(acc[m]! - rows[i]!.record.labels[t]!)));
+      const a = treesAccuracy(tr, use.map((i) => rows[i]!.scalars), space);
+      if (a) use.forEach((i, m) => { acc[i] = a[m]!; err.push(Math.abs(a[m]! - rows[i]!.record.labels[t]!)); });
     }
+    heldAcc.set(t, acc);
     if (err.length >= 5) treesHalf.set(t, quantile(err.sort((a, b) => a - b), 0.8));
   }
   if (rankVal.length >= 10 && rankTrain.length >= 4) {
@@ -546,8 +552,9 @@ export function fitModel(rows: readonly ModelRow[], o: FitModelOptions): ModelSt
         const g = { ranker: k.map((j) => rs[j]!), head: k.map((j) => hp.mean[j]![ti]!), trees: null as number[] | null, truth };
         taus.ranker.push(kendallTau(g.ranker, truth));
         taus.head.push(kendallTau(g.head, truth));
-        const tr = heldTrees.get(t);
-        g.trees = tr ? treesAccuracy(tr, k.map((j) => rankRows[rankVal[j]!]!.scalars), rankRows[rankVal[k[0]!]!]!.record.space) : null;
+        const acc = heldAcc.get(t);
+        const at = acc ? k.map((j) => acc[rowIndex.get(rankRows[rankVal[j]!]!)!]!) : null;
+        g.trees = at && at.every(Number.isFinite) ? at : null;
         // A target without trees counts as no better than the ranker there.
         taus.trees.push(g.trees ? kendallTau(g.trees, truth) : taus.ranker[taus.ranker.length - 1]!);
         groups.push(g);
@@ -626,7 +633,7 @@ export interface ModelPrediction {
   readonly accuracy: number;
   readonly low: number;
   readonly high: number;
-  /** Which part answered: the in-space head or the cross-space ranker. */
+  /** Which part answered: the in-space head or trees (near graphs), or the cross-space ranker. */
   readonly source: NearSource;
   /** For ranker answers: the training space whose score → accuracy calibration was used ('*': pooled). */
   readonly calibratedOn?: string;

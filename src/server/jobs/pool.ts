@@ -46,11 +46,10 @@ interface Thread {
 /** The environment variable that hands a worker process its settings. */
 export const WORKER_SETTINGS_ENV = 'ONNX_PREDICT_WORKER_SETTINGS';
 
-function spawnWorker(options: PoolOptions, onStderr: (chunk: string) => void): ChildProcess {
+function spawnWorker(options: PoolOptions): ChildProcess {
   return startProcess(new URL('./worker.ts', import.meta.url), {
     heapMb: options.heapMb,
     env: { [WORKER_SETTINGS_ENV]: JSON.stringify({ checkpoint: options.checkpoint }) },
-    onStderr,
   });
 }
 
@@ -114,12 +113,10 @@ export class WorkerPool implements Work {
 
   private spawn(): Promise<Thread> {
     return new Promise<Thread>((resolve, reject) => {
-      const t: Thread = { worker: null as unknown as ChildProcess, alive: false, job: null, stderr: '' };
-      const worker = spawnWorker(this.options, (chunk) => {
-        process.stderr.write(chunk);
-        t.stderr = (t.stderr + chunk).slice(-4096);
-      });
-      (t as { worker: ChildProcess }).worker = worker;
+      const worker = spawnWorker(this.options);
+      const t: Thread = { worker, alive: false, job: null, stderr: '' };
+      // Beside the pass-through to our stderr: the tail tells how the process died.
+      worker.stderr?.on('data', (chunk: string) => { t.stderr = (t.stderr + chunk).slice(-4096); });
       worker.on('message', (m: FromWorker) => {
         if (m.type === 'ready') {
           if (this.closing) {
