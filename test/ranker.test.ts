@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { kendallTau } from '../src/predictor/metrics.ts';
 import { fitRanker, normalScores, probit, rankAggregate, scoreRanker } from '../src/predictor/ranker.ts';
-import { adjacentFor, crossSpaceFit, gateDistances, gateFor } from '../src/predictor/model.ts';
+import { adjacentFor, calibrated, crossSpaceFit, crossSpaceMap, fitQuantileMap, gateDistances, gateFor, type Calibration, type ScoredSpace } from '../src/predictor/model.ts';
 import { checkDomain, domainOf } from '../src/predictor/domain.ts';
 import { mulberry32 } from '../src/random.ts';
 
@@ -160,6 +160,84 @@ describe('cross-space calibration and the gate', () => {
     const one = crossSpaceFit(pts.filter((p) => p[2] === 'a'))!;
     expect(one.halfBy).toBe('one-space');
     expect(one.half80).toBeGreaterThan(1.5);
+  });
+
+  it('a space\'s quantile map: monotone, inside its labels, with an 80 % interval that holds 80 % of its points', () => {
+    const rand = mulberry32(33);
+    const pts: [number, number][] = [];
+    for (let i = 0; i < 2000; i++) {
+      const x = gauss(rand);
+      pts.push([3 + 2 * x, 90 + 4 * Math.tanh(x + 0.5 * gauss(rand))]);
+    }
+    const { map, halfZ } = fitQuantileMap(pts)!;
+    expect(map.slope).toBeGreaterThan(0.8);
+    const cal: Calibration = { intercept: 0, slope: 0, half80: 0, n: pts.length, map, halfZ };
+    const byspace = { a: cal };
+    const labels = pts.map((p) => p[1]);
+    const [lo, hi] = [Math.min(...labels), Math.max(...labels)];
+    let prev = -Infinity;
+    for (const score of [-1e6, -50, -3, 0, 1, 3, 5, 9, 50, 1e6]) {
+      const c = calibrated(byspace, 'a', score);
+      expect(c.accuracy).toBeGreaterThanOrEqual(prev);
+      expect(c.accuracy).toBeGreaterThanOrEqual(lo - 1e-3);
+      expect(c.accuracy).toBeLessThanOrEqual(hi + 1e-3);
+      expect(c.low).toBeLessThanOrEqual(c.accuracy);
+      expect(c.high).toBeGreaterThanOrEqual(c.accuracy);
+      prev = c.accuracy;
+    }
+    // Strictly increasing where scores differ inside the range (ties would cost rank correlation).
+    expect(calibrated(byspace, 'a', 3.001).accuracy).toBeGreaterThan(calibrated(byspace, 'a', 3).accuracy);
+    const inside = pts.filter(([x, y]) => { const c = calibrated(byspace, 'a', x); return y >= c.low && y <= c.high; }).length / pts.length;
+    expect(inside).toBeGreaterThan(0.76);
+    expect(inside).toBeLessThan(0.84);
+  });
+
+  it('the cross-space map: spaces whose scores sit at unrelated offsets get a small shrink and an interval that covers a new one', () => {
+    // Every space's labels spread alike (one CIFAR-like distribution); its scores carry the
+    // within-space order but sit at an offset that says nothing about its level.
+    const rand = mulberry32(41);
+    const make = (name: string, offset: number, n = 400): ScoredSpace & { truth: number[] } => {
+      const scores: number[] = [];
+      const y: number[] = [];
+      for (let i = 0; i < n; i++) {
+        const s = gauss(rand);
+        scores.push(offset + s);
+        y.push(91 + 2 * (0.7 * s + 0.7 * gauss(rand)));
+      }
+      return { space: name, scores, y, unseen: true, truth: y };
+    };
+    const spaces = [make('a', 0), make('b', 4), make('c', -3), make('d', 7)];
+    const evidence = spaces.flatMap((k) => spaces.filter((t) => t !== k).map((t) => ({ t, k })));
+    const cross = crossSpaceMap(evidence);
+    expect(cross.halfBy).toBe('cross-space pairs');
+    expect(cross.pairs).toBe(12);
+    expect(cross.shrink).toBeLessThanOrEqual(0.2);
+    // A new space 5 sd above the one the target was learnt on.
+    const a = fitQuantileMap(Array.from(spaces[0]!.scores, (v, i) => [v, spaces[0]!.y[i]!] as const))!;
+    const byspace: Record<string, Calibration> = {
+      a: { intercept: 0, slope: 0, half80: 0, n: 400, map: a.map, halfZ: a.halfZ },
+      '*': { intercept: 0, slope: 0, half80: 0, n: 400, halfZ: cross.halfZ, shrink: cross.shrink, spaces: ['a'] },
+    };
+    const fresh = make('e', 5, 2000);
+    const pred = Array.from(fresh.scores, (v) => calibrated(byspace, '*', v));
+    const inside = pred.filter((c, i) => fresh.truth[i]! >= c.low && fresh.truth[i]! <= c.high).length / pred.length;
+    expect(inside).toBeGreaterThan(0.7);
+    expect(inside).toBeLessThan(0.9);
+    // Its order is the ranker's, and its level stays inside the training space's labels (at the
+    // top of them, where its scores lie), not the 5 sd above them a line would extrapolate to.
+    expect(kendallTau(pred.map((c) => c.accuracy), Array.from(fresh.scores))).toBeCloseTo(1, 6);
+    const median = [...pred.map((c) => c.accuracy)].sort((x, y) => x - y)[1000]!;
+    const top = [...spaces[0]!.y].sort((x, y) => x - y)[396]!;
+    expect(median).toBeGreaterThan(91);
+    expect(median).toBeLessThan(top);
+    // Nothing to compare: a prior (the training labels' central 80 %), said so.
+    expect(crossSpaceMap([]).halfBy).toBe('one-space prior');
+  });
+
+  it('a checkpoint from before the quantile maps reads its linear calibration', () => {
+    const old: Record<string, Calibration> = { a: { intercept: 80, slope: 2, half80: 3, n: 10 }, '*': { intercept: 78, slope: 2, half80: 6, n: 10, halfBy: 'leave-one-space-out' } };
+    expect(calibrated(old, 'a', 1)).toEqual({ accuracy: 82, low: 79, high: 85 });
+    expect(calibrated(old, '*', 1)).toEqual({ accuracy: 80, low: 74, high: 86 });
   });
 
   it('the gate: the tighter of pooled and the nearest space\'s own; never near between spaces', () => {

@@ -58,8 +58,38 @@ export interface Calibration {
    */
   readonly half80: number;
   readonly n: number;
-  /** For `*`: how half80 was measured ('leave-one-space-out', or 'one-space' when only one space has the target). */
+  /** For `*`: how the interval was measured ('cross-space pairs', 'leave-one-space-out', or 'one-space' priors). */
   readonly halfBy?: string;
+  /**
+   * Per space (checkpoints from v5 on): the score → accuracy map through the space's own label
+   * distribution, which `intercept`/`slope` only approximate (a line leaves the label range).
+   */
+  readonly map?: QuantileMap;
+  /** Half-width of the 80 % interval in normal-score units (with `map`, or for `*`). */
+  readonly halfZ?: number;
+  /** For `*`: how far a new space's standardised scores are trusted (see `crossSpaceMap`). */
+  readonly shrink?: number;
+  /** For `*`: the spaces whose maps are averaged. */
+  readonly spaces?: readonly string[];
+}
+
+/**
+ * A ranker score → accuracy within one space, in normal-score units: the score standardised by
+ * the space's own scores, times a slope (the within-space regression of the labels' normal
+ * scores on it), read through the space's label quantiles. Beyond the standardised scores the
+ * space's own architectures span (`lo`…`hi`), the excess is shrunk (`Calibration.shrink` of
+ * `*`). Monotone and bounded by the labels the space has: no 101 % for a graph that out-scores
+ * every training architecture.
+ */
+export interface QuantileMap {
+  readonly mean: number;
+  readonly sd: number;
+  readonly slope: number;
+  /** The 0.5th and 99.5th percentiles of the space's own standardised scores. */
+  readonly lo: number;
+  readonly hi: number;
+  /** The space's labels at QUANTILE_POINTS evenly spaced probabilities. */
+  readonly quantiles: readonly number[];
 }
 
 /** The parts that may answer graphs near the training data. */
@@ -299,6 +329,83 @@ export function crossSpaceFit(pts: readonly (readonly [number, number, string])[
   return { intercept, slope, half80: quantile(within, 0.8) + quantile(spread, 0.8), n, halfBy: 'one-space' };
 }
 
+/** Beyond this many normal-score units a map is flat (Φ is 1 in double precision near 8.3). */
+const Z_LIMIT = 8;
+/** Below this, a space's within slope is taken as this (a map must stay increasing). */
+const MIN_MAP_SLOPE = 0.01;
+
+/** The quantile map of one space's (score, label) points and its 80 % half-width in normal-score units. */
+export function fitQuantileMap(pts: readonly (readonly [number, number, ...unknown[]])[]): { map: QuantileMap; halfZ: number } | null {
+  if (pts.length < 5) return null;
+  const sc = pts.map((p) => p[0]);
+  const m = mean(sc);
+  const sd = Math.sqrt(mean(sc.map((v) => (v - m) ** 2))) || 1;
+  const u = sc.map((v) => (v - m) / sd);
+  const z = normalScores(pts.map((p) => p[1]));
+  const slope = Math.max(MIN_MAP_SLOPE, u.reduce((a, v, i) => a + v * z[i]!, 0) / Math.max(1e-12, u.reduce((a, v) => a + v * v, 0)));
+  const res = u.map((v, i) => Math.abs(z[i]! - slope * v)).sort((a, b) => a - b);
+  const us = [...u].sort((a, b) => a - b);
+  return { map: { mean: m, sd, slope, lo: quantile(us, 0.005), hi: quantile(us, 0.995), quantiles: labelQuantiles(pts.map((p) => p[1])) }, halfZ: quantile(res, 0.8) };
+}
+
+/** The normal score a map gives a ranker score: its standardised score, the excess beyond the space's own range times `shrink`. */
+function mapZ(map: QuantileMap, score: number, shrink = 1): number {
+  const u = (score - map.mean) / map.sd;
+  const g = u > map.hi ? map.hi + shrink * (u - map.hi) : u < map.lo ? map.lo + shrink * (u - map.lo) : u;
+  return Math.max(-Z_LIMIT, Math.min(Z_LIMIT, map.slope * g));
+}
+
+/**
+ * Accuracy at normal score z in a map's space. A vanishing term in z keeps the map strictly
+ * increasing where the quantiles are flat (ties would cost rank correlation), far below any
+ * printed digit.
+ */
+function mapAccuracy(map: QuantileMap, z: number): number {
+  const q = map.quantiles;
+  return fromNormalScore(q, z) + 1e-7 * (q[q.length - 1]! - q[0]!) * z;
+}
+
+/** One training-side space's ranker scores and primary labels, evidence for the cross-space map. */
+export interface ScoredSpace {
+  readonly space: string;
+  readonly scores: ArrayLike<number>;
+  readonly y: readonly number[];
+  /** Set when the scores come from a ranker fitted without this space (it may be a target `k` of a pair). */
+  readonly unseen: boolean;
+}
+
+const SHRINK_GRID = [0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 1] as const;
+/** With no cross-space evidence: a new space's labels are read as spread like the training space's (its central 80 %). */
+const PRIOR_SHRINK = 0.1;
+const PRIOR_HALF_Z = 1.2815515655446004;
+
+/**
+ * How to map the scores of a graph from no training space, chosen on pairs of training-side
+ * spaces (t → k: k's architectures read through t's map, scored by a ranker that never saw k's
+ * labels). Spaces' scores sit at offsets that say little about their accuracy (NB201 cells score
+ * 3–4 sd below NB101's, their CIFAR-10 labels sit at the same level), so the part of a standardised
+ * score beyond the range of t's own architectures is shrunk, by the factor that makes the 80 %
+ * interval narrowest while covering 80 % of the pairs'
+ * architectures (each pair weighing the same), in normal-score units, which compare across spaces
+ * and targets. Assumes a new space's labels spread like the training space's: its level is
+ * not otherwise identifiable.
+ */
+export function crossSpaceMap(evidence: readonly { readonly t: ScoredSpace; readonly k: ScoredSpace }[]): { shrink: number; halfZ: number; halfBy: string; pairs: number } {
+  const pairs = evidence.map(({ t, k }) => {
+    const fit = fitQuantileMap(Array.from(t.scores, (v, i) => [v, t.y[i]!] as const));
+    return fit ? { map: fit.map, k: Array.from(k.scores), z: normalScores(k.y) } : null;
+  }).filter((p) => p !== null);
+  if (pairs.length === 0) return { shrink: PRIOR_SHRINK, halfZ: PRIOR_HALF_Z, halfBy: 'one-space prior', pairs: 0 };
+  let best = { shrink: 1, halfZ: Infinity };
+  for (const shrink of SHRINK_GRID) {
+    const err: [number, number][] = [];
+    for (const p of pairs) p.k.forEach((v, i) => err.push([Math.abs(p.z[i]! - mapZ(p.map, v, shrink)), 1 / p.k.length]));
+    const h = weightedQuantile(err, 0.8);
+    if (h < best.halfZ) best = { shrink, halfZ: h };
+  }
+  return { ...best, halfBy: 'cross-space pairs', pairs: pairs.length };
+}
+
 function pickColumns(rows: readonly Float64Array[], idx: readonly number[]): Float64Array[] {
   return rows.map((r) => Float64Array.from(idx, (j) => r[j]!));
 }
@@ -340,6 +447,35 @@ function losoScore(rows: readonly ModelRow[], y: readonly number[], cols: readon
     taus.push(Number.isFinite(t) ? t : 0);
   }
   return mean(taus);
+}
+
+/**
+ * Pairs of training-side spaces for `crossSpaceMap`: with two or more training spaces, each
+ * held out in turn (the chosen ranker refitted without it) and read through each of the others;
+ * each transfer set (never trained on) read through every training space and every other
+ * transfer set, scored by the fitted ranker.
+ */
+function crossSpaceEvidence(rankRows: readonly ModelRow[], y: readonly number[], chosen: RankerCandidate, cols: readonly number[], ranker: RankerState, transfer: NonNullable<FitModelOptions['transfer']>): { t: ScoredSpace; k: ScoredSpace }[] {
+  const groups = groupIndices(rankRows.map((r) => r.record.space));
+  const out: { t: ScoredSpace; k: ScoredSpace }[] = [];
+  const scalars = rankRows.map((r) => r.scalars);
+  if (groups.size >= 2) {
+    for (const [held] of groups) {
+      const train = rankRows.map((_, i) => i).filter((i) => rankRows[i]!.record.space !== held);
+      const st = fitRanker(pickColumns(train.map((i) => scalars[i]!), cols), train.map((i) => rankRows[i]!.record.space), train.map((i) => y[i]!), chosen.features, chosen.config);
+      const sc = scoreRanker(st, pickColumns(scalars, cols));
+      const of = (space: string, unseen: boolean): ScoredSpace => {
+        const idx = groups.get(space)!;
+        return { space, scores: idx.map((i) => sc[i]!), y: idx.map((i) => y[i]!), unseen };
+      };
+      for (const [t] of groups) if (t !== held) out.push({ t: of(t, false), k: of(held, true) });
+    }
+  }
+  const full = scoreRanker(ranker, scalars);
+  const trained: ScoredSpace[] = [...groups].map(([space, idx]) => ({ space, scores: idx.map((i) => full[i]!), y: idx.map((i) => y[i]!), unseen: false }));
+  const sets: ScoredSpace[] = transfer.filter((t) => t.y.length >= 5).map((t) => ({ space: t.space, scores: scoreRanker(ranker, t.scalars), y: [...t.y], unseen: true }));
+  for (const k of sets) for (const t of [...trained, ...sets]) if (t !== k) out.push({ t, k });
+  return out;
 }
 
 const QUANTILE_POINTS = 201;
@@ -484,18 +620,24 @@ export function fitModel(rows: readonly ModelRow[], o: FitModelOptions): ModelSt
   chosenCols.forEach((j, k) => { weights[j] = rankerSub.weights[k]!; scale[j] = rankerSub.scale[k]!; center[j] = rankerSub.center[k]!; });
   const ranker: RankerState = { ...rankerSub, features: [...o.scalarNames], weights, scale, center };
 
-  // Calibration: ranker score → accuracy per target within each space, and pooled.
+  // Calibration: ranker score → accuracy per target within each space (its quantile map), and
+  // for graphs of no training space (`*`), a shrink of the standardised score chosen on pairs of
+  // training-side spaces.
   const allScores = scoreRanker(ranker, rows.map((r) => r.scalars));
+  const cross = crossSpaceMap(crossSpaceEvidence(rankRows, y, chosen, chosenCols, ranker, o.transfer ?? []));
   const calibration: Record<string, Record<string, Calibration>> = {};
   for (const t of o.targets) {
     const pts = rows.map((r, i) => [allScores[i]!, r.record.labels[t], r.record.space] as const).filter((p): p is readonly [number, number, string] => p[1] !== undefined && Number.isFinite(p[1]));
     const bySpace: Record<string, Calibration> = {};
-    const pooled = crossSpaceFit(pts);
-    if (pooled) bySpace['*'] = pooled;
     for (const sp of new Set(pts.map((p) => p[2]))) {
-      const fit = linearFit(pts.filter((p) => p[2] === sp));
-      if (fit) bySpace[sp] = fit;
+      const own = pts.filter((p) => p[2] === sp);
+      const fit = linearFit(own);
+      const q = fitQuantileMap(own);
+      if (fit) bySpace[sp] = q ? { ...fit, map: q.map, halfZ: q.halfZ } : fit;
     }
+    const pooled = crossSpaceFit(pts);
+    const mapped = Object.keys(bySpace).filter((sp) => bySpace[sp]!.map);
+    if (pooled) bySpace['*'] = mapped.length > 0 ? { ...pooled, halfBy: cross.halfBy, halfZ: cross.halfZ, shrink: cross.shrink, spaces: mapped } : pooled;
     if (Object.keys(bySpace).length) calibration[t] = bySpace;
   }
 
@@ -700,12 +842,35 @@ export function predictModel(m: ModelState, rows: readonly { x: Float32Array; sc
         const half = 1.2815515655446004 * m.head.intervalScale[ti]! * Math.max(h.std[i]![ti]!, 0.05 * m.head.labelStd[ti]!);
         out[t] = { accuracy: mu, low: mu - half, high: mu + half, source: 'head' };
       } else {
-        const mu = cal.intercept + cal.slope * s[i]!;
-        out[t] = { accuracy: mu, low: mu - cal.half80, high: mu + cal.half80, source: 'ranker', calibratedOn: on! };
+        out[t] = { ...calibrated(byspace!, on!, s[i]!), source: 'ranker', calibratedOn: on! };
       }
     });
     return out;
   });
+}
+
+/** A ranker score read through calibration `on` of one target (a space, or `*`). */
+export function calibrated(byspace: Readonly<Record<string, Calibration>>, on: string, score: number): { accuracy: number; low: number; high: number } {
+  const cal = byspace[on]!;
+  const maps = on === '*'
+    ? (cal.spaces ?? []).map((sp) => byspace[sp]?.map).filter((m) => m !== undefined)
+    : cal.map ? [cal.map] : [];
+  if (maps.length === 0 || cal.halfZ === undefined) {
+    // Checkpoints before the quantile maps.
+    const mu = cal.intercept + cal.slope * score;
+    return { accuracy: mu, low: mu - cal.half80, high: mu + cal.half80 };
+  }
+  // One shrink for every map, so a graph read through its nearest space's map and one read
+  // through `*` (one space labelled with the target) get the same accuracy for the same score.
+  const shrink = byspace['*']?.shrink ?? 1;
+  let accuracy = 0, low = 0, high = 0;
+  for (const m of maps) {
+    const z = mapZ(m, score, shrink);
+    accuracy += mapAccuracy(m, z);
+    low += mapAccuracy(m, z - cal.halfZ);
+    high += mapAccuracy(m, z + cal.halfZ);
+  }
+  return { accuracy: accuracy / maps.length, low: low / maps.length, high: high / maps.length };
 }
 
 /** The raw ranker score of graphs (what zero-shot ranking evaluates when the ranker answers). */
