@@ -204,7 +204,7 @@ describe('cross-space calibration and the gate', () => {
         scores.push(offset + s);
         y.push(91 + 2 * (0.7 * s + 0.7 * gauss(rand)));
       }
-      return { space: name, scores, y, unseen: true, truth: y };
+      return { space: name, scores, y, truth: y };
     };
     const spaces = [make('a', 0), make('b', 4), make('c', -3), make('d', 7)];
     const evidence = spaces.flatMap((k) => spaces.filter((t) => t !== k).map((t) => ({ t, k })));

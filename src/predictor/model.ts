@@ -4,7 +4,7 @@
  *  - `ranker` (ranker.ts): a linear score over scalar features (profile descriptors, zero-cost
  *    proxies) fitted on space-normalised labels; chosen for how it ranks a space it did not train
  *    on. It carries the prediction for graphs unlike anything in the training data, mapped to
- *    accuracy per target by a linear calibration.
+ *    accuracy per target through a space's label quantiles (`QuantileMap`, `crossSpaceMap`).
  *  - `head` (head/): the in-space model — encoder embeddings of node phrases + the same scalars,
  *    an MLP/linear ensemble with an 80 % interval. It carries the prediction for graphs that look
  *    like the training architectures.
@@ -116,10 +116,12 @@ export interface ModelState {
   readonly rankerName: string;
   /**
    * Per target and training space: ranker score → accuracy within that space (the ranker's
-   * scores have arbitrary offsets between spaces). `*` is the cross-space fit (one within-space
-   * slope, the mean of the spaces' intercepts), used for graphs far from every training space
-   * (beyond the p99 of their nearest space's own distances, or between spaces) and when the
-   * nearest space has no label for the target: one mapping for all of them, so a set of graphs from a new space keeps the ranker's order.
+   * scores have arbitrary offsets between spaces): its quantile map. `*` is the cross-space
+   * calibration (the maps of the spaces labelled with the target, averaged, with a shrink and
+   * half-width chosen on pairs of training-side spaces), used for graphs far from every training
+   * space (beyond the p99 of their nearest space's own distances, or between spaces) and when the
+   * nearest space has no label for the target: one mapping for all of them, so a set of graphs
+   * from a new space keeps the ranker's order. Checkpoints before the maps hold linear fits.
    */
   readonly calibration: Readonly<Record<string, Readonly<Record<string, Calibration>>>>;
   /** Training means of the head's inputs, used where a value (a proxy) is missing. */
@@ -370,8 +372,6 @@ export interface ScoredSpace {
   readonly space: string;
   readonly scores: ArrayLike<number>;
   readonly y: readonly number[];
-  /** Set when the scores come from a ranker fitted without this space (it may be a target `k` of a pair). */
-  readonly unseen: boolean;
 }
 
 const SHRINK_GRID = [0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 1] as const;
@@ -383,12 +383,13 @@ const PRIOR_HALF_Z = 1.2815515655446004;
  * How to map the scores of a graph from no training space, chosen on pairs of training-side
  * spaces (t → k: k's architectures read through t's map, scored by a ranker that never saw k's
  * labels). Spaces' scores sit at offsets that say little about their accuracy (NB201 cells score
- * 3–4 sd below NB101's, their CIFAR-10 labels sit at the same level), so the part of a standardised
- * score beyond the range of t's own architectures is shrunk, by the factor that makes the 80 %
- * interval narrowest while covering 80 % of the pairs'
- * architectures (each pair weighing the same), in normal-score units, which compare across spaces
- * and targets. Assumes a new space's labels spread like the training space's: its level is
- * not otherwise identifiable.
+ * 3–4 sd below NB101's, their CIFAR-10 labels sit at the same level), so the part of a
+ * standardised score beyond the range of t's own architectures is shrunk, by the factor that
+ * makes the 80 % interval narrowest while covering 80 % of the pairs' architectures (each pair
+ * weighing the same), in normal-score units, which compare across spaces and targets. Assumes a
+ * new space's labels spread like the training space's: its level is not otherwise identifiable.
+ * Measured on held-out spaces (docs/RESULTS.md, v5): NB201 read through NB101 covered 0.62,
+ * NB101 through NB201 0.91, zero-shot NB201 0.80.
  */
 export function crossSpaceMap(evidence: readonly { readonly t: ScoredSpace; readonly k: ScoredSpace }[]): { shrink: number; halfZ: number; halfBy: string; pairs: number } {
   const pairs = evidence.map(({ t, k }) => {
@@ -464,16 +465,16 @@ function crossSpaceEvidence(rankRows: readonly ModelRow[], y: readonly number[],
       const train = rankRows.map((_, i) => i).filter((i) => rankRows[i]!.record.space !== held);
       const st = fitRanker(pickColumns(train.map((i) => scalars[i]!), cols), train.map((i) => rankRows[i]!.record.space), train.map((i) => y[i]!), chosen.features, chosen.config);
       const sc = scoreRanker(st, pickColumns(scalars, cols));
-      const of = (space: string, unseen: boolean): ScoredSpace => {
+      const of = (space: string): ScoredSpace => {
         const idx = groups.get(space)!;
-        return { space, scores: idx.map((i) => sc[i]!), y: idx.map((i) => y[i]!), unseen };
+        return { space, scores: idx.map((i) => sc[i]!), y: idx.map((i) => y[i]!) };
       };
-      for (const [t] of groups) if (t !== held) out.push({ t: of(t, false), k: of(held, true) });
+      for (const [t] of groups) if (t !== held) out.push({ t: of(t), k: of(held) });
     }
   }
   const full = scoreRanker(ranker, scalars);
-  const trained: ScoredSpace[] = [...groups].map(([space, idx]) => ({ space, scores: idx.map((i) => full[i]!), y: idx.map((i) => y[i]!), unseen: false }));
-  const sets: ScoredSpace[] = transfer.filter((t) => t.y.length >= 5).map((t) => ({ space: t.space, scores: scoreRanker(ranker, t.scalars), y: [...t.y], unseen: true }));
+  const trained: ScoredSpace[] = [...groups].map(([space, idx]) => ({ space, scores: idx.map((i) => full[i]!), y: idx.map((i) => y[i]!) }));
+  const sets: ScoredSpace[] = transfer.filter((t) => t.y.length >= 5).map((t) => ({ space: t.space, scores: scoreRanker(ranker, t.scalars), y: [...t.y] }));
   for (const k of sets) for (const t of [...trained, ...sets]) if (t !== k) out.push({ t, k });
   return out;
 }
