@@ -388,8 +388,8 @@ const PRIOR_HALF_Z = 1.2815515655446004;
  * makes the 80 % interval narrowest while covering 80 % of the pairs' architectures (each pair
  * weighing the same), in normal-score units, which compare across spaces and targets. Assumes a
  * new space's labels spread like the training space's: its level is not otherwise identifiable.
- * Measured on held-out spaces (docs/RESULTS.md, v5): NB201 read through NB101 covered 0.62,
- * NB101 through NB201 0.91, zero-shot NB201 0.80.
+ * Measured on held-out spaces (docs/RESULTS.md, v5): NB201 read through NB101 covered 0.61,
+ * NB101 through NB201 0.91, zero-shot NB201 0.79.
  */
 export function crossSpaceMap(evidence: readonly { readonly t: ScoredSpace; readonly k: ScoredSpace }[]): { shrink: number; halfZ: number; halfBy: string; pairs: number } {
   const pairs = evidence.map(({ t, k }) => {

@@ -195,7 +195,7 @@ export class Predictor {
           code: 'far-from-training',
           message: `the graph is unlike the training architectures (${where}): the cross-space ranker answers${calibrated && calibrated !== '*'
             ? `, its accuracies calibrated on the nearest space (${calibrated}), and the interval is wide`
-            : '; its order among graphs of one new search space is the part to trust: where such a space sits in accuracy is not known (it is read within the training labels), and on search spaces held out in training the 80 % interval covered 62–91 % of architectures (docs/RESULTS.md)'}` });
+            : '; its order among graphs of one new search space is the part to trust: where such a space sits in accuracy is not known (it is read within the training labels), and on search spaces held out in training the 80 % interval covered 61–91 % of architectures (docs/RESULTS.md)'}` });
       }
       if (wantProxies && proxies[i]?.skipped) warnings.push({ code: 'no-proxies', message: `zero-cost proxies could not run (${proxies[i]!.skipped!.message}); the prediction uses the graph's structure only` });
       if (!Object.values(predictions).some((p) => p.inDomain)) warnings.push({ code: 'out-of-domain', message: 'the model fits none of the targets the predictor learnt (input size or channels differ): every prediction is a guess' });
