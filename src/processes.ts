@@ -37,3 +37,38 @@ export function startProcess(entry: URL, options: ProcessOptions = {}): ChildPro
   child.stderr?.on('data', (chunk: string) => process.stderr.write(chunk));
   return child;
 }
+
+/** True once a child has exited or was killed. */
+export function hasExited(child: ChildProcess): boolean {
+  return child.exitCode !== null || child.signalCode !== null;
+}
+
+/** Kills a child for good (SIGKILL: it may be stuck in native code); resolves once it is gone. */
+export function killProcess(child: ChildProcess): Promise<void> {
+  if (hasExited(child)) return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill('SIGKILL');
+  });
+}
+
+const NATIVE_CRASH_SIGNALS = new Set(['SIGSEGV', 'SIGBUS', 'SIGILL']);
+
+/** How a child ended, for a sentence: "was killed by SIGSEGV (a native crash)", "exited (code 1)". */
+export function describeExit(code: number | null, signal: string | null): string {
+  if (signal === null) return `exited (code ${code})`;
+  return `was killed by ${signal}${NATIVE_CRASH_SIGNALS.has(signal) ? ' (a native crash)' : ''}`;
+}
+
+/**
+ * The child's side of the channel: `send` to the parent; `close` ends the channel once what was
+ * sent has gone (a `{type: 'bye'}` message flushes it), and the child exits when the channel
+ * closes, whichever side closes it.
+ */
+export function parentChannel(): { send: (m: unknown) => void; close: () => void } {
+  process.on('disconnect', () => process.exit(0));
+  return {
+    send: (m) => { process.send?.(m); },
+    close: () => { process.send?.({ type: 'bye' }, () => process.disconnect()); },
+  };
+}

@@ -7,7 +7,7 @@
 import type { ChildProcess } from 'node:child_process';
 import type { Predictor } from '../predictor/predictor.ts';
 import { loadPredictor } from '../index.ts';
-import { startProcess } from '../processes.ts';
+import { describeExit, hasExited, startProcess } from '../processes.ts';
 import { scoreFileDetailed, type Scored, type ScoreOptions } from './score.ts';
 
 export interface Scorer {
@@ -33,7 +33,6 @@ export function inThread(checkpoint: string | undefined, given?: Predictor): Sco
 /** The environment variable that hands a scoring process its settings. */
 export const SCORER_SETTINGS_ENV = 'ONNX_PREDICT_SCORER_SETTINGS';
 
-type Worker = ChildProcess;
 
 /**
  * `count` worker processes, each with its own predictor. A process that dies (an uncaught error,
@@ -44,9 +43,9 @@ type Worker = ChildProcess;
 export async function workerPool(count: number, checkpoint: string | undefined, onCrash?: (e: Error) => void): Promise<Scorer> {
   const url = new URL('./worker.ts', import.meta.url);
   let targets: readonly string[] = [];
-  const workers = await Promise.all(Array.from({ length: count }, () => new Promise<Worker>((resolve, reject) => {
+  const workers = await Promise.all(Array.from({ length: count }, () => new Promise<ChildProcess>((resolve, reject) => {
     const w = startProcess(url, { env: { [SCORER_SETTINGS_ENV]: JSON.stringify({ checkpoint }) } });
-    const onExit = (code: number | null, signal: string | null) => reject(new Error(`a scoring process ${signal !== null ? `was killed by ${signal}` : `exited (code ${code})`} while loading the predictor`));
+    const onExit = (code: number | null, signal: string | null) => reject(new Error(`a scoring process ${describeExit(code, signal)} while loading the predictor`));
     w.once('message', (m: { targets: readonly string[] }) => {
       w.off('exit', onExit);
       targets = m.targets;
@@ -58,7 +57,7 @@ export async function workerPool(count: number, checkpoint: string | undefined, 
   let closing = false;
   let dead: Error | null = null;
   const idle = [...workers];
-  const waiting: { resolve: (w: Worker) => void; reject: (e: Error) => void }[] = [];
+  const waiting: { resolve: (w: ChildProcess) => void; reject: (e: Error) => void }[] = [];
   const crash = (e: Error) => {
     if (closing || dead !== null) return;
     dead = e;
@@ -67,14 +66,14 @@ export async function workerPool(count: number, checkpoint: string | undefined, 
   };
   for (const w of workers) {
     w.on('error', (e) => crash(new Error(`a scoring process failed: ${e.message}`)));
-    w.on('exit', (code, signal) => crash(new Error(`a scoring process ${signal !== null ? `was killed by ${signal}${signal === 'SIGSEGV' ? ' (a native crash)' : ''}` : `exited (code ${code})`}`)));
+    w.on('exit', (code, signal) => crash(new Error(`a scoring process ${describeExit(code, signal)}`)));
   }
   let next = 0;
-  const take = (): Promise<Worker> => {
+  const take = (): Promise<ChildProcess> => {
     if (dead !== null) return Promise.reject(dead);
     return idle.length > 0 ? Promise.resolve(idle.pop()!) : new Promise((resolve, reject) => waiting.push({ resolve, reject }));
   };
-  const give = (w: Worker) => {
+  const give = (w: ChildProcess) => {
     const r = waiting.shift();
     if (r) r.resolve(w);
     else idle.push(w);
@@ -112,7 +111,7 @@ export async function workerPool(count: number, checkpoint: string | undefined, 
     async close() {
       closing = true;
       await Promise.all(workers.map((w) => new Promise<void>((resolve) => {
-        if (w.exitCode !== null || w.signalCode !== null) return resolve();
+        if (hasExited(w)) return resolve();
         w.once('exit', () => resolve());
         w.send({ close: true }, (e) => { if (e) w.kill('SIGKILL'); });
         setTimeout(() => w.kill('SIGKILL'), 10_000).unref();

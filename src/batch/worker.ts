@@ -6,19 +6,16 @@
 import { loadPredictor } from '../index.ts';
 import { scoreFileDetailed, type ScoreOptions } from './score.ts';
 import { SCORER_SETTINGS_ENV } from './scorers.ts';
+import { parentChannel } from '../processes.ts';
 
 const { checkpoint } = JSON.parse(process.env[SCORER_SETTINGS_ENV] ?? '{}') as { checkpoint?: string };
 const predictor = loadPredictor(checkpoint !== undefined ? { checkpoint } : {});
-const port = {
-  postMessage: (m: unknown) => { process.send?.(m); },
-  close: () => process.disconnect(),
-};
-process.on('disconnect', () => process.exit(0));
+const port = parentChannel();
 process.on('message', (m: { id: number; file: string; readPath?: string; host?: string; options?: ScoreOptions } | { close: true }) => {
   if ('close' in m) {
     void predictor.dispose().finally(() => port.close());
     return;
   }
-  void scoreFileDetailed(predictor, m.file, m.readPath ?? m.file, m.host, m.options ?? {}).then((scored) => port.postMessage({ id: m.id, scored }));
+  void scoreFileDetailed(predictor, m.file, m.readPath ?? m.file, m.host, m.options ?? {}).then((scored) => port.send({ id: m.id, scored }));
 });
-port.postMessage({ ready: true, targets: predictor.targets });
+port.send({ ready: true, targets: predictor.targets });

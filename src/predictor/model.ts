@@ -433,38 +433,42 @@ function scoredSubset(scalars: readonly Float64Array[], optional: ReadonlySet<nu
   return full.length >= MIN_SCORED ? full : [...idx];
 }
 
-/** Mean Kendall τ of a ranker candidate scored within each held-out group (leave-one-space-out); an unrankable space counts 0. */
-function losoScore(rows: readonly ModelRow[], y: readonly number[], cols: readonly number[], c: RankerCandidate, optional: ReadonlySet<number>): number {
+/**
+ * Mean Kendall τ of a ranker candidate scored within each held-out group (leave-one-space-out;
+ * an unrankable space counts 0), and the ranker fitted without each group (the cross-space
+ * evidence reuses the chosen candidate's).
+ */
+function losoScore(rows: readonly ModelRow[], y: readonly number[], cols: readonly number[], c: RankerCandidate, optional: ReadonlySet<number>): { score: number; fits: Map<string, RankerState> } {
   const groups = groupIndices(rows.map((r) => r.record.space));
-  if (groups.size < 2) return NaN;
+  const fits = new Map<string, RankerState>();
+  if (groups.size < 2) return { score: NaN, fits };
   const scalars = rows.map((r) => r.scalars);
   const taus: number[] = [];
   for (const [space, all] of groups) {
     const test = scoredSubset(scalars, optional, all);
     const train = rows.map((_, i) => i).filter((i) => rows[i]!.record.space !== space);
     const st = fitRanker(pickColumns(train.map((i) => scalars[i]!), cols), train.map((i) => rows[i]!.record.space), train.map((i) => y[i]!), c.features, c.config);
+    fits.set(space, st);
     const s = scoreRanker(st, pickColumns(test.map((i) => scalars[i]!), cols));
     const t = kendallTau(s, test.map((i) => y[i]!));
     taus.push(Number.isFinite(t) ? t : 0);
   }
-  return mean(taus);
+  return { score: mean(taus), fits };
 }
 
 /**
  * Pairs of training-side spaces for `crossSpaceMap`: with two or more training spaces, each
- * held out in turn (the chosen ranker refitted without it) and read through each of the others;
- * each transfer set (never trained on) read through every training space and every other
- * transfer set, scored by the fitted ranker.
+ * held out in turn (scored by the chosen ranker fitted without it, `heldOut` from `losoScore`)
+ * and read through each of the others; each transfer set (never trained on) read through every
+ * training space and every other transfer set, scored by the fitted ranker.
  */
-function crossSpaceEvidence(rankRows: readonly ModelRow[], y: readonly number[], chosen: RankerCandidate, cols: readonly number[], ranker: RankerState, transfer: NonNullable<FitModelOptions['transfer']>): { t: ScoredSpace; k: ScoredSpace }[] {
+function crossSpaceEvidence(rankRows: readonly ModelRow[], y: readonly number[], heldOut: ReadonlyMap<string, RankerState>, cols: readonly number[], ranker: RankerState, transfer: NonNullable<FitModelOptions['transfer']>): { t: ScoredSpace; k: ScoredSpace }[] {
   const groups = groupIndices(rankRows.map((r) => r.record.space));
   const out: { t: ScoredSpace; k: ScoredSpace }[] = [];
   const scalars = rankRows.map((r) => r.scalars);
   if (groups.size >= 2) {
     for (const [held] of groups) {
-      const train = rankRows.map((_, i) => i).filter((i) => rankRows[i]!.record.space !== held);
-      const st = fitRanker(pickColumns(train.map((i) => scalars[i]!), cols), train.map((i) => rankRows[i]!.record.space), train.map((i) => y[i]!), chosen.features, chosen.config);
-      const sc = scoreRanker(st, pickColumns(scalars, cols));
+      const sc = scoreRanker(heldOut.get(held)!, pickColumns(scalars, cols));
       const of = (space: string): ScoredSpace => {
         const idx = groups.get(space)!;
         return { space, scores: idx.map((i) => sc[i]!), y: idx.map((i) => y[i]!) };
@@ -585,12 +589,15 @@ export function fitModel(rows: readonly ModelRow[], o: FitModelOptions): ModelSt
   const optional = new Set(SAMPLE_DEPENDENT_FEATURES.map((n) => o.scalarNames.indexOf(n)).filter((j) => j >= 0));
   let by = 'in-space';
   let best: { c: RankerCandidate; score: number } | null = null;
+  const heldOutFits = new Map<RankerCandidate, Map<string, RankerState>>();
   for (const c of o.rankerCandidates) {
     const cols = columnIndex(o.scalarNames, c.features);
     let score: number;
     if (spaces.size >= 2) {
       by = 'leave-one-space-out';
-      score = losoScore(rankRows, y, cols, c, optional);
+      const loso = losoScore(rankRows, y, cols, c, optional);
+      score = loso.score;
+      heldOutFits.set(c, loso.fits);
     } else if ((o.transfer ?? []).length > 0) {
       by = 'transfer-sets';
       const st = fitRanker(pickColumns(rankRows.map((r) => r.scalars), cols), rankRows.map((r) => r.record.space), y, c.features, c.config);
@@ -625,7 +632,7 @@ export function fitModel(rows: readonly ModelRow[], o: FitModelOptions): ModelSt
   // for graphs of no training space (`*`), a shrink of the standardised score chosen on pairs of
   // training-side spaces.
   const allScores = scoreRanker(ranker, rows.map((r) => r.scalars));
-  const cross = crossSpaceMap(crossSpaceEvidence(rankRows, y, chosen, chosenCols, ranker, o.transfer ?? []));
+  const cross = crossSpaceMap(crossSpaceEvidence(rankRows, y, heldOutFits.get(chosen) ?? new Map(), chosenCols, ranker, o.transfer ?? []));
   const calibration: Record<string, Record<string, Calibration>> = {};
   for (const t of o.targets) {
     const pts = rows.map((r, i) => [allScores[i]!, r.record.labels[t], r.record.space] as const).filter((p): p is readonly [number, number, string] => p[1] !== undefined && Number.isFinite(p[1]));

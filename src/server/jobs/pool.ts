@@ -9,7 +9,7 @@
  * served while workers are busy.
  */
 import type { ChildProcess } from 'node:child_process';
-import { startProcess } from '../../processes.ts';
+import { describeExit, hasExited, killProcess as kill, startProcess } from '../../processes.ts';
 import { OnnxPredictError, type ErrorCode } from '../../errors.ts';
 import { WorkQueue } from '../queue.ts';
 import type { Work } from './backend.ts';
@@ -50,15 +50,6 @@ function spawnWorker(options: PoolOptions): ChildProcess {
   return startProcess(new URL('./worker.ts', import.meta.url), {
     heapMb: options.heapMb,
     env: { [WORKER_SETTINGS_ENV]: JSON.stringify({ checkpoint: options.checkpoint }) },
-  });
-}
-
-/** Kills a worker process for good (SIGKILL: it may be stuck in native code). */
-function kill(worker: ChildProcess): Promise<void> {
-  if (worker.exitCode !== null || worker.signalCode !== null) return Promise.resolve();
-  return new Promise<void>((resolve) => {
-    worker.once('exit', () => resolve());
-    worker.kill('SIGKILL');
   });
 }
 
@@ -104,7 +95,7 @@ export class WorkerPool implements Work {
     this.closing = true;
     await this.queue.idle();
     await Promise.all([...this.threads].map((t) => new Promise<void>((resolve) => {
-      if (t.worker.exitCode !== null || t.worker.signalCode !== null) return resolve();
+      if (hasExited(t.worker)) return resolve();
       t.worker.once('exit', () => resolve());
       t.worker.send({ type: 'close' } satisfies ToWorker, (e) => { if (e) void kill(t.worker); });
       setTimeout(() => void kill(t.worker), 10_000).unref();
@@ -152,12 +143,12 @@ export class WorkerPool implements Work {
         void kill(worker);
       });
       worker.on('exit', (code, signal) => {
-        const how = signal !== null ? `was killed by ${signal}` : `exited (code ${code})`;
+        const how = describeExit(code, signal);
         if (!t.alive) reject(crashed(`a worker ${how} while loading the predictor`));
         const oom = /heap out of memory|Reached heap limit/.test(t.stderr);
         this.retire(t, oom
           ? crashed(`the work on this request ran out of memory (this server's worker heap cap is ${this.options.heapMb} MB); the worker was replaced`)
-          : crashed(`the worker ${how}${signal === 'SIGSEGV' || signal === 'SIGBUS' || signal === 'SIGILL' ? ' (a native crash)' : ''} on this request; it was replaced`));
+          : crashed(`the worker ${how} on this request; it was replaced`));
       });
     });
   }

@@ -7,14 +7,10 @@
 import { isOnnxPredictError, loadPredictor, toOnnxPredictError, type Predictor } from '../../index.ts';
 import { predictorFacts, runJob, type Job } from './jobs.ts';
 import { WORKER_SETTINGS_ENV, type ToWorker } from './pool.ts';
+import { parentChannel } from '../../processes.ts';
 
 const { checkpoint } = JSON.parse(process.env[WORKER_SETTINGS_ENV] ?? '{}') as { checkpoint?: string };
-const port = {
-  postMessage: (m: unknown) => { process.send?.(m); },
-  /** Closes the channel once what was sent has gone (the process then exits). */
-  close: () => { process.send?.({ type: 'bye' }, () => process.disconnect()); },
-};
-process.on('disconnect', () => process.exit(0));
+const port = parentChannel();
 
 function wire(e: unknown): { code: string; message: string; stack?: string } {
   const err = toOnnxPredictError(e);
@@ -24,9 +20,9 @@ function wire(e: unknown): { code: string; message: string; stack?: string } {
 let predictor: Predictor;
 try {
   predictor = loadPredictor(checkpoint !== undefined ? { checkpoint } : {});
-  port.postMessage({ type: 'ready', facts: predictorFacts(predictor) });
+  port.send({ type: 'ready', facts: predictorFacts(predictor) });
 } catch (e) {
-  port.postMessage({ type: 'failed', error: wire(e) });
+  port.send({ type: 'failed', error: wire(e) });
   port.close();
 }
 
@@ -37,7 +33,7 @@ process.on('message', (m: ToWorker) => {
   }
   const { id, job } = m as { id: number; job: Job };
   runJob(predictor, job).then(
-    (value) => port.postMessage({ type: 'done', id, ok: true, value }),
-    (e: unknown) => port.postMessage({ type: 'done', id, ok: false, error: wire(e) }),
+    (value) => port.send({ type: 'done', id, ok: true, value }),
+    (e: unknown) => port.send({ type: 'done', id, ok: false, error: wire(e) }),
   );
 });
