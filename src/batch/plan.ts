@@ -133,11 +133,13 @@ export async function planBatch(options: PlanOptions, targets: readonly string[]
   let previous: BatchRow[] = [];
   let keepBytes = 0;
   let hasHeader = false;
+  let wasAdapted = false;
   if (resume && exists) {
     const existing = parseExisting(readFileSync(outPath), format, targets, options.out);
     previous = existing.rows;
     keepBytes = existing.validBytes;
     hasHeader = existing.hasHeader;
+    wasAdapted = existing.adapted === true;
   }
   const prevByKey = new Map<string, number[]>();
   for (let i = 0; i < previous.length; i++) {
@@ -174,8 +176,9 @@ export async function planBatch(options: PlanOptions, targets: readonly string[]
       const header = format === 'csv' ? csvHeaderLine(targets) : '';
       let fd: number;
       try {
-        if (drop.size > 0) {
-          // Rows of changed files go: rewrite what stays, then swap it in whole.
+        if (drop.size > 0 || wasAdapted) {
+          // Rows of changed files go (and an adapted output goes back to the model's rows):
+          // rewrite what stays, then swap it in whole.
           const tmp = `${outPath}.${process.pid}.tmp`;
           writeFileSync(tmp, header + kept.map((r) => serializeRow(r, format, targets)).join(''));
           renameSync(tmp, outPath);

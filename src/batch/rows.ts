@@ -39,10 +39,14 @@ export function formatFromPath(path: string): BatchFormat {
   throw new UsageError(`the output file must end in .csv or .jsonl, got '${path}'`);
 }
 
-export function csvColumns(targets: readonly string[]): string[] {
+/**
+ * The CSV header. An output adapted to known results (`batch --known`) has four more columns per
+ * target: the model's own prediction with its interval, and the measured accuracy of known models.
+ */
+export function csvColumns(targets: readonly string[], adapted = false): string[] {
   return [
     'file', 'sha256',
-    ...targets.flatMap((t) => [`${t}_accuracy`, `${t}_low`, `${t}_high`, `${t}_in_domain`]),
+    ...targets.flatMap((t) => [`${t}_accuracy`, `${t}_low`, `${t}_high`, `${t}_in_domain`, ...(adapted ? [`${t}_model`, `${t}_model_low`, `${t}_model_high`, `${t}_known`] : [])]),
     'params', 'macs', 'proxies', 'warnings', 'nearest_id', 'nearest_arch', 'nearest_distance',
     ...targets.map((t) => `nearest_${t}`),
     'exact_id', 'error_code', 'error_message',
@@ -74,15 +78,21 @@ export function normalizeRow(r: BatchRow): BatchRow {
   };
 }
 
-export function csvHeaderLine(targets: readonly string[]): string {
-  return stringify([csvColumns(targets)], { record_delimiter: '\n' });
+export function csvHeaderLine(targets: readonly string[], adapted = false): string {
+  return stringify([csvColumns(targets, adapted)], { record_delimiter: '\n' });
 }
 
-export function serializeRow(r: BatchRow, format: BatchFormat, targets: readonly string[]): string {
+export function serializeRow(r: BatchRow, format: BatchFormat, targets: readonly string[], adapted = false): string {
   if (format === 'jsonl') return `${JSON.stringify(r)}\n`;
+  const model = r.model as Readonly<Record<string, RowPrediction>> | undefined;
+  const known = r.known as Readonly<Record<string, number>> | undefined;
   const rec = [
     r.file, r.sha256,
-    ...targets.flatMap((t) => { const p = r.predictions[t]; return [num(p?.accuracy), num(p?.low), num(p?.high), p?.inDomain === undefined ? '' : String(p.inDomain)]; }),
+    ...targets.flatMap((t) => {
+      const p = r.predictions[t];
+      return [num(p?.accuracy), num(p?.low), num(p?.high), p?.inDomain === undefined ? '' : String(p.inDomain),
+        ...(adapted ? [num((model ?? r.predictions)[t]?.accuracy), num((model ?? r.predictions)[t]?.low), num((model ?? r.predictions)[t]?.high), num(known?.[t])] : [])];
+    }),
     // Proxy scores, when the report has them, as one JSON cell: their names are the predictor's.
     num(r.params), num(r.macs), r.proxies === undefined || r.proxies === null ? '' : JSON.stringify(r.proxies),
     Array.isArray(r.warnings) && r.warnings.length > 0 ? JSON.stringify(r.warnings) : '', r.nearest?.id ?? '', r.nearest?.arch ?? '', num(r.nearest?.distance),
@@ -98,6 +108,8 @@ export interface ExistingOutput {
   readonly validBytes: number;
   /** False when the file is empty (a header still has to be written). */
   readonly hasHeader: boolean;
+  /** The file was adapted to known results: its rows were read back as the model's, and it must be rewritten before appending. */
+  readonly adapted?: boolean;
 }
 
 /** Reads an output file written by an earlier (possibly killed) run. */
@@ -106,16 +118,23 @@ export function parseExisting(buf: Buffer, format: BatchFormat, targets: readonl
   const text = buf.subarray(0, validBytes).toString('utf8');
   const bad = (why: string) => new UsageError(`cannot resume ${path}: it is not a batch ${format.toUpperCase()} for this predictor (${why}); remove it or run without resume`);
   if (format === 'jsonl') {
+    let adaptedRows = false;
     const rows = text.split('\n').filter((l) => l !== '').map((l, i) => {
       try {
         const r = JSON.parse(l) as BatchRow;
         if (typeof r.file !== 'string' || typeof r.sha256 !== 'string' || typeof r.predictions !== 'object') throw new Error('missing fields');
+        // An adapted row is read back as the model's own (a resumed run adapts again from the model).
+        if (r.model !== undefined && typeof r.model === 'object' && r.model !== null) {
+          const { model, known: _known, ...rest } = r;
+          adaptedRows = true;
+          return { ...rest, predictions: model as BatchRow['predictions'] } as BatchRow;
+        }
         return r;
       } catch (e) {
         throw bad(`line ${i + 1}: ${(e as Error).message}`);
       }
     });
-    return { rows, validBytes, hasHeader: true };
+    return { rows, validBytes, hasHeader: true, adapted: adaptedRows };
   }
   let records: string[][];
   try {
@@ -124,8 +143,11 @@ export function parseExisting(buf: Buffer, format: BatchFormat, targets: readonl
     throw bad((e as Error).message);
   }
   if (records.length === 0) return { rows: [], validBytes: 0, hasHeader: false };
-  const cols = csvColumns(targets);
   const header = records[0]!;
+  // An output adapted to known results is read back as the model's own predictions, so a resumed
+  // run adapts again from the model, never from an earlier adaptation.
+  const adapted = header.join(',') === csvColumns(targets, true).join(',');
+  const cols = csvColumns(targets, adapted);
   if (header.join(',') !== cols.join(',')) throw bad(`header has ${header.length} columns ${JSON.stringify(header.slice(0, 4))}..., expected ${cols.length}`);
   const idx = (c: string) => cols.indexOf(c);
   const f = (v: string | undefined): number | null => (v === undefined || v === '' ? null : Number(v));
@@ -134,7 +156,10 @@ export function parseExisting(buf: Buffer, format: BatchFormat, targets: readonl
     for (const t of targets) {
       const a = f(rec[idx(`${t}_accuracy`)]);
       const d = rec[idx(`${t}_in_domain`)] ?? '';
-      if (a !== null) predictions[t] = { accuracy: a, low: f(rec[idx(`${t}_low`)]) ?? a, high: f(rec[idx(`${t}_high`)]) ?? a, ...(d === '' ? {} : { inDomain: d === 'true' }) };
+      const dom = d === '' ? {} : { inDomain: d === 'true' };
+      const m = adapted ? f(rec[idx(`${t}_model`)]) : null;
+      if (m !== null) predictions[t] = { accuracy: m, low: f(rec[idx(`${t}_model_low`)]) ?? m, high: f(rec[idx(`${t}_model_high`)]) ?? m, ...dom };
+      else if (a !== null) predictions[t] = { accuracy: a, low: f(rec[idx(`${t}_low`)]) ?? a, high: f(rec[idx(`${t}_high`)]) ?? a, ...dom };
     }
     const proxies = rec[idx('proxies')] ?? '';
     const warnings = rec[idx('warnings')] ?? '';
@@ -155,7 +180,7 @@ export function parseExisting(buf: Buffer, format: BatchFormat, targets: readonl
       ...(warnings === '' ? {} : { warnings: JSON.parse(warnings) as unknown }),
     };
   });
-  return { rows, validBytes, hasHeader: true };
+  return { rows, validBytes, hasHeader: true, adapted };
 }
 
 /** Top `k` rows by predicted accuracy for `target` (failed rows excluded). */

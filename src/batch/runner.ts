@@ -6,7 +6,10 @@
 import { UsageError } from '../errors.ts';
 import type { Predictor } from '../predictor/predictor.ts';
 import { checkpointTargets, planBatch, type BatchPlan } from './plan.ts';
-import type { BatchFormat, BatchRow } from './rows.ts';
+import { renameSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { adaptRows, type KnownEntry, type TargetAdaptation } from './known.ts';
+import { csvHeaderLine, normalizeRow, serializeRow, type BatchFormat, type BatchRow } from './rows.ts';
 import { makeScorer, type Scorer } from './scorers.ts';
 
 export interface BatchOptions {
@@ -27,6 +30,13 @@ export interface BatchOptions {
   readonly proxies?: boolean;
   /** Folder relative inputs and `out` are resolved against (default: the process's). */
   readonly cwd?: string;
+  /**
+   * Measured accuracies of some of the inputs (readKnownCsv): once every row is scored, the others
+   * are adapted to them and `out` is rewritten with the adapted values (src/batch/known.ts).
+   */
+  readonly known?: readonly KnownEntry[];
+  /** Target of known results that name none (default: the predictor's first). */
+  readonly knownTarget?: string;
 }
 
 export interface BatchSummary {
@@ -46,8 +56,10 @@ export interface BatchSummary {
   readonly seconds: number;
   /** Rows written this run per second. */
   readonly rate: number;
-  /** Every row now in `out` (earlier runs included), for ranking. */
+  /** Every row now in `out` (earlier runs included), for ranking; adapted when `known` was given. */
   readonly rows: readonly BatchRow[];
+  /** What adaptation to the known results did, per target (only with `known`). */
+  readonly adaptation?: readonly TargetAdaptation[];
 }
 
 /** Collects rows that finish in any order and writes them in input order. */
@@ -126,7 +138,27 @@ export async function runBatch(options: BatchOptions, predictorIn?: Predictor): 
     writer.close();
     await scorer?.close();
   }
-  return summarize(options.out, plan, w, t0);
+  const summary = summarize(options.out, plan, w, t0);
+  return options.signal?.aborted === true ? summary : adaptSummary(summary, options);
+}
+
+/**
+ * With known results, adapts a finished batch's rows to them and rewrites its output (local and
+ * queue runs alike); without, returns the summary as it is.
+ */
+export function adaptSummary(summary: BatchSummary, options: Pick<BatchOptions, 'known' | 'knownTarget' | 'cwd'>): BatchSummary {
+  if (options.known === undefined) return summary;
+  const { rows, report } = adaptRows(summary.rows, options.known, options.knownTarget ?? summary.targets[0]!, summary.targets);
+  rewriteOutput(resolve(options.cwd ?? process.cwd(), summary.out), summary.format, summary.targets, rows);
+  return { ...summary, rows, adaptation: report };
+}
+
+/** Replaces the output with adapted rows in one rename: a crash leaves the old file or the new one. */
+export function rewriteOutput(path: string, format: BatchFormat, targets: readonly string[], rows: readonly BatchRow[]): void {
+  const tmp = `${path}.adapting-${process.pid}`;
+  const body = (format === 'csv' ? csvHeaderLine(targets, true) : '') + rows.map((r) => serializeRow(normalizeRow(r), format, targets, true)).join('');
+  writeFileSync(tmp, body);
+  renameSync(tmp, path);
 }
 
 export { rankRows } from './rows.ts';

@@ -27,7 +27,7 @@ export function formatRanking(rows: readonly BatchRow[], target: string, k: numb
     const p = r.predictions[target]!;
     const n = r.nearest;
     return [
-      String(i + 1), pct(p.accuracy), `${pct(p.low)}–${pct(p.high)}`,
+      String(i + 1), pct(p.accuracy), (r.known as Readonly<Record<string, number>> | undefined)?.[target] !== undefined ? 'measured' : `${pct(p.low)}–${pct(p.high)}`,
       r.params === null ? '' : api.humanCount(r.params), r.macs === null ? '' : api.humanCount(r.macs),
       r.exact ?? '-', n ? `${n.id} ${pct(n.accuracy[target])}` : '-', warningCodes(r), r.file,
     ];
@@ -43,13 +43,22 @@ export function formatRanking(rows: readonly BatchRow[], target: string, k: numb
   return lines.join('\n');
 }
 
+/** One line per adapted target: how many known results, and how the adapted order did on them. */
+export function formatAdaptation(a: import('../batch/known.ts').TargetAdaptation): string {
+  const miss = a.unmatched.length > 0 ? `; ${a.unmatched.length} known model(s) not in this batch: ${a.unmatched.slice(0, 3).join(', ')}${a.unmatched.length > 3 ? ', …' : ''}` : '';
+  if (a.state === null) return `${a.target}: ${a.k} known result(s) matched, fewer than 3: predictions are the model's own${miss}`;
+  const s = a.state;
+  const how = s.pulledToward === 'model' ? (Number.isFinite(s.lambda) ? 'model re-weighted with the other signals' : 'model order kept, re-calibrated') : 'signals re-weighted on the known results alone';
+  return `${a.target}: adapted to ${a.k} known results (${how}); leave-one-out τ on them ${s.looTau.toFixed(2)} (model alone ${s.priorTau.toFixed(2)}); 80 % interval ±${s.halfWidth.toFixed(2)} %${miss}`;
+}
+
 export function formatSummary(s: { inputs: number; scored: number; failed: number; skipped: number; out: string; seconds: number; rate: number }): string {
   return `${s.inputs} inputs: ${s.scored} scored, ${s.failed} failed, ${s.skipped} skipped as already in ${s.out}; ${s.seconds.toFixed(1)} s, ${s.rate.toFixed(1)} files/s`;
 }
 
 interface BatchFlags {
   out: string; target?: string; concurrency?: number; resume?: boolean; top: number; checkpoint?: string; progress?: boolean;
-  queue?: string; queueName?: string; proxies: boolean;
+  queue?: string; queueName?: string; proxies: boolean; known?: string;
 }
 
 export function registerBatch(program: Command, io: CliIO): void {
@@ -66,6 +75,7 @@ export function registerBatch(program: Command, io: CliIO): void {
     .option('--queue <url>', 'enqueue the files on this Redis (redis://HOST:PORT[/DB]) for `onnx-predict worker` processes and collect their rows (docs/DISTRIBUTED.md)')
     .option('--queue-name <name>', 'queue name, the same for producer and workers (default: onnx-predict)')
     .option('--no-proxies', 'skip the zero-cost proxies (faster; the prediction uses the graph structure only)')
+    .option('--known <file.csv>', 'measured accuracies of some of the inputs (columns file,accuracy[,target]; matched by content): the others are adapted to them (docs/CLI.md)')
     .option('--progress', 'show the progress bar even when stderr is not a terminal')
     .action(async (inputs: string[], opts: BatchFlags) => {
       const { checkpointTargets } = await import('../batch/plan.ts');
@@ -74,9 +84,13 @@ export function registerBatch(program: Command, io: CliIO): void {
       if (!targets.includes(target)) throw new api.UsageError(`--target must be one of ${targets.join(', ')}, got '${target}'`);
       if (opts.queue === undefined && opts.queueName !== undefined) throw new api.UsageError('--queue-name needs --queue');
       if (opts.queue !== undefined && opts.concurrency !== undefined) throw new api.UsageError('--concurrency belongs to the workers with --queue (onnx-predict worker --concurrency)');
+      const { readKnownCsv } = await import('../batch/known.ts');
+      // Read before any scoring: a bad CSV fails fast and leaves no output.
+      const known = opts.known === undefined ? undefined : readKnownCsv(opts.known);
       const bar = progressBar(opts.queue === undefined ? 'batch' : 'queue', { force: opts.progress === true });
       const common = {
         inputs, out: opts.out, resume: opts.resume === true, proxies: opts.proxies,
+        ...(known !== undefined ? { known, knownTarget: target } : {}),
         ...(opts.checkpoint !== undefined ? { checkpoint: opts.checkpoint } : {}),
         onProgress: (d: number, t: number) => bar.update(d, t),
       };
@@ -87,12 +101,14 @@ export function registerBatch(program: Command, io: CliIO): void {
           summary = await runBatch({ ...common, concurrency: opts.concurrency ?? defaultConcurrency() });
         } else {
           const { runQueueBatch } = await import('../batch/queue/producer.ts');
-          summary = await runQueueBatch({
+          const { adaptSummary } = await import('../batch/runner.ts');
+          summary = adaptSummary(await runQueueBatch({
             ...common, queue: opts.queue, ...(opts.queueName !== undefined ? { queueName: opts.queueName } : {}),
             onWarning: (line) => io.stderr(`onnx-predict: ${line}\n`),
-          });
+          }), common);
         }
         bar.stop();
+        for (const a of summary.adaptation ?? []) io.stdout(`${formatAdaptation(a)}\n`);
         if (opts.top > 0) io.stdout(`${formatRanking(summary.rows, target, opts.top)}\n`);
         io.stdout(`${formatSummary(summary)}\n`);
       } finally {

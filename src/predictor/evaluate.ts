@@ -17,6 +17,7 @@ import { predictTrees } from './trees.ts';
 import { fitModel, modelGateDistances, predictModel, rankerScores, type FitModelOptions, type ModelRow, type NearSource } from './model.ts';
 import { DEFAULT_RANKER_CANDIDATES, AGGREGATE_FEATURES } from './ranker-candidates.ts';
 import { rankAggregate } from './ranker.ts';
+import { fewShot, type FewShotCell } from './few-shot.ts';
 import { loadManifest, recordFeatures, shuffled } from './records.ts';
 import { asPredicted, headRow, loadProxyCache, type ProxyValues, PROXY_FEATURES, scalarRow, SCALAR_FEATURES } from './scalars.ts';
 
@@ -263,4 +264,71 @@ export function scoreSplit(trainPool: readonly ModelRow[], testPool: readonly Mo
     proxyCoverage: withProxies.length / Math.max(1, testPool.length),
   };
   return { report, preds: pred, truth, low: preds.map((p) => p[trainedTarget]!.low), high: preds.map((p) => p[trainedTarget]!.high), trainSeconds: (t2 - t1) / 1000 };
+}
+
+export interface FewShotEvalOptions extends Omit<EvalOptions, 'protocol' | 'testSize' | 'keepPoints'> {
+  /** Known-result counts to try (default FEW_SHOT_KS). */
+  readonly ks?: readonly number[];
+  /** Seeded draws of the known rows per k (default 10). */
+  readonly draws?: number;
+  /** Keep only test architectures whose proxies are cached (training spaces keep every architecture). */
+  readonly testProxiesOnly?: boolean;
+}
+
+export interface FewShotReport {
+  readonly protocol: 'few-shot';
+  readonly train: readonly string[];
+  readonly test: string;
+  readonly target: string;
+  readonly trained_target: string;
+  readonly n_train: number;
+  readonly n_test: number;
+  readonly seed: number;
+  readonly proxyCoverage: number;
+  /** The model as trained, on the whole test set (k = 0). */
+  readonly zeroShot: RankReport;
+  readonly cells: readonly FewShotCell[];
+}
+
+/**
+ * Few-shot: the model is trained on the training spaces (as `loso` does), then adapted to the
+ * test space with k of its architectures' measured accuracies, for each k and seeded draw
+ * (src/predictor/few-shot.ts). The test space's labels reach the model only as the k known
+ * results of each draw, and every figure is measured on the rest.
+ */
+export async function evaluateFewShot(o: FewShotEvalOptions): Promise<FewShotReport> {
+  if (o.train.includes(o.test)) throw new UsageError(`few-shot: the test space '${o.test}' must not be among the training spaces`);
+  const testPool = (await spaceRows({ ...o, proxiesOnly: o.proxiesOnly === true || o.testProxiesOnly === true }, o.test, `features ${o.test}`)).filter((x) => Number.isFinite(x.record.labels[o.target]));
+  const pools: ModelRow[] = [];
+  for (const s of o.train) pools.push(...(await spaceRows(o, s, `features ${s}`)));
+  let trainPool = shuffled(pools, o.seed);
+  if (o.trainSize !== undefined) trainPool = trainPool.slice(0, o.trainSize);
+  const counts = new Map<string, number>();
+  for (const { record } of trainPool) for (const t of Object.keys(record.labels)) counts.set(t, (counts.get(t) ?? 0) + 1);
+  const trainedTarget = counts.has(o.target) ? o.target : [...counts].sort((a, b) => b[1] - a[1])[0]?.[0];
+  if (trainedTarget === undefined) throw new UsageError('no labelled training architectures');
+  const transfer: NonNullable<FitModelOptions['transfer']>[number][] = [];
+  for (const sel of o.selectionSpaces ?? []) {
+    if (sel.space === o.test || o.train.includes(sel.space)) throw new UsageError(`selection space '${sel.space}' must be neither a training nor the test space`);
+    const pool = shuffled((await spaceRows(o, sel.space, `features ${sel.space}`)).filter(({ record }) => Number.isFinite(record.labels[sel.target])), o.seed + 2).slice(0, sel.size ?? 2000);
+    transfer.push({ space: sel.space, X: pool.map((x) => x.x), scalars: pool.map((x) => x.scalars), y: pool.map(({ record }) => record.labels[sel.target]!) });
+  }
+  const layout = featureLayout(o.representation, o.encoderDim);
+  const scored = scoreSplit(trainPool, testPool, { target: o.target, trainedTarget, counts, head: o.head, rankerCandidates: o.rankerCandidates ?? DEFAULT_RANKER_CANDIDATES, pcaInputs: layout.textLength, gateText: layout.textLength > 0 ? o.encoderDim : 0, seed: o.seed, transfer });
+  const cells = fewShot({
+    modelAccuracy: scored.preds,
+    scalars: testPool.map((r) => r.scalars),
+    truth: scored.truth,
+    params: testPool.map(({ record }) => record.params),
+    ...(o.ks ? { ks: o.ks } : {}),
+    ...(o.draws !== undefined ? { draws: o.draws } : {}),
+    seed: o.seed,
+  });
+  return {
+    protocol: 'few-shot', train: o.train, test: o.test, target: o.target, trained_target: trainedTarget,
+    n_train: trainPool.length, n_test: testPool.length, seed: o.seed,
+    proxyCoverage: scored.report.proxyCoverage,
+    zeroShot: rankReport(scored.preds, scored.truth),
+    cells,
+  };
 }
