@@ -137,6 +137,8 @@ export function readBody(req: Request, ctx: AppContext, signal: AbortSignal): Pr
 }
 
 export interface Upload {
+  /** The multipart field the part came in (`files` for models, `known` for a known-results CSV). */
+  readonly field: string;
   readonly name: string;
   readonly bytes: Uint8Array;
   readonly error: OnnxPredictError | null;
@@ -156,7 +158,7 @@ export function readMultipart(req: Request, ctx: AppContext, signal: AbortSignal
     const uploads: Promise<Upload>[] = [];
     let total = 0;
     req.on('data', () => r.tick());
-    bb.on('file', (_field, stream, info) => {
+    bb.on('file', (field, stream, info) => {
       const name = (info.filename ?? '').slice(0, 256) || `part${uploads.length}`;
       uploads.push(new Promise<Upload>((res) => {
         const chunks: Buffer[] = [];
@@ -168,6 +170,7 @@ export function readMultipart(req: Request, ctx: AppContext, signal: AbortSignal
         });
         stream.on('limit', () => { truncated = true; });
         stream.on('close', () => res({
+          field,
           name,
           bytes: new Uint8Array(Buffer.concat(chunks)),
           error: truncated ? new LimitExceededError(`${name}: ${bodyLimitMessage(max)}`) : null,
