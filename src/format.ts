@@ -2,7 +2,7 @@
  * Human-readable renderings of predictions, predictor info and evaluation reports. Pure.
  */
 import type { CheckpointMeta } from './predictor/checkpoint.ts';
-import type { EvalReport } from './predictor/evaluate.ts';
+import type { EvalReport, FewShotReport } from './predictor/evaluate.ts';
 import { humanCount } from './onnx-to-text/text/compact.ts';
 
 /** Shape of a prediction report as the CLI and HTTP service print it (see src/index.ts). */
@@ -91,5 +91,26 @@ export function formatEval(r: EvalReport): string {
     `  params:      kendall ${f(r.baselines.params.kendall)}  spearman ${f(r.baselines.params.spearman)}`,
     `  MACs:        kendall ${f(r.baselines.macs.kendall)}  spearman ${f(r.baselines.macs.spearman)}`,
     `  time (s):    features ${r.seconds.features.toFixed(1)}  train ${r.seconds.train.toFixed(1)}  test ${r.seconds.test.toFixed(1)}`,
+  ].join('\n');
+}
+
+/** The few-shot table: τ on the rest per k, adapted against the baselines, and interval coverage. */
+export function formatFewShot(r: FewShotReport): string {
+  const ks = r.cells.map((c) => c.k);
+  const cell = (v: { mean: number; sd: number }) => `${v.mean.toFixed(3)}±${v.sd.toFixed(3)}`.padStart(12);
+  const rows: [string, (c: FewShotReport['cells'][number]) => string][] = [
+    ['adapted', (c) => cell(c.tau.adapted)],
+    ['zero-shot', (c) => cell(c.tau.zeroShot)],
+    ['k alone', (c) => cell(c.tau.fresh)],
+    ['best signal', (c) => cell(c.tau.bestSignal)],
+    ['params', (c) => cell(c.tau.params)],
+    ['80% coverage', (c) => cell(c.coverage80)],
+  ];
+  return [
+    `few-shot: train ${r.train.join('+')} (n=${r.n_train}) → test ${r.test} (n=${r.n_test}), target ${r.target}${r.trained_target !== r.target ? ` (ranked by ${r.trained_target})` : ''}, seed ${r.seed}, proxy coverage ${r.proxyCoverage.toFixed(2)}`,
+    `  zero-shot on the whole test space: kendall ${r.zeroShot.kendall.toFixed(3)}  spearman ${r.zeroShot.spearman.toFixed(3)}`,
+    `  kendall τ on the rest (mean±sd over ${r.cells[0]?.draws ?? 0} draws of the known)`,
+    `  ${'k known'.padEnd(13)}${ks.map((k) => String(k).padStart(12)).join('')}`,
+    ...rows.map(([name, f]) => `  ${name.padEnd(13)}${r.cells.map(f).join('')}`),
   ].join('\n');
 }

@@ -30,9 +30,11 @@ export { inferShapes, type Profile, type NodeProfile, type Diagnostic } from './
 export { profileModel };
 export { Predictor, DEFAULT_CHECKPOINT_DIR, type Prediction, type TargetPrediction } from './predictor/predictor.ts';
 export { loadEncoder, type Encoder, type LoadEncoderOptions } from './encoder/index.ts';
-export { formatPrediction, formatInfo, formatEval, type PredictorInfo } from './format.ts';
+export { formatPrediction, formatInfo, formatEval, formatFewShot, type PredictorInfo } from './format.ts';
 export { trainPredictor, type TrainPredictorOptions, type TrainSummary } from './predictor/train.ts';
-export { evaluate, defaultSelectionSpaces, PRIMARY_TARGET, PROTOCOLS, type Protocol, type EvalReport, type EvalOptions } from './predictor/evaluate.ts';
+export { evaluate, evaluateFewShot, defaultSelectionSpaces, PRIMARY_TARGET, PROTOCOLS, type Protocol, type EvalReport, type EvalOptions, type FewShotEvalOptions, type FewShotReport } from './predictor/evaluate.ts';
+export { fitAdapter, applyAdapter, MIN_KNOWN, type AdapterState, type AdaptOptions, type KnownResult, type AdaptedPrediction } from './predictor/adapt.ts';
+export { FEW_SHOT_KS, type FewShotCell } from './predictor/few-shot.ts';
 export { REPRESENTATIONS, PhraseEmbeddings, textEmbedder, type Representation } from './predictor/features.ts';
 export { DEFAULT_HEAD_CONFIG, HEAD_CANDIDATES, HEAD_PRESETS, type HeadPreset } from './predictor/head/train.ts';
 export type { HeadConfig } from './predictor/head/infer.ts';
