@@ -70,7 +70,7 @@ beforeAll(async () => {
   registerDatasetSpaces();
   predictor = api.loadPredictor();
   const dir = mkdtempSync(join(tmpdir(), 'onnx-predict-server-'));
-  await api.buildDataset('nb201', { out: dir, limit: 3, seed: 11 });
+  await api.buildDataset('nb201', { out: dir, limit: 5, seed: 11 });
   nb201 = readdirSync(dir).filter((f) => f.endsWith('.onnx')).sort().map((f) => new Uint8Array(readFileSync(join(dir, f))));
   rmSync(dir, { recursive: true, force: true });
 });
@@ -151,6 +151,31 @@ describe('app factory on an in-process listener', () => {
     expect(items.map((i) => i.file)).toEqual(['a.onnx', 'junk.onnx', 'c.onnx']);
     expect('error' in items[1]! && items[1].error.code).toBe('INVALID_MODEL');
     expect('predictions' in items[0]! && 'predictions' in items[2]!).toBe(true);
+  });
+
+  it('POST /v1/predict/batch with a known CSV part: known files at their measured value, the others adapted', async () => {
+    const form = new FormData();
+    nb201.forEach((b, i) => form.append('files', new Blob([b]), `m${i}.onnx`));
+    form.append('known', new Blob(['file,accuracy\nm0.onnx,91.5\nm1.onnx,85.25\nm2.onnx,70\n']), 'known.csv');
+    const res = await fetch(`${url}/v1/predict/batch?target=cifar10&neighbors=0`, { method: 'POST', body: form });
+    expect(res.status).toBe(200);
+    type Item = api.PredictReport & { model: Record<string, { accuracy: number }>; known: Record<string, number>; adaptation: { target: string; k: number }[] };
+    const items = (await res.json()) as Item[];
+    expect(items.map((i) => i.file)).toEqual(['m0.onnx', 'm1.onnx', 'm2.onnx', 'm3.onnx', 'm4.onnx']);
+    expect(items.slice(0, 3).map((i) => i.predictions.cifar10!.accuracy)).toEqual([91.5, 85.25, 70]);
+    expect(items.slice(0, 3).map((i) => i.known.cifar10)).toEqual([91.5, 85.25, 70]);
+    for (const it of items.slice(3)) {
+      expect(it.known).toEqual({});
+      expect(it.adaptation[0]).toMatchObject({ target: 'cifar10', k: 3 });
+      // Quantile-matched: an adapted accuracy stays within what the known results measured.
+      expect(it.predictions.cifar10!.accuracy).toBeGreaterThanOrEqual(70);
+      expect(it.predictions.cifar10!.accuracy).toBeLessThanOrEqual(91.5);
+      expect(typeof it.model.cifar10!.accuracy).toBe('number');
+    }
+    const bad = new FormData();
+    bad.append('files', new Blob([nb201[0]!]), 'a.onnx');
+    bad.append('known', new Blob(['file,acc\na.onnx,1\n']), 'known.csv');
+    expect((await expectError(await fetch(`${url}/v1/predict/batch`, { method: 'POST', body: bad }), 400, 'USAGE')).error.message).toMatch(/needs columns 'file' \(or 'sha256'\) and 'accuracy'/);
   });
 
   it('GET /v1/health, /v1/info, /openapi.json', async () => {
