@@ -159,7 +159,7 @@ describe('app factory on an in-process listener', () => {
     form.append('known', new Blob(['file,accuracy\nm0.onnx,91.5\nm1.onnx,85.25\nm2.onnx,70\n']), 'known.csv');
     const res = await fetch(`${url}/v1/predict/batch?target=cifar10&neighbors=0`, { method: 'POST', body: form });
     expect(res.status).toBe(200);
-    type Item = api.PredictReport & { model: Record<string, { accuracy: number }>; known: Record<string, number>; adaptation: { target: string; k: number }[] };
+    type Item = api.PredictReport & { modelPredictions: Record<string, { accuracy: number }>; known: Record<string, number>; adaptation: { target: string; k: number }[] };
     const items = (await res.json()) as Item[];
     expect(items.map((i) => i.file)).toEqual(['m0.onnx', 'm1.onnx', 'm2.onnx', 'm3.onnx', 'm4.onnx']);
     expect(items.slice(0, 3).map((i) => i.predictions.cifar10!.accuracy)).toEqual([91.5, 85.25, 70]);
@@ -170,7 +170,8 @@ describe('app factory on an in-process listener', () => {
       // Quantile-matched: an adapted accuracy stays within what the known results measured.
       expect(it.predictions.cifar10!.accuracy).toBeGreaterThanOrEqual(70);
       expect(it.predictions.cifar10!.accuracy).toBeLessThanOrEqual(91.5);
-      expect(typeof it.model.cifar10!.accuracy).toBe('number');
+      expect(typeof it.modelPredictions.cifar10!.accuracy).toBe('number');
+      expect(it.model.predictor).toMatch(/ v\d/);
     }
     const bad = new FormData();
     bad.append('files', new Blob([nb201[0]!]), 'a.onnx');

@@ -98,7 +98,7 @@ export interface TargetAdaptation {
 
 /** A row's predictions as the model made them, before adaptation (kept beside adapted rows). */
 export function modelPredictions(r: BatchRow): Readonly<Record<string, RowPrediction>> {
-  return (r.model as Record<string, RowPrediction> | undefined) ?? r.predictions;
+  return (r.modelPredictions as Record<string, RowPrediction> | undefined) ?? r.predictions;
 }
 
 /** The scalar-feature row the adapter's signals are read from (monotone transforms do not matter: signals are ranked). */
@@ -183,7 +183,7 @@ export function adaptItems(items: readonly AdaptItem[], known: readonly KnownEnt
 
 /**
  * Batch rows adapted to the known results (adaptItems): every changed row keeps the model's own
- * predictions in `model` and its measured values in `known`. Rows that failed pass through.
+ * predictions in `modelPredictions` and its measured values in `known`. Rows that failed pass through.
  */
 export function adaptRows(rows: readonly BatchRow[], known: readonly KnownEntry[], defaultTarget: string, targets: readonly string[]): { rows: BatchRow[]; report: TargetAdaptation[] } {
   const items = rows.map((r): AdaptItem => ({
@@ -196,7 +196,7 @@ export function adaptRows(rows: readonly BatchRow[], known: readonly KnownEntry[
     const u = a.predictions[i];
     const kn = a.known[i]!;
     if (!u && Object.keys(kn).length === 0) return r;
-    return { ...r, predictions: u ?? r.predictions, model: modelPredictions(r), known: kn };
+    return { ...r, predictions: u ?? r.predictions, modelPredictions: modelPredictions(r), known: kn };
   });
   return { rows: out, report: a.report };
 }

@@ -84,7 +84,7 @@ export function csvHeaderLine(targets: readonly string[], adapted = false): stri
 
 export function serializeRow(r: BatchRow, format: BatchFormat, targets: readonly string[], adapted = false): string {
   if (format === 'jsonl') return `${JSON.stringify(r)}\n`;
-  const model = r.model as Readonly<Record<string, RowPrediction>> | undefined;
+  const model = r.modelPredictions as Readonly<Record<string, RowPrediction>> | undefined;
   const known = r.known as Readonly<Record<string, number>> | undefined;
   const rec = [
     r.file, r.sha256,
@@ -124,10 +124,10 @@ export function parseExisting(buf: Buffer, format: BatchFormat, targets: readonl
         const r = JSON.parse(l) as BatchRow;
         if (typeof r.file !== 'string' || typeof r.sha256 !== 'string' || typeof r.predictions !== 'object') throw new Error('missing fields');
         // An adapted row is read back as the model's own (a resumed run adapts again from the model).
-        if (r.model !== undefined && typeof r.model === 'object' && r.model !== null) {
-          const { model, known: _known, ...rest } = r;
+        if (r.modelPredictions !== undefined && typeof r.modelPredictions === 'object' && r.modelPredictions !== null) {
+          const { modelPredictions, known: _known, ...rest } = r;
           adaptedRows = true;
-          return { ...rest, predictions: model as BatchRow['predictions'] } as BatchRow;
+          return { ...rest, predictions: modelPredictions as BatchRow['predictions'] } as BatchRow;
         }
         return r;
       } catch (e) {

@@ -22,7 +22,7 @@ export const batch: RouteModule = {
         parameters: [targetParam, neighborsParam],
         requestBody: { required: true, content: { 'multipart/form-data': { schema: { type: 'object', properties: {
           files: { type: 'array', items: { type: 'string', format: 'binary' } },
-          known: { type: 'string', format: 'binary', description: 'optional CSV of measured accuracies of some of the files: columns file (the uploaded file name) or sha256, accuracy (percent), optional target; the other files are adapted to them, and adapted items carry `model` (the model\'s own predictions), `known` and `adaptation`' },
+          known: { type: 'string', format: 'binary', description: 'optional CSV of measured accuracies of some of the files: columns file (the uploaded file name) or sha256, accuracy (percent), optional target; the other files are adapted to them, and adapted items carry `modelPredictions` (the model\'s own), `known` and `adaptation`' },
         } } } } },
         responses: { '200': { description: 'one item per file part, in order', content: { 'application/json': { schema: { type: 'array', items: { $ref: '#/components/schemas/BatchItem' } } } } }, ...workErrors },
       },
@@ -97,6 +97,6 @@ function adaptBatchItems(items: readonly unknown[], uploads: readonly { bytes: U
     const p = a.predictions[i];
     const kn = a.known[i]!;
     if (!p && Object.keys(kn).length === 0) return r;
-    return { ...r, predictions: p ?? r.predictions, model: r.predictions, known: kn, adaptation: a.report };
+    return { ...r, predictions: p ?? r.predictions, modelPredictions: r.predictions, known: kn, adaptation: a.report };
   });
 }
