@@ -101,8 +101,8 @@ export function modelPredictions(r: BatchRow): Readonly<Record<string, RowPredic
   return (r.modelPredictions as Record<string, RowPrediction> | undefined) ?? r.predictions;
 }
 
-/** The scalar-feature row the adapter's signals are read from (monotone transforms do not matter: signals are ranked). */
-function scalarsOf(r: Pick<AdaptItem, 'params' | 'macs' | 'proxies'>): Float64Array {
+/** The scalar-feature row (SCALAR_FEATURES order) the adapter's signals are read from (monotone transforms do not matter: signals are ranked). */
+export function scalarsOf(r: Pick<AdaptItem, 'params' | 'macs' | 'proxies'>): Float64Array {
   const s = new Float64Array(SCALAR_FEATURES.length).fill(NaN);
   if (r.params !== null && r.params > 0) s[SCALAR_FEATURES.indexOf('log_params')] = Math.log(r.params);
   if (r.macs !== null && r.macs > 0) s[SCALAR_FEATURES.indexOf('log_macs')] = Math.log(r.macs);
