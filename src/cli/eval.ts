@@ -1,4 +1,4 @@
-/** `onnx-predict eval`: rank correlation in-space, zero-shot or leave-one-space-out, with params/MACs baselines. */
+/** `onnx-predict eval`: rank correlation in-space, zero-shot, leave-one-space-out or few-shot, with params/MACs baselines. */
 import { Option, type Command } from 'commander';
 import * as api from '../index.ts';
 import type { CliIO } from './io.ts';
@@ -6,7 +6,7 @@ import type { CliIO } from './io.ts';
 export function registerEval(program: Command, io: CliIO): void {
   program
     .command('eval')
-    .description('rank-correlation evaluation: in-space, zero-shot, leave-one-space-out, or few-shot (adapted with k known results)')
+    .description('rank-correlation evaluation: in-space, zero-shot, leave-one-space-out or few-shot')
     .addOption(new Option('--protocol <p>', 'protocol').choices([...api.PROTOCOLS, 'few-shot']).makeOptionMandatory())
     .option('--known <k>', `few-shot: known-result counts, comma-separated (default ${api.FEW_SHOT_KS.join(',')})`, (v) => v.split(',').map((x) => api.parsePositiveInt('known', x)))
     .option('--draws <n>', 'few-shot: seeded draws of the known results per k', (v) => api.parsePositiveInt('draws', v), 10)
