@@ -18,6 +18,7 @@ export const SPACES = Object.freeze({
   accel: async () => (await import('./accel/index.ts')).accelSpace,
   'transnas-micro': async () => (await import('./transnas/index.ts')).transnasMicroSpace,
   timm: async () => (await import('./timm/index.ts')).timmSpace,
+  'nb201-ninapro': async () => (await import('./nb201-ninapro/index.ts')).nb201NinaproSpace,
 } satisfies SpaceTable);
 
 export type SpaceName = keyof typeof SPACES;

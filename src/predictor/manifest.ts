@@ -21,6 +21,10 @@ export interface ManifestRecord {
   /** Multiply-accumulates from `profileModel` (0 where shapes could not be inferred). */
   macs: number;
   published_params?: number;
+  /** Leave-family-out group (`resnet`, `regnet`, `nb201`); readers treat an absent one as `space`. */
+  family?: string;
+  /** Architecture identity shared across spaces (timm ∩ pytorchcv, NB201 cells on CIFAR and NinaPro): one fold per key; absent means `arch`. */
+  arch_key?: string;
 }
 
 export const MANIFEST_FILE = 'manifest.jsonl';
@@ -67,6 +71,12 @@ export function validateRecord(v: unknown, where: string): ManifestRecord {
     const p = r['published_params'];
     if (typeof p !== 'number' || !Number.isFinite(p) || p < 0) fail(where, `'published_params' must be a non-negative number`);
     rec.published_params = p;
+  }
+  for (const f of ['family', 'arch_key'] as const) {
+    const x = r[f];
+    if (x === undefined) continue;
+    if (typeof x !== 'string' || x === '') fail(where, `'${f}' must be a non-empty string when present`);
+    rec[f] = x;
   }
   return rec;
 }
