@@ -102,8 +102,8 @@ def pytorchcv_family(model: str) -> str:
 
 
 def arch_key(name: str) -> str:
-    """The architecture's identity across zoos and datasets: the dataset suffix and port prefixes
-    (tf_, gluon_, legacy_) dropped, a final variant letter a–d after a digit dropped (resnet50b,
+    """The architecture's identity across zoos and datasets: the dataset suffix, port prefixes
+    (tf_, gluon_, legacy_) and timm's torchvision-port suffix (_tv) dropped, a final variant letter a–d after a digit dropped (resnet50b,
     resnet50d → resnet50; efficientnet_b0b → efficientnet_b0), underscores removed (timm's
     regnetx_002 and pytorchcv's regnetx002 → regnetx002). Deliberately coarse: rows that share it
     stay in one fold, and a shared key can only keep more rows together, never leak."""
@@ -111,6 +111,8 @@ def arch_key(name: str) -> str:
     tokens = name.split("_")
     while tokens[0] in ("tf", "gluon", "legacy", "timm") and len(tokens) > 1:
         tokens = tokens[1:]
+    if tokens[-1] == "tv" and len(tokens) > 1:
+        tokens = tokens[:-1]
     name = "_".join(tokens)
     name = re.sub(r"(\d)[a-d]$", r"\1", name)
     return name.replace("_", "")
