@@ -29,6 +29,16 @@ export interface ManifestRecord {
 
 export const MANIFEST_FILE = 'manifest.jsonl';
 
+/** A record's leave-family-out group: its `family`, else its space (cell spaces are one family each). */
+export function recordFamily(r: { readonly space: string; readonly family?: string }): string {
+  return r.family ?? r.space;
+}
+
+/** A record's cross-space architecture key (records sharing it belong in one fold): its `arch_key`, else its `arch`. */
+export function recordArchKey(r: { readonly arch: string; readonly arch_key?: string }): string {
+  return r.arch_key ?? r.arch;
+}
+
 function fail(where: string, message: string): never {
   throw new OnnxPredictError('DATASET_ERROR', `${where}: ${message}`);
 }
