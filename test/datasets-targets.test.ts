@@ -11,6 +11,7 @@ import { formatSpaces, SpaceRegistry } from '../src/predictor/spaces.ts';
 import { graphSignature } from '../src/predictor/domain.ts';
 import { readModel } from '../src/onnx-to-text/reader.ts';
 import { profileModel } from '../src/onnx-to-text/profile.ts';
+import { PRIMARY_TARGET } from '../src/predictor/records.ts';
 import { runCli } from './helpers/cli.ts';
 
 describe('target registry', () => {
@@ -31,6 +32,10 @@ describe('target registry', () => {
     expect(text).toMatch(/nb201-ninapro +ninapro \(52 px, 1 ch, 18 classes\)/);
     expect(text).toMatch(/pytorchcv +imagenet \(106–672 px, 3 ch, 1000 classes\), cifar10 .*svhn \(32 px, 3 ch, 10 classes\), cub200 \(224–448 px, 3 ch, 200 classes\)/);
     expect(text).toMatch(/pycls +imagenet/);
+  });
+
+  it("names each space's primary target (what transfer sets rank against) among its registered targets", () => {
+    for (const [space, targets] of Object.entries(SPACE_TARGETS)) expect(targets as readonly string[], space).toContain(PRIMARY_TARGET[space]);
   });
 
   it('`onnx-predict info` lists the spaces and their targets (text and JSON)', async () => {
