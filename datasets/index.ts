@@ -11,6 +11,7 @@
 import { OnnxPredictError } from '../src/errors.ts';
 import { spaces, type BuildDatasetOptions, type BuildSummary, type SpaceRegistry } from '../src/predictor/spaces.ts';
 import type { SpaceBuilder, SpaceTable } from './lib/types.ts';
+import { SPACE_DESCRIPTIONS, SPACE_TARGETS, TARGETS } from './targets.ts';
 
 export const SPACES = Object.freeze({
   nb201: async () => (await import('./nb201/builder.ts')).nb201,
@@ -18,6 +19,9 @@ export const SPACES = Object.freeze({
   accel: async () => (await import('./accel/index.ts')).accelSpace,
   'transnas-micro': async () => (await import('./transnas/index.ts')).transnasMicroSpace,
   timm: async () => (await import('./timm/index.ts')).timmSpace,
+  'nb201-ninapro': async () => (await import('./nb201-ninapro/index.ts')).nb201NinaproSpace,
+  pytorchcv: async () => (await import('./pytorchcv/index.ts')).pytorchcvSpace,
+  pycls: async () => (await import('./pycls/index.ts')).pyclsSpace,
 } satisfies SpaceTable);
 
 export type SpaceName = keyof typeof SPACES;
@@ -41,13 +45,21 @@ export async function buildDataset(space: string, options: BuildDatasetOptions):
   return buildSpace(await getSpace(space), options);
 }
 
-/** Registers every space of `SPACES` in `registry` (default: src's process-wide one). Cheap: nothing loads until a build. */
+/** Registers every space of `SPACES`, with its targets and their domains (datasets/targets.ts), in `registry` (default: src's process-wide one). Cheap: nothing loads until a build. */
 export function registerDatasetSpaces(registry: SpaceRegistry = spaces): SpaceRegistry {
-  for (const name of Object.keys(SPACES)) registry.register({ name, build: (options) => buildDataset(name, options) });
+  for (const name of Object.keys(SPACES) as SpaceName[]) {
+    registry.register({
+      name,
+      description: SPACE_DESCRIPTIONS[name],
+      targets: SPACE_TARGETS[name].map((t) => TARGETS[t]),
+      build: (options) => buildDataset(name, options),
+    });
+  }
   return registry;
 }
 
 export type { BuildDatasetOptions, BuildSummary } from '../src/predictor/spaces.ts';
 export { readManifest, MANIFEST_FILE } from '../src/predictor/manifest.ts';
 export { splitBySeed, zeroShotSplit, ZERO_SHOT } from './lib/split.ts';
+export { TARGETS, SPACE_TARGETS } from './targets.ts';
 export type { ArchEntry, ManifestRecord, SpaceBuilder, Target, WeightMode } from './lib/types.ts';

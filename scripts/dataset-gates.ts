@@ -42,7 +42,7 @@ let fwdOk = 0;
 const t1 = performance.now();
 for (const e of fwdEntries) {
   const r = await forwardCheck(builder, e, seed);
-  if (r.dims.join('x') === '1x10' && r.finite) fwdOk++;
+  if (r.dims.length === 2 && r.dims[0] === 1 && r.finite) fwdOk++; // [1, classes]
   else failures.push(`${e.index} forward: dims ${r.dims.join('x')} finite ${r.finite}`);
 }
 console.log(JSON.stringify({

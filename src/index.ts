@@ -46,8 +46,8 @@ export { formatStats, type StatsReport } from './stats.ts';
 export { loadModelFile, stats, describeModel } from './inspect.ts';
 export { humanCount } from './onnx-to-text/text/compact.ts';
 export { DEFAULT_TEXT_MODE, TEXT_MODES, type TextMode };
-export { readManifest, parseManifest, MANIFEST_FILE, type ManifestRecord } from './predictor/manifest.ts';
-export { spaces, SpaceRegistry, type DatasetSpace, type BuildDatasetOptions, type BuildSummary } from './predictor/spaces.ts';
+export { readManifest, parseManifest, recordFamily, recordArchKey, MANIFEST_FILE, type ManifestRecord } from './predictor/manifest.ts';
+export { spaces, SpaceRegistry, formatSpaces, type DatasetSpace, type SpaceTarget, type TargetTask, type BuildDatasetOptions, type BuildSummary } from './predictor/spaces.ts';
 export { parseInteger, parsePositiveInt, parseNonNegativeInt, checkInteger, type IntegerRange } from './integers.ts';
 
 export interface PredictReport {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildDataset, getSpace, readManifest, splitBySeed, zeroShotSplit, SPACES } from '../datasets/index.ts';
 import { parseManifest } from '../datasets/lib/manifest.ts';
+import { recordArchKey, recordFamily } from '../src/predictor/manifest.ts';
 import { selectEntries } from '../datasets/lib/build.ts';
 import type { ManifestRecord } from '../datasets/lib/types.ts';
 
@@ -104,6 +105,11 @@ describe('readManifest', () => {
     appendFileSync(p, JSON.stringify({ ...rec('b'), published_params: 5 }) + '\n');
     expect(readManifest(p).map((r) => r.id)).toEqual(['a', 'b']);
   });
+  it('keeps family and arch_key when present; readers fall back to space and arch', () => {
+    const [a, b] = parseManifest(`${JSON.stringify({ ...rec('a'), family: 'resnet', arch_key: 'resnet50' })}\n${JSON.stringify(rec('b'))}\n`);
+    expect([a!.family, a!.arch_key, b!.family, b!.arch_key]).toEqual(['resnet', 'resnet50', undefined, undefined]);
+    expect([recordFamily(a!), recordArchKey(a!), recordFamily(b!), recordArchKey(b!)]).toEqual(['resnet', 'resnet50', b!.space, b!.arch]);
+  });
   describe('BAD CALL / EXPECTED FAILURE', () => {
     it.each([
       ['invalid JSON', '{', /:1: not valid JSON/],
@@ -114,6 +120,8 @@ describe('readManifest', () => {
       ['a label without kind', JSON.stringify({ ...rec('a'), label_kind: {} }), /label 'cifar10' has no label_kind/],
       ['fractional params', JSON.stringify({ ...rec('a'), params: 1.5 }), /'params' must be a non-negative integer/],
       ['a duplicate id', JSON.stringify(rec('a')) + '\n' + JSON.stringify(rec('a')), /:2: duplicate id 'a'/],
+      ['an empty family', JSON.stringify({ ...rec('a'), family: '' }), /'family' must be a non-empty string/],
+      ['a numeric arch_key', JSON.stringify({ ...rec('a'), arch_key: 5 }), /'arch_key' must be a non-empty string/],
     ])('rejects %s', (_, text, pattern) => {
       expect(() => parseManifest(text)).toThrow(pattern);
       try {

@@ -56,6 +56,19 @@ describe('timm label table', () => {
   it('merges aliased families (DeiT is a ViT) so leave-family-out never splits them', () => {
     expect(timmExtra(byArch.get('deit_tiny_patch16_224@224')!).family).toBe('vit');
   });
+
+  it('gives every row a family and an architecture key shared with the other zoos', () => {
+    for (const e of entries) {
+      expect(e.family).toBe(timmExtra(e).family);
+      expect(e.archKey).toMatch(/^[a-z0-9]+$/);
+    }
+    // Ports of one design share a key (one fold): the tf_ prefix goes.
+    const keyOf = (arch: string) => byArch.get(arch)?.archKey;
+    expect(keyOf('tf_efficientnet_b0@224')).toBe('efficientnetb0');
+    expect(keyOf('efficientnet_b0@256')).toBe('efficientnetb0');
+    expect(keyOf('regnetx_004_tv@224')).toBe('regnetx004tv');
+    expect(keyOf('resnet10t@224')).toBe('resnet10t');
+  });
 });
 
 describe('timm export log', () => {
@@ -133,8 +146,8 @@ describe('timm BAD CALL / EXPECTED FAILURE', () => {
   });
 
   it('rejects a malformed table row and an unexpected header', () => {
-    const header = 'arch\timg_size\tfamily\ttag\ttop1\ttop5\trecipes\tparam_count_m\ttimm_params\tnodes\texport_s';
+    const header = 'arch\timg_size\tfamily\tarch_key\ttag\ttop1\ttop5\trecipes\tparam_count_m\ttimm_params\tnodes\texport_s';
     expect(() => parseTimmTable('arch\ttop1\n')).toThrow(/unexpected header/);
-    expect(() => parseTimmTable(`${header}\nresnet18\t224\tresnet\ta1_in1k\tx\t1\t1\t1\t1\t1\t1\n`)).toThrow(/malformed row/);
+    expect(() => parseTimmTable(`${header}\nresnet18\t224\tresnet\tresnet18\ta1_in1k\tx\t1\t1\t1\t1\t1\t1\n`)).toThrow(/malformed row/);
   });
 });

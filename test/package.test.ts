@@ -61,7 +61,7 @@ describe('the tarball', () => {
   it('carries compiled JS, types, the bin, the vendored models and the label tables, and no TypeScript sources', () => {
     const files = new Set(packed.files);
     for (const f of ['package.json', 'bin/onnx-predict.js', 'bin/cli.js', 'src/index.js', 'src/index.d.ts', 'datasets/index.js', 'datasets/index.d.ts',
-      'datasets/nb201/nb201.csv', 'datasets/nb101/nb101.csv', 'datasets/accel/labels.tsv', 'datasets/transnas/labels.tsv', 'datasets/timm/labels.tsv',
+      'datasets/nb201/nb201.csv', 'datasets/nb101/nb101.csv', 'datasets/accel/labels.tsv', 'datasets/transnas/labels.tsv', 'datasets/timm/labels.tsv', 'datasets/nb201-ninapro/nb201_nb360_labels.csv.gz',
       'models/predictors/default/predictor.json']) {
       expect(files.has(f), f).toBe(true);
     }

@@ -193,6 +193,8 @@ export async function buildSpace(builder: SpaceBuilder, options: BuildDatasetOpt
             labels: { ...entry.labels }, label_kind: { ...entry.labelKind }, params, macs,
           };
           if (entry.publishedParams !== undefined) rec.published_params = entry.publishedParams;
+          if (entry.family !== undefined) rec.family = entry.family;
+          if (entry.archKey !== undefined) rec.arch_key = entry.archKey;
           writeSync(fd, JSON.stringify(rec) + '\n');
           built++;
         }

@@ -20,6 +20,7 @@ export const RECOVER = Object.freeze({
   nb101: recoverNb101Hash,
   accel: (m: Model) => formatKey(decodeAccelGraph(m)),
   'transnas-micro': (m: Model) => transnasString(decodeTransnasGraph(m)),
+  'nb201-ninapro': recoverNb201Arch,
 } satisfies Record<string, (model: Model) => string>);
 
 export interface StaticCheck {
@@ -54,20 +55,22 @@ export function staticCheck(builder: SpaceBuilder, entry: ArchEntry, bytes = bui
   };
 }
 
-/** Runs a 'random'-weights build on random input; returns the logits' dims and whether all are finite. */
+/** Runs a 'random'-weights build on random input of the graph's declared input shape; returns the logits' dims and whether all are finite. */
 export async function forwardCheck(builder: SpaceBuilder, entry: ArchEntry, seed = 0): Promise<{ dims: readonly number[]; finite: boolean }> {
   const ort = await import('onnxruntime-node');
   const bytes = builder.build(entry, { weights: 'random', seed });
+  const declared = readModel(bytes).graph.inputs[0]?.type?.shape ?? [];
+  const shape = declared.length === 4 && declared.every((d) => typeof d === 'number' && d > 0) ? (declared as number[]) : [1, 3, 32, 32];
   const session = await ort.InferenceSession.create(bytes);
   try {
     const name = session.inputNames[0]!;
-    const data = new Float32Array(3 * 32 * 32);
+    const data = new Float32Array(shape.reduce((a, b) => a * b, 1));
     let s = seed + 1;
     for (let i = 0; i < data.length; i++) {
       s = (s * 1103515245 + 12345) % 2147483648;
       data[i] = s / 2147483648 - 0.5;
     }
-    const out = await session.run({ [name]: new ort.Tensor('float32', data, [1, 3, 32, 32]) });
+    const out = await session.run({ [name]: new ort.Tensor('float32', data, shape) });
     const logits = out[session.outputNames[0]!]!;
     return { dims: logits.dims, finite: Array.from(logits.data as Float32Array).every(Number.isFinite) };
   } finally {

@@ -26,6 +26,17 @@ export interface ArchEntry {
   readonly labelKind: Readonly<Record<string, string>>;
   /** The benchmark's own parameter count for the network we build (for the params gate); as published, so not always whole. */
   readonly publishedParams?: number;
+  /**
+   * Leave-family-out group: architectures of one design lineage (`resnet`, `regnet`, `nb201`),
+   * named alike across spaces (docs/DATASETS.md, "Families and shared keys"). Absent: the space name.
+   */
+  readonly family?: string;
+  /**
+   * The architecture's identity across spaces and label datasets (`resnet50` in timm, pytorchcv
+   * and pycls; an NB201 cell string on CIFAR and on NinaPro): records sharing it belong in one
+   * cross-validation fold. Absent: `arch`.
+   */
+  readonly archKey?: string;
   /** Space-specific data the builder needs (cell graph, block settings, ...). JSON-serializable. */
   readonly extra?: Readonly<Record<string, unknown>>;
 }

@@ -16,6 +16,11 @@ export interface Nb201NetOptions {
   readonly classes?: number;
   /** Input side; 32 for CIFAR (ImageNet16-120 used 16). */
   readonly resolution?: number;
+  /** Input height × width when not square (NinaPro: 16 × 52); overrides `resolution`. */
+  readonly inputSize?: readonly [number, number];
+  /** Input channels of the stem: 3 for images, 1 for NinaPro's sEMG windows. */
+  readonly inputChannels?: number;
+  /** Stem width C (16). */
   readonly channels?: number;
   readonly cellsPerStage?: number;
 }
@@ -68,9 +73,11 @@ export function buildNb201Network(cellOps: Nb201Cell, options: Nb201NetOptions):
   const N = options.cellsPerStage ?? 5;
   const classes = options.classes ?? 10;
   const res = options.resolution ?? 32;
+  const [h, w] = options.inputSize ?? [res, res];
+  const cin = options.inputChannels ?? 3;
   const net = new Net({ weights: options.weights, seed: options.seed, graphName: 'main_graph' });
-  const input = net.b.input('input', [1, 3, res, res]);
-  let x = net.conv('stem/stem.0', input, { cin: 3, cout: C, k: 3, bias: true });
+  const input = net.b.input('input', [1, cin, h, w]);
+  let x = net.conv('stem/stem.0', input, { cin, cout: C, k: 3, bias: true });
   let c = C;
   let index = 0;
   for (let stage = 0; stage < 3; stage++) {

@@ -29,65 +29,25 @@ the convention of onnx-predict's `macs`. `datasets/timm/check-macs.ts` compares 
 """
 import argparse
 import csv
-import gzip
-import io
 import json
 import os
 import re
-import select
-import subprocess
 import sys
 import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "lib"))
+import zoo_export as zx  # noqa: E402
+from zoo_export import FAMILY_ALIASES, arch_key, family_of, strip  # noqa: E402,F401 - re-exported for callers
+
 GRAPHS = os.path.join(HERE, "graphs")
 LOG = os.path.join(HERE, "exports.jsonl")
 LABELS = os.path.join(HERE, "labels.tsv")
 
-STRIPPED_LOCATION = "onnx-predict:stripped"
-# Float tensors up to this many elements stay inline (scalars, tiny constants); integer tensors
-# (shapes, axes, gather indices) up to KEEP_INLINE_INT: only big index tables (relative-position
-# indices, [N, N] int64) are stripped, never a shape a Reshape needs.
-KEEP_INLINE = 16
-KEEP_INLINE_INT = 4096
-OPSET = 17
 # Architectures above this many published parameters (millions) are not attempted: their random
 # init and fp32 export copies do not fit the 8 GB per-model budget on this machine.
 MAX_PARAMS_M = 600.0
-
-# Same architecture under another name, or variants of one design: merged so that
-# leave-family-out never trains on a sibling of the held-out family (docs/DATASETS.md, timm).
-FAMILY_ALIASES = {
-    "deit": "vit", "regnetx": "regnet", "regnety": "regnet", "regnetz": "regnet", "regnetv": "regnet",
-    "resnext": "resnet", "seresnet": "resnet", "seresnext": "resnet", "ecaresnet": "resnet", "ecaresnext": "resnet",
-    "skresnet": "resnet", "skresnext": "resnet", "gcresnet": "resnet", "gcresnext": "resnet", "resnetaa": "resnet",
-    "resnetblur": "resnet", "resnetrs": "resnet", "seresnextaa": "resnet", 
-    "resnest": "resnet", "res2net": "resnet", "res2next": "resnet",
-    "mnasnet": "efficientnet", "mixnet": "efficientnet", "tinynet": "efficientnet", "spnasnet": "efficientnet",
-    "semnasnet": "efficientnet", "fbnetc": "efficientnet", "lcnet": "mobilenet",
-    "nf": "nfnet", "cs": "cs3darknet", "dla102x": "dla", "tiny": "tinyvit", "ese": "vovnet", "cs3sedarknet": "cs3darknet", "cs3se": "cs3darknet",
-    "cs3edgenet": "cs3darknet", "darknetaa": "darknet", "cspresnext": "cspresnet", "densenetblur": "densenet",
-    "sebotnet": "botnet", "halo2botnet": "halonet", "sehalonet": "halonet", "lamhalobotnet": "halonet",
-    "haloregnetz": "halonet", "halonext": "halonet", "botnext": "botnet", "ecaresnetlight": "resnet", "eva02": "eva", "beitv2": "beit", "deit3": "vit", "flexivit": "vit",
-    # NASNet and PNASNet share the NASNet cell space; gMixer is MLP-Mixer with gated units;
-    # SENet-154 is an SE-ResNeXt.
-    "nasnetalarge": "nasnet", "pnasnet": "nasnet", "gmixer": "mixer", "senet": "resnet",
-}
-
-
-def family_of(arch: str) -> str:
-    tokens = arch.split("_")
-    while tokens[0] in ("tf", "timm", "gluon", "legacy", "wide", "eca", "gc", "bat", "dm") and len(tokens) > 1:
-        tokens = tokens[1:]
-    head = tokens[0]
-    if head in FAMILY_ALIASES:
-        return FAMILY_ALIASES[head]
-    # resnet50d -> resnet, mobilenetv3 -> mobilenet, convnextv2 -> convnext, eva02 -> eva
-    base = re.sub(r"\d+[a-z]*$", "", head) if re.search(r"\d", head) else head
-    base = re.sub(r"v\d*$", "", base) if re.search(r"[a-z]v\d*$", base) and len(base) > 4 else base
-    base = base or head
-    return FAMILY_ALIASES.get(base, base)
 
 
 def read_results(results_dir: str):
@@ -119,15 +79,8 @@ def plan(by_key):
         rest.extend((arch, s, pm(r)) for s, r in sizes[1:])
 
     def diverse(jobs):
-        fams = {}
-        for j in sorted(jobs, key=lambda j: (j[2], j[0], j[1])):
-            fams.setdefault(family_of(j[0]), []).append(j)
-        out, lists = [], sorted(fams.values(), key=lambda l: l[0][0])
-        while any(lists):
-            for l in lists:
-                if l:
-                    out.append(l.pop(0))
-        return out
+        # Families in the order of their smallest job's name, as the first runs had it.
+        return zx.diverse(jobs, family=lambda j: family_of(j[0]), size=lambda j: (j[2], j[0], j[1]), order=lambda j: j[0])
 
     return diverse(first) + diverse(rest)
 
@@ -136,62 +89,9 @@ def graph_name(arch: str, size: int) -> str:
     return f"{arch}-{size}.onnx.gz"
 
 
-# ------------------------------------------------------------------------------------------------
-# Worker: reads "arch size" lines on stdin, writes one JSON line per model on stdout.
-
-def strip_tensor(t) -> bool:
-    """Drops a float payload per the `onnx-predict:stripped` convention; False if kept inline."""
-    from onnx import TensorProto
-    float_types = {TensorProto.FLOAT, TensorProto.FLOAT16, TensorProto.DOUBLE, TensorProto.BFLOAT16}
-    count = 1
-    for d in t.dims:
-        count *= d
-    keep = KEEP_INLINE if t.data_type in float_types else KEEP_INLINE_INT
-    if count <= keep or t.data_location == TensorProto.EXTERNAL:
-        return False
-    nbytes = len(t.raw_data) if t.raw_data else count * 4
-    for f in ("raw_data", "float_data", "double_data", "int32_data", "int64_data", "uint64_data"):
-        t.ClearField(f)
-    t.data_location = TensorProto.EXTERNAL
-    del t.external_data[:]
-    for k, v in (("location", STRIPPED_LOCATION), ("length", str(nbytes))):
-        e = t.external_data.add()
-        e.key, e.value = k, v
-    return True
-
-
-def strip(model):
-    """Strips float initializers and float Constant-node tensors (relative-position tables, RoPE
-    frequencies: buffers that torch exports as Constants). Small and integer tensors stay."""
-    from onnx import AttributeProto
-    stripped = sum(strip_tensor(t) for t in model.graph.initializer)
-    for node in model.graph.node:
-        if node.op_type == "Constant":
-            for a in node.attribute:
-                if a.type == AttributeProto.TENSOR:
-                    stripped += strip_tensor(a.t)
-    return stripped
-
-
 def restrip() -> int:
     """Applies the current `strip` to every stored graph (for graphs exported by an older version)."""
-    import onnx
-    sizes = {}
-    for name in sorted(os.listdir(GRAPHS)):
-        if not name.endswith(".onnx.gz"):
-            continue
-        path = os.path.join(GRAPHS, name)
-        raw = open(path, "rb").read()
-        model = onnx.load_from_string(gzip.decompress(raw))
-        if strip(model) == 0:
-            continue
-        data = model.SerializeToString()
-        gz = gzip.compress(data, 9, mtime=0)
-        with open(path + ".tmp", "wb") as f:
-            f.write(gz)
-        os.replace(path + ".tmp", path)
-        sizes[name] = (len(data), len(gz))
-        print(f"{name}: {len(raw)} -> {len(gz)} bytes")
+    sizes = zx.restrip_folder(GRAPHS)
     if sizes and os.path.exists(LOG):
         lines = [json.loads(l) for l in open(LOG) if l.strip()]
         for r in lines:
@@ -204,37 +104,9 @@ def restrip() -> int:
     return 0
 
 
-def _register_cpu_attention() -> None:
-    """torch 2.6's counter has no formula for the CPU flash-attention kernel: add the standard one
-    (timm uses plain matmuls when exportable=True, this only guards a model that calls SDPA anyway)."""
-    import torch
-    from torch.utils import flop_counter as fc
-    op = getattr(torch.ops.aten, "_scaled_dot_product_flash_attention_for_cpu", None)
-    if op is None or op in fc.flop_registry:
-        return
-
-    @fc.register_flop_formula(op)
-    def _(query_shape, key_shape, value_shape, *args, out_shape=None, **kwargs):
-        return fc.sdpa_flop_count(query_shape, key_shape, value_shape)
-
-
-def reference_macs(net, x) -> dict:
-    """MACs of one forward pass by torch's flop counter (FLOPs / 2), total and per aten op."""
-    import torch
-    from torch.utils.flop_counter import FlopCounterMode
-    _register_cpu_attention()
-    t0 = time.time()
-    # The counter's module tracker asserts on parameters that require grad under no_grad (CaiT's
-    # class token enters a block as an input): nothing here needs grad.
-    for prm in net.parameters():
-        prm.requires_grad_(False)
-    counter = FlopCounterMode(display=False)
-    with torch.no_grad(), counter:
-        net(x)
-    by_op = {str(op): n // 2 for op, n in counter.get_flop_counts().get("Global", {}).items()}  # "aten.convolution": ...
-    return {"ref_macs": counter.get_total_flops() // 2, "ref_macs_by_op": dict(sorted(by_op.items())),
-            "ref_seconds": round(time.time() - t0, 2)}
-
+# ------------------------------------------------------------------------------------------------
+# Worker: reads "arch size" lines on stdin, writes one JSON line per model on stdout
+# (stripping, export and the reference MAC counter: datasets/lib/zoo_export.py).
 
 def build(arch: str):
     import timm
@@ -243,201 +115,59 @@ def build(arch: str):
     return timm.create_model(arch, pretrained=False, exportable=True).eval()
 
 
-EXPORT_KW: dict = {}
-
-
-def unfold_as_gather(self, dim, size, step):
-    """`Tensor.unfold` as index_select + reshape + movedim, same values. The TorchScript exporter's
-    Unfold needs the input extent in its shape inference, which HaloNet's padded blocks lose
-    ("input size not accessible"); traced here, the extents are Python ints."""
+def handle(line: str) -> dict:
     import torch
-    dim = dim % self.dim()
-    n = (int(self.shape[dim]) - size) // step + 1
-    idx = (torch.arange(n)[:, None] * step + torch.arange(size)[None, :]).flatten()
-    shape = [int(s) for s in self.shape]
-    shape[dim:dim + 1] = [n, size]
-    return self.index_select(dim, idx).reshape(shape).movedim(dim + 1, -1)
+    arch, size = line.split()
+    size = int(size)
+    rec = {"arch": arch, "img_size": size, "exporter": EXPORTER}
+    net = build(arch)
+    rec["timm_params"] = sum(p.numel() for p in net.parameters())
+    # timm zero-initialises some weights (zero_init_last BN gammas): distinct random values keep the
+    # exporter from merging those initializers (zoo_export.randomize_).
+    zx.randomize_(net)
+    data = zx.export_net(net, torch.randn(1, 3, size, size), rec)
+    del net
+    zx.store_stripped(data, rec, os.path.join(GRAPHS, graph_name(arch, size)))
+    rec["status"] = "ok"
+    return rec
 
 
-def export_onnx(net, x, rec) -> bytes:
-    """torch.onnx.export to bytes; on the Unfold failure, once more with `unfold_as_gather`
-    (logged as `export_patch`), so that other models' graphs stay as the exporter makes them."""
-    import torch
-
-    def run():
-        buf = io.BytesIO()
-        with torch.no_grad():
-            torch.onnx.export(net, x, buf, opset_version=OPSET, input_names=["input"], output_names=["output"],
-                              do_constant_folding=True, **EXPORT_KW)
-        return buf.getvalue()
-
-    try:
-        return run()
-    except Exception as e:  # noqa: BLE001
-        if "Unfold" not in str(e):
-            raise
-    orig = torch.Tensor.unfold
-    torch.Tensor.unfold = unfold_as_gather
-    try:
-        data = run()
-    finally:
-        torch.Tensor.unfold = orig
-    rec["export_patch"] = "unfold-as-gather"
-    return data
-
-
-def result_channel():
-    """The worker's stdout, kept for result lines; fd 1 itself goes to stderr, so prints from
-    Python and from torch's C++ side never reach the result channel."""
-    sys.stdout.flush()
-    fd = os.dup(1)
-    os.dup2(2, 1)
-    sys.stdout = sys.stderr
-    return os.fdopen(fd, "w", buffering=1)
+EXPORTER = ""
 
 
 def worker() -> int:
-    import inspect
-    import onnx
-    import torch
-    torch.set_num_threads(1)
-    torch.manual_seed(0)
-    # torch >= 2.5 also has the dynamo exporter (the default from 2.9): keep the TorchScript one,
-    # which the first graphs came from, so old and new exports are comparable.
-    if "dynamo" in inspect.signature(torch.onnx.export).parameters:
-        EXPORT_KW["dynamo"] = False
-    exporter = f"torch {torch.__version__.split('+')[0]}"
-    out = result_channel()
-    for line in sys.stdin:
-        arch, size = line.split()
-        size = int(size)
-        t0 = time.time()
-        rec = {"arch": arch, "img_size": size, "exporter": exporter}
-        try:
-            net = build(arch)
-            rec["timm_params"] = sum(p.numel() for p in net.parameters())
-            # Distinct random values everywhere: timm zero-initialises some weights (zero_init_last
-            # BN gammas), and torch's exporter merges initializers with equal contents, which would
-            # drop those layers' parameters from the graph. Values do not matter; they get stripped.
-            with torch.no_grad():
-                for prm in net.parameters():
-                    prm.uniform_(-0.05, 0.05)
-                for name, buf in net.named_buffers():
-                    if name.endswith("running_mean"):
-                        buf.uniform_(-0.1, 0.1)
-                    elif name.endswith("running_var"):
-                        buf.uniform_(0.5, 1.5)
-            x = torch.randn(1, 3, size, size)
-            try:
-                rec.update(reference_macs(net, x))
-            except Exception as e:  # noqa: BLE001 - the export is still worth having
-                rec["ref_macs_error"] = f"{type(e).__name__}: {str(e).splitlines()[0][:300] if str(e) else ''}"
-            data = export_onnx(net, x, rec)
-            del net
-            model = onnx.load_from_string(data)
-            del data
-            rec["onnx_params"] = sum(int(__import__("math").prod(t.dims)) for t in model.graph.initializer)
-            rec["stripped_tensors"] = strip(model)
-            data = model.SerializeToString()
-            rec["nodes"] = len(model.graph.node)
-            rec["stripped_bytes"] = len(data)
-            gz = gzip.compress(data, 9, mtime=0)
-            rec["gz_bytes"] = len(gz)
-            os.makedirs(GRAPHS, exist_ok=True)
-            tmp = os.path.join(GRAPHS, graph_name(arch, size) + ".tmp")
-            with open(tmp, "wb") as f:
-                f.write(gz)
-            os.replace(tmp, os.path.join(GRAPHS, graph_name(arch, size)))
-            rec["status"] = "ok"
-        except Exception as e:  # noqa: BLE001 - any failure is logged as a skip reason
-            rec["status"] = "error"
-            rec["reason"] = f"{type(e).__name__}: {str(e).splitlines()[0][:300] if str(e) else ''}"
-        rec["seconds"] = round(time.time() - t0, 2)
-        out.write(json.dumps(rec) + "\n")
-        out.flush()
-    return 0
+    global EXPORTER
+    EXPORTER = zx.setup_exporter()
+    return zx.serve(handle)
 
 
 def worker_macs() -> int:
     """Like `worker`, but only builds each model and logs its reference MACs (for `--ref-macs`)."""
     import torch
     torch.set_num_threads(1)
-    out = result_channel()
-    for line in sys.stdin:
+
+    def macs(line: str) -> dict:
         arch, size = line.split()
-        t0 = time.time()
         rec = {"arch": arch, "img_size": int(size)}
-        try:
-            rec.update(reference_macs(build(arch), torch.randn(1, 3, int(size), int(size))))
-            rec["status"] = "ok"
-        except Exception as e:  # noqa: BLE001
-            rec["status"] = "error"
-            rec["reason"] = f"{type(e).__name__}: {str(e).splitlines()[0][:300] if str(e) else ''}"
-        rec["seconds"] = round(time.time() - t0, 2)
-        out.write(json.dumps(rec) + "\n")
-        out.flush()
-    return 0
+        rec.update(zx.reference_macs(build(arch), torch.randn(1, 3, int(size), int(size))))
+        rec["status"] = "ok"
+        return rec
+
+    return zx.serve(macs)
 
 
 # ------------------------------------------------------------------------------------------------
 # Parent: runs jobs on N workers with a timeout and an RSS limit per model.
 
-def rss_bytes(pid: int) -> int:
-    total = 0
-    try:
-        with open(f"/proc/{pid}/status") as f:
-            for line in f:
-                if line.startswith("VmRSS:"):
-                    total = int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return total
+class Slot(zx.Slot):
+    """zoo_export's watched worker, with results keyed by (arch, img_size)."""
 
-
-class Slot:
     def __init__(self, mode="--worker"):
-        self.proc = None
-        self.mode = mode
-
-    def ensure(self):
-        if self.proc is None or self.proc.poll() is not None:
-            self.proc = subprocess.Popen([sys.executable, os.path.abspath(__file__), self.mode], stdin=subprocess.PIPE,
-                                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, bufsize=1)
-
-    def kill(self):
-        if self.proc is not None:
-            self.proc.kill()
-            self.proc.wait()
-            self.proc = None
+        super().__init__(__file__, mode)
 
     def run(self, arch, size, timeout, max_rss):
-        self.ensure()
-        t0 = time.time()
-        self.proc.stdin.write(f"{arch} {size}\n")
-        self.proc.stdin.flush()
-        peak = 0
-        while True:
-            ready, _, _ = select.select([self.proc.stdout], [], [], 1.0)
-            if ready:
-                line = self.proc.stdout.readline()
-                if not line:
-                    self.proc = None
-                    return {"arch": arch, "img_size": size, "status": "error", "reason": "worker died (out of memory?)",
-                            "seconds": round(time.time() - t0, 2)}
-                if not line.startswith("{"):
-                    continue
-                rec = json.loads(line)
-                rec["peak_rss_gb"] = round(peak / 2**30, 2)
-                return rec
-            peak = max(peak, rss_bytes(self.proc.pid))
-            if time.time() - t0 > timeout:
-                self.kill()
-                return {"arch": arch, "img_size": size, "status": "timeout", "reason": f"over {timeout} s",
-                        "seconds": round(time.time() - t0, 2)}
-            if peak > max_rss:
-                self.kill()
-                return {"arch": arch, "img_size": size, "status": "memory",
-                        "reason": f"over {max_rss / 2**30:.0f} GB resident", "seconds": round(time.time() - t0, 2)}
+        rec = super().run(f"{arch} {size}", timeout, max_rss)
+        return {"arch": arch, "img_size": size, **rec}
 
 
 def run_all(args) -> int:
@@ -539,15 +269,16 @@ def write_labels(args) -> int:
         if not rec or rec["status"] != "ok":
             continue
         b = best(rs)
-        rows.append([arch, size, family_of(arch), b["model"].split(".", 1)[1], b["top1"], b["top5"], len(rs),
+        rows.append([arch, size, family_of(arch), arch_key(arch), b["model"].split(".", 1)[1], b["top1"], b["top5"], len(rs),
                      b["param_count"], rec["timm_params"], rec["nodes"], rec["seconds"]])
     with open(LABELS, "w") as f:
         f.write("# timm ImageNet-1k validation top-1/top-5 (%), one recipe per (architecture, img_size): the tag with the best top-1.\n")
         f.write("# SOURCE: GitHub huggingface/pytorch-image-models, results/results-imagenet.csv "
                 "(commit aa4b5850c1543fa488abf260f18390eda46cf85d). LICENSE: Apache-2.0 (upstream repository).\n")
         f.write(f"# timm_params: sum of parameter elements of timm.create_model(arch) with timm {timm.__version__}; "
-                "export_s: export seconds on a shared 2-core machine. Written by datasets/timm/export.py --labels.\n")
-        f.write("arch\timg_size\tfamily\ttag\ttop1\ttop5\trecipes\tparam_count_m\ttimm_params\tnodes\texport_s\n")
+                "export_s: export seconds on a shared 2-core machine; family, arch_key: datasets/lib/zoo_export.py. "
+                "Written by datasets/timm/export.py --labels.\n")
+        f.write("arch\timg_size\tfamily\tarch_key\ttag\ttop1\ttop5\trecipes\tparam_count_m\ttimm_params\tnodes\texport_s\n")
         for r in rows:
             f.write("\t".join(str(x) for x in r) + "\n")
     print(f"{len(rows)} rows -> {LABELS}")

@@ -18,15 +18,17 @@ export const TIMM_SPACE = 'timm';
 
 const TABLE_URL = new URL('./labels.tsv', import.meta.url);
 const GRAPHS_URL = new URL('./graphs/', import.meta.url);
-const HEADER = 'arch\timg_size\tfamily\ttag\ttop1\ttop5\trecipes\tparam_count_m\ttimm_params\tnodes\texport_s';
+const HEADER = 'arch\timg_size\tfamily\tarch_key\ttag\ttop1\ttop5\trecipes\tparam_count_m\ttimm_params\tnodes\texport_s';
 
 /** What `extra` holds for a timm entry. */
 export interface TimmExtra {
   /** timm architecture name (`timm.create_model` argument). */
   readonly model: string;
   readonly imgSize: number;
-  /** Name prefix with aliases merged (export.py `family_of`); the leave-family-out group. */
+  /** Name prefix with aliases merged (datasets/lib/zoo_export.py `family_of`); the leave-family-out group. */
   readonly family: string;
+  /** Architecture key shared with the other zoos (zoo_export.py `arch_key`: `resnet50d` → `resnet50`). */
+  readonly archKey: string;
   /** The pretrained tag whose top-1 is the label. */
   readonly tag: string;
   readonly top5: number;
@@ -49,11 +51,11 @@ export function parseTimmTable(text: string): ArchEntry[] {
   const out: ArchEntry[] = [];
   for (const row of tsvRows(text, HEADER)) {
     const f = row.cols;
-    const [model, size, family, tag] = f;
-    const nums = [f[1], f[4], f[5], f[6], f[7], f[8], f[9], f[10]].map(Number);
-    if (f.length !== 11 || !model || !family || !tag || nums.some((n) => !Number.isFinite(n))) throw malformedRow(row);
+    const [model, size, family, archKey, tag] = f;
+    const nums = [f[1], f[5], f[6], f[7], f[8], f[9], f[10], f[11]].map(Number);
+    if (f.length !== 12 || !model || !family || !archKey || !tag || nums.some((n) => !Number.isFinite(n))) throw malformedRow(row);
     const [imgSize, top1, top5, recipes, paramCountM, timmParams, nodes, exportSeconds] = nums as [number, number, number, number, number, number, number, number];
-    const extra: TimmExtra = { model, imgSize, family, tag, top5, recipes, paramCountM, nodes, exportSeconds, graph: `${model}-${size}.onnx.gz` };
+    const extra: TimmExtra = { model, imgSize, family, archKey, tag, top5, recipes, paramCountM, nodes, exportSeconds, graph: `${model}-${size}.onnx.gz` };
     out.push({
       space: TIMM_SPACE,
       index: out.length,
@@ -61,6 +63,8 @@ export function parseTimmTable(text: string): ArchEntry[] {
       labels: { imagenet: top1 },
       labelKind: { imagenet: `top1@${imgSize}` },
       publishedParams: timmParams,
+      family,
+      archKey,
       extra: { ...extra },
     });
   }

@@ -11,6 +11,8 @@ export function registerInfo(program: Command, io: CliIO): void {
     .action(async (opts: { json?: boolean; checkpoint?: string }) => {
       const api = await import('../index.ts');
       const info = api.predictorInfo(opts.checkpoint);
-      io.stdout(opts.json ? `${JSON.stringify(info)}\n` : `${api.formatInfo(info)}\n`);
+      // The dataset spaces registered at the CLI entry (datasets/), with their targets' domains.
+      const datasetSpaces = api.spaces.list();
+      io.stdout(opts.json ? `${JSON.stringify({ ...info, spaces: datasetSpaces.map(({ name, description, targets }) => ({ name, description, targets })) })}\n` : `${api.formatInfo(info)}\n${api.formatSpaces(datasetSpaces)}\n`);
     });
 }

@@ -21,9 +21,23 @@ export interface ManifestRecord {
   /** Multiply-accumulates from `profileModel` (0 where shapes could not be inferred). */
   macs: number;
   published_params?: number;
+  /** Leave-family-out group (`resnet`, `regnet`, `nb201`); readers treat an absent one as `space`. */
+  family?: string;
+  /** Architecture identity shared across spaces (timm ∩ pytorchcv, NB201 cells on CIFAR and NinaPro): one fold per key; absent means `arch`. */
+  arch_key?: string;
 }
 
 export const MANIFEST_FILE = 'manifest.jsonl';
+
+/** A record's leave-family-out group: its `family`, else its space (cell spaces are one family each). */
+export function recordFamily(r: { readonly space: string; readonly family?: string }): string {
+  return r.family ?? r.space;
+}
+
+/** A record's cross-space architecture key (records sharing it belong in one fold): its `arch_key`, else its `arch`. */
+export function recordArchKey(r: { readonly arch: string; readonly arch_key?: string }): string {
+  return r.arch_key ?? r.arch;
+}
 
 function fail(where: string, message: string): never {
   throw new OnnxPredictError('DATASET_ERROR', `${where}: ${message}`);
@@ -67,6 +81,12 @@ export function validateRecord(v: unknown, where: string): ManifestRecord {
     const p = r['published_params'];
     if (typeof p !== 'number' || !Number.isFinite(p) || p < 0) fail(where, `'published_params' must be a non-negative number`);
     rec.published_params = p;
+  }
+  for (const f of ['family', 'arch_key'] as const) {
+    const x = r[f];
+    if (x === undefined) continue;
+    if (typeof x !== 'string' || x === '') fail(where, `'${f}' must be a non-empty string when present`);
+    rec[f] = x;
   }
   return rec;
 }

@@ -21,6 +21,9 @@ export const PRIMARY_TARGET: Readonly<Record<string, string>> = Object.freeze({
   accel: 'imagenet-16ep',
   'transnas-micro': 'class_scene',
   timm: 'imagenet',
+  'nb201-ninapro': 'ninapro',
+  pytorchcv: 'imagenet',
+  pycls: 'imagenet',
 });
 
 /** Bumped whenever feature extraction changes, so stale caches are not reused. */

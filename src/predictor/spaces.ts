@@ -38,10 +38,40 @@ export interface BuildSummary {
   readonly seconds: number;
 }
 
+/** The task a target's labels were measured on: what its networks take and give. */
+export interface TargetTask {
+  /** Inclusive range of input sides (max of H, W) the labelled networks were evaluated at. */
+  readonly resolution: readonly [number, number];
+  readonly channels: readonly number[];
+  readonly classes: readonly number[];
+}
+
+/** One label target of a space: its name, what its labels measure, and its task's domain. */
+export interface SpaceTarget {
+  readonly name: string;
+  readonly description: string;
+  readonly domain: TargetTask;
+}
+
 /** One search space as src/ sees it: a name and a way to write its dataset (ONNX files + manifest.jsonl). */
 export interface DatasetSpace {
   readonly name: string;
+  /** One line: which networks, which labels (shown by `onnx-predict info`). */
+  readonly description?: string;
+  /** The targets its records carry labels for. */
+  readonly targets?: readonly SpaceTarget[];
   build(options: BuildDatasetOptions): Promise<BuildSummary>;
+}
+
+/** `onnx-predict info`'s lines for registered spaces: one per space with its targets and their domains. */
+export function formatSpaces(list: readonly DatasetSpace[]): string {
+  const range = ([lo, hi]: readonly [number, number]) => (lo === hi ? `${lo}` : `${lo}–${hi}`);
+  const lines = ['dataset spaces (onnx-predict dataset build <space> --out <dir>):'];
+  for (const s of list) {
+    const targets = (s.targets ?? []).map((t) => `${t.name} (${range(t.domain.resolution)} px, ${t.domain.channels.join('/')} ch, ${t.domain.classes.join('/')} classes)`);
+    lines.push(`  ${s.name.padEnd(15)} ${targets.join(', ') || '-'}`);
+  }
+  return lines.join('\n');
 }
 
 export class SpaceRegistry {
@@ -61,6 +91,11 @@ export class SpaceRegistry {
   /** Registered names, in registration order. */
   names(): readonly string[] {
     return [...this.#spaces.keys()];
+  }
+
+  /** Registered spaces, in registration order. */
+  list(): readonly DatasetSpace[] {
+    return [...this.#spaces.values()];
   }
 
   /** The space called `name`; a DATASET_ERROR naming the known spaces otherwise. */
