@@ -66,7 +66,7 @@ describe('timm label table', () => {
     const keyOf = (arch: string) => byArch.get(arch)?.archKey;
     expect(keyOf('tf_efficientnet_b0@224')).toBe('efficientnetb0');
     expect(keyOf('efficientnet_b0@256')).toBe('efficientnetb0');
-    expect(keyOf('regnetx_004_tv@224')).toBe('regnetx004tv');
+    expect(keyOf('regnetx_004_tv@224')).toBe('regnetx004'); // timm's torchvision port: the same RegNetX-400MF
     expect(keyOf('resnet10t@224')).toBe('resnet10t');
   });
 });

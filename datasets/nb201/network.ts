@@ -4,7 +4,9 @@
  * between stages; BN+ReLU; global average pool; Linear. Written as PyTorch's exporter emits it in
  * eval mode: BN folded into the preceding Conv; `view(N, -1)` a Reshape by a Constant; Identity edges vanish; every `none` edge is the
  * `Zero` module's `x.mul(0.)` (a Mul by a Constant 0) that still feeds the node's sum, since
- * `InferCell` keeps a layer for every edge; the head returns the logits only.
+ * `InferCell` keeps a layer for every edge; the head returns the logits only. Input channels, input
+ * size and classes are parameters: NAS-Bench-360's NinaPro skeleton (datasets/nb201-ninapro) is this
+ * network with a 1-channel 16×52 input and 18 classes.
  */
 import { Net } from '../lib/net.ts';
 import type { Nb201Cell, Nb201Op } from './arch.ts';
