@@ -117,11 +117,11 @@ type CommittedRow = [id: string, arch: string | null, samples: number, values: (
  * (default settings only; ids whose arch differs from the committed one are left alone).
  * Returns how many lines were added.
  */
-export function importCommitted(dir: string, manifest?: string): number {
+export function importCommitted(dir: string, manifest?: string, from?: URL | string): number {
   const rows = manifestRows(dir, manifest);
   const space = rows[0]?.space;
   if (!space) return 0;
-  const path = committedPath(space);
+  const path = from ?? committedPath(space);
   if (!existsSync(path)) return 0;
   const lines = gunzipSync(readFileSync(path)).toString('utf8').split('\n').filter((l) => l.trim() !== '');
   const header = JSON.parse(lines[0]!) as CommittedHeader;
