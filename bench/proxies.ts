@@ -1,24 +1,26 @@
 /**
- * Benchmark: whole-model `computeProxies` time (medians) and peak memory, against the cost goals
- * of issue 10: one NB201 cell ≤ 50 ms on one core; ResNet-50 at 224 ≤ 2 s; ViT-L/16 at 224 peak
- * memory ≤ 3 GB. ResNet-50 and ViT-L/16 are built here with the GraphBuilder (stripped weights,
- * BN folded into Conv as our exports are); the fixtures' real exports run too.
+ * Benchmark: CPU time of `computeProxies` per model (medians), against a baseline measured in the
+ * same run, and peak memory. Issue 20's goals: one NB201 cell ≤ 0.040 CPU-s (median of 200),
+ * ResNet-50 at 224 ≤ 0.8 CPU-s.
  *
- *   npx tsx bench/proxies.ts [--nb201 20] [--runs 3] [--samples N] [--only nb201,resnet50,vitl16,fixtures]
+ *   npx tsx bench/proxies.ts [--nb201 200] [--rounds 4] [--runs 3] [--only nb201,resnet50,vitl16,fixtures]
+ *       [--baseline <checkout>] [--phases]
  *
- * Each big model runs in a fresh child process so its peak RSS (`process.resourceUsage().maxRSS`)
- * belongs to it alone; the bare runtime's RSS is printed for reference. onnxruntime is given one
- * intra-op thread, so the numbers are one core's (the machine's load is printed: on a shared
- * machine medians are upper bounds).
+ * `--baseline` is another checkout of this repository (e.g. `git worktree add ../old <commit>`,
+ * with node_modules): its src/proxies runs on the same models in child processes, rounds
+ * interleaved with this checkout's, so both see the same machine load (printed at the start and
+ * the end). CPU seconds are process.cpuUsage over the call: onnxruntime runs one intra-op thread,
+ * so they are one core's work and robust to a loaded machine (wall times are printed too).
+ * ResNet-50 and ViT-L/16 are built here with the GraphBuilder (stripped weights, BN folded into
+ * Conv as our exports are); each big model runs in a fresh process so its peak RSS is its own.
+ * `--phases` prints where a cell's CPU time goes (ONNX_PREDICT_PROXY_PHASES=1).
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import { fileURLToPath } from 'node:url';
+import { resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { GraphBuilder } from '../src/onnx-to-text/writer.ts';
-import { readModel } from '../src/onnx-to-text/reader.ts';
-import type { Model } from '../src/onnx-to-text/ir.ts';
-import { computeProxies, type ProxyOptions } from '../src/proxies/index.ts';
 
 const argv = process.argv.slice(2);
 const opt = (k: string, d: string) => {
@@ -84,72 +86,112 @@ export function vitL16(): Uint8Array {
   return g.toBytes();
 }
 
-const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s[(s.length - 1) >> 1]!; };
-
-/** CPU seconds of this process (all threads) — one core's time when nothing runs in parallel, and robust to a loaded machine. */
+const median = (xs: readonly number[]) => { const s = [...xs].sort((a, b) => a - b); return s.length === 0 ? NaN : s[(s.length - 1) >> 1]!; };
 const cpuSeconds = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1e6; };
 
-async function timeModel(m: Model, runs: number, options: ProxyOptions): Promise<{ median: number; medianCpu: number; runs: number[]; cpu: number[]; samples: number; skipped?: string }> {
-  const times: number[] = [];
-  const cpu: number[] = [];
-  let samples = 0;
-  for (let i = 0; i < runs; i++) {
-    const t = performance.now();
-    const c = cpuSeconds();
-    const r = await computeProxies(m, options);
-    cpu.push(+(cpuSeconds() - c).toFixed(3));
-    times.push(+((performance.now() - t) / 1000).toFixed(3));
-    samples = r.samples;
-    if (r.skipped) return { median: NaN, medianCpu: NaN, runs: times, cpu, samples, skipped: `${r.skipped.code}: ${r.skipped.message}` };
-  }
-  return { median: median(times), medianCpu: median(cpu), runs: times, cpu, samples };
+interface ProxyModule { computeProxies(m: unknown, o?: Record<string, unknown>): Promise<{ samples: number; skipped?: { code: string; message: string } }> }
+interface Loaded { proxies: ProxyModule; readModel(b: Uint8Array): unknown; phases?: Map<string, number> }
+
+/** The proxies and reader of a checkout (this one by default). */
+async function load(src: string): Promise<Loaded> {
+  const root = pathToFileURL(`${resolve(src)}/`);
+  const proxies = (await import(new URL('src/proxies/index.ts', root).href)) as ProxyModule;
+  const { readModel } = (await import(new URL('src/onnx-to-text/reader.ts', root).href)) as { readModel(b: Uint8Array): unknown };
+  const compute = (await import(new URL('src/proxies/compute.ts', root).href)) as { PHASES?: Map<string, number> };
+  return { proxies, readModel, ...(compute.PHASES ? { phases: compute.PHASES } : {}) };
 }
 
-const samplesOpt = argv.includes('--samples') ? { samples: Number(opt('--samples', '8')) } : {};
-
-async function childMain(which: string): Promise<void> {
+/** Child: time `computeProxies` on each model; prints one JSON object. */
+async function child(which: string, src: string): Promise<void> {
+  const { proxies, readModel, phases } = await load(src);
   const runs = Number(opt('--runs', '3'));
-  if (which === 'node') {
-    process.stdout.write(JSON.stringify({ which, maxRssBytes: process.resourceUsage().maxRSS * 1024 }));
-    return;
-  }
-  const bytes = which === 'resnet50' ? resnet50() : which === 'vitl16' ? vitL16() : readFileSync(new URL(`../test/fixtures/models/${which}.onnx`, import.meta.url));
-  const m = readModel(bytes);
-  const r = await timeModel(m, runs, samplesOpt);
-  process.stdout.write(JSON.stringify({ which, ...r, maxRssBytes: process.resourceUsage().maxRSS * 1024 }));
-}
-
-async function parentMain(): Promise<void> {
-  const only = new Set(opt('--only', 'nb201,resnet50,vitl16,fixtures').split(','));
-  const report: Record<string, unknown> = { loadavg: loadavg().map((x) => +x.toFixed(2)) };
-  if (only.has('nb201')) {
+  let models: Uint8Array[];
+  if (which === 'nb201') {
     const { nb201 } = await import('../datasets/nb201/builder.ts');
     const { selectEntries } = await import('../datasets/lib/build.ts');
-    const entries = selectEntries(await nb201.entries(), Number(opt('--nb201', '20')), 1);
-    const models = entries.map((e) => readModel(nb201.build(e, { weights: 'stripped', seed: 0 })));
-    for (const m of models.slice(0, 3)) await computeProxies(m, samplesOpt); // warm-up (JIT, onnxruntime load)
-    const times: number[] = [];
-    const cpu: number[] = [];
-    let samples = 0;
-    for (const m of models) {
-      const t = performance.now();
+    const [from, to] = opt('--cells', '0:20').split(':').map(Number) as [number, number];
+    const all = await nb201.entries();
+    const entries = selectEntries(all, Number(opt('--nb201', '200')), 1).slice(from, to);
+    models = entries.map((e) => nb201.build(e, { weights: 'stripped', seed: 0 }));
+    // Warm-up (JIT, onnxruntime's first load) on a cell outside the timed set, as every side does.
+    await proxies.computeProxies(readModel(nb201.build(all[0]!, { weights: 'stripped', seed: 0 })));
+  } else {
+    models = [which === 'resnet50' ? resnet50() : which === 'vitl16' ? vitL16() : readFileSync(new URL(`../test/fixtures/models/${which}.onnx`, import.meta.url))];
+  }
+  const parsed = models.map((b) => readModel(b));
+  phases?.clear();
+  const cpu: number[] = [];
+  const wall: number[] = [];
+  let samples = 0;
+  let skipped: string | undefined;
+  for (const m of parsed) {
+    for (let r = 0; r < (which === 'nb201' ? 1 : runs); r++) {
       const c = cpuSeconds();
-      const r = await computeProxies(m, samplesOpt);
+      const t = performance.now();
+      const rep = await proxies.computeProxies(m);
       cpu.push(cpuSeconds() - c);
-      times.push((performance.now() - t) / 1000);
-      samples = r.samples;
+      wall.push((performance.now() - t) / 1000);
+      samples = rep.samples;
+      if (rep.skipped) skipped = `${rep.skipped.code}: ${rep.skipped.message}`;
     }
-    report['nb201'] = { archs: models.length, samples, medianSeconds: +median(times).toFixed(4), medianCpuSeconds: +median(cpu).toFixed(4), p90Seconds: +[...times].sort((a, b) => a - b)[Math.floor(times.length * 0.9)]!.toFixed(4) };
   }
+  const out = { which, cpu, wall, samples, skipped, maxRssBytes: process.resourceUsage().maxRSS * 1024, phases: phases ? Object.fromEntries([...phases].map(([k, v]) => [k, v / cpu.length])) : undefined };
+  process.stdout.write(JSON.stringify(out));
+}
+
+interface ChildResult { which: string; cpu: number[]; wall: number[]; samples: number; skipped?: string; maxRssBytes: number; phases?: Record<string, number> }
+
+function runChild(which: string, src: string, extra: string[] = [], env: Record<string, string> = {}): ChildResult {
   const self = fileURLToPath(import.meta.url);
-  const kids = ['node', ...(only.has('resnet50') ? ['resnet50'] : []), ...(only.has('vitl16') ? ['vitl16'] : []), ...(only.has('fixtures') ? ['resnet18', 'mobilenet_v3_small', 'efficientnet_b0', 'vit_b_16'] : [])];
-  for (const k of kids) {
-    const out = execFileSync(process.execPath, ['--import', 'tsx', self, '--child', k, ...argv], { encoding: 'utf8', maxBuffer: 1 << 24 });
-    const r = JSON.parse(out) as { maxRssBytes: number };
-    report[k] = { ...r, maxRssGiB: +(r.maxRssBytes / 2 ** 30).toFixed(3) };
+  const out = execFileSync(process.execPath, ['--import', 'tsx', self, '--child', which, '--src', src, ...extra, ...argv.filter((a) => a !== '--child')], {
+    encoding: 'utf8', maxBuffer: 1 << 26, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return JSON.parse(out) as ChildResult;
+}
+
+async function parent(): Promise<void> {
+  const only = new Set(opt('--only', 'nb201,resnet50').split(','));
+  const baseline = argv.includes('--baseline') ? opt('--baseline', '') : null;
+  const here = fileURLToPath(new URL('..', import.meta.url));
+  const sides: [string, string][] = [['this checkout', here], ...(baseline ? [['baseline', baseline] as [string, string]] : [])];
+  const report: Record<string, unknown> = { loadavgStart: loadavg().map((x) => +x.toFixed(2)), baseline };
+  const env: Record<string, string> = argv.includes('--phases') ? { ONNX_PREDICT_PROXY_PHASES: '1' } : {};
+  if (only.has('nb201')) {
+    const n = Number(opt('--nb201', '200'));
+    const rounds = Number(opt('--rounds', '4'));
+    const per = Math.ceil(n / rounds);
+    const acc = new Map<string, { cpu: number[]; wall: number[]; samples: number; phases: Record<string, number>[] }>(sides.map(([name]) => [name, { cpu: [], wall: [], samples: 0, phases: [] }]));
+    for (let r = 0; r < rounds; r++) {
+      // Interleaved: each round runs both sides on the same cells, the order alternating.
+      const order = r % 2 === 0 ? sides : [...sides].reverse();
+      for (const [name, src] of order) {
+        const res = runChild('nb201', src, ['--cells', `${r * per}:${Math.min(n, (r + 1) * per)}`], env);
+        const a = acc.get(name)!;
+        a.cpu.push(...res.cpu);
+        a.wall.push(...res.wall);
+        a.samples = res.samples;
+        if (res.phases) a.phases.push(res.phases);
+      }
+    }
+    report['nb201'] = Object.fromEntries([...acc].map(([name, a]) => [name, {
+      cells: a.cpu.length, samples: a.samples, medianCpuSeconds: +median(a.cpu).toFixed(4), medianWallSeconds: +median(a.wall).toFixed(4),
+      ...(a.phases.length > 0 ? { phasesMs: Object.fromEntries(Object.keys(a.phases[0]!).map((k) => [k, +(a.phases.reduce((s, p) => s + (p[k] ?? 0), 0) / a.phases.length).toFixed(2)])) } : {}),
+    }]));
   }
+  const kids = [...(only.has('resnet50') ? ['resnet50'] : []), ...(only.has('vitl16') ? ['vitl16'] : []), ...(only.has('fixtures') ? ['resnet18', 'mobilenet_v3_small', 'efficientnet_b0', 'vit_b_16'] : [])];
+  for (const k of kids) {
+    const res: Record<string, unknown> = {};
+    for (const [name, src] of sides) {
+      const r = runChild(k, src, [], env);
+      res[name] = { samples: r.samples, medianCpuSeconds: +median(r.cpu).toFixed(3), cpu: r.cpu.map((x) => +x.toFixed(3)), medianWallSeconds: +median(r.wall).toFixed(3), maxRssGiB: +(r.maxRssBytes / 2 ** 30).toFixed(3), ...(r.skipped ? { skipped: r.skipped } : {}), ...(r.phases ? { phasesMs: r.phases } : {}) };
+    }
+    report[k] = res;
+  }
+  report['loadavgEnd'] = loadavg().map((x) => +x.toFixed(2));
   process.stdout.write(`${JSON.stringify(report, null, 1)}\n`);
 }
 
-const childIdx = argv.indexOf('--child');
-await (childIdx >= 0 ? childMain(argv[childIdx + 1]!) : parentMain());
+if (process.argv[1] && fileURLToPath(import.meta.url) === resolve(process.argv[1])) {
+  const childIdx = argv.indexOf('--child');
+  await (childIdx >= 0 ? child(argv[childIdx + 1]!, opt('--src', '.')) : parent());
+}

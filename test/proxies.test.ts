@@ -15,7 +15,9 @@ import { readModel } from '../src/onnx-to-text/reader.ts';
 import { spearmanRho } from '../src/predictor/metrics.ts';
 import { computeProxies, defaultSamples, PROXY_NAMES, PROXY_VERSION, SAMPLE_MACS_LIMIT, SKIP_CODES } from '../src/proxies/index.ts';
 import { asPredicted } from '../src/predictor/scalars.ts';
-import { logAbsDet, SignCodes } from '../src/proxies/scores.ts';
+import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
+import { logAbsDet, SignCodes, symmetricEigenvalues } from '../src/proxies/scores.ts';
+import { mulberry32 } from '../src/random.ts';
 import { runCli, type CliResult } from './helpers/cli.ts';
 
 const entries = await nb201.entries();
@@ -42,13 +44,50 @@ describe('proxy arithmetic', () => {
     expect(logAbsDet(Float64Array.from([1, 2, 2, 4]), 2)).toBe(-Infinity);
   });
   it('NASWOT kernel counts agreements per ReLU module; SWAP counts distinct patterns', () => {
-    const codes = new SignCodes([{ elements: 3, weight: 2 }]);
-    codes.add([{ data: Float32Array.from([1, -1, 1]), offset: 0, length: 3 }]);
-    codes.add([{ data: Float32Array.from([1, 1, -1]), offset: 0, length: 3 }]);
+    const chunks = [{ units: 3, weight: 2 }];
+    const codes = new SignCodes(chunks);
+    // Two runs of one sample: the units positive on each (pattern rows of the reduction tail).
+    codes.addRun(1, [[1, 0, 1]], chunks);
+    codes.addRun(1, [[1, 1, 0]], chunks);
     // Agreement 1 of 3 units, counted twice (two ReLUs read the same tensor).
     expect([...codes.kernel()]).toEqual([6, 2, 2, 6]);
     // Patterns over the 2 samples: unit0 (+,+), unit1 (−,+), unit2 (+,−): 3 distinct.
     expect(codes.swap()).toBe(3);
+  });
+  it.each([10, 16, 20, 32])('the kernel of %i samples equals the brute-force count, in one run or several', (n) => {
+    const chunks = [{ units: 50, weight: 1 }, { units: 30, weight: 3 }];
+    const rand = mulberry32(n);
+    const bits = chunks.map((c) => Array.from({ length: c.units }, () => Array.from({ length: n }, () => rand() < 0.5)));
+    // Pattern rows of a run of samples [from, to): row h holds samples from + 16h … from + 16h + 15.
+    const rows = (from: number, to: number) => chunks.map((c, ci) => {
+      const h = Math.ceil((to - from) / 16);
+      const p = new Float32Array(h * c.units);
+      for (let u = 0; u < c.units; u++) for (let j = from; j < to; j++) if (bits[ci]![u]![j]) p[Math.floor((j - from) / 16) * c.units + u]! += 2 ** ((j - from) % 16);
+      return p;
+    });
+    const one = new SignCodes(chunks);
+    one.addRun(n, rows(0, n), chunks);
+    const split = new SignCodes(chunks);
+    split.addRun(3, rows(0, 3), chunks);
+    split.addRun(n - 3, rows(3, n), chunks);
+    const brute = new Float64Array(n * n);
+    chunks.forEach((c, ci) => { for (let u = 0; u < c.units; u++) for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) if (bits[ci]![u]![i] === bits[ci]![u]![j]) brute[i * n + j]! += c.weight; });
+    expect([...one.kernel()]).toEqual([...brute]);
+    expect([...split.kernel()]).toEqual([...brute]);
+    const distinct = new Set(chunks.flatMap((c, ci) => bits[ci]!.map((b) => b.map((x) => (x ? 1 : 0)).join('')))).size;
+    expect(one.swap()).toBe(distinct);
+    expect(split.swap()).toBe(distinct);
+  });
+  it('symmetric eigenvalues match ml-matrix', () => {
+    const rand = mulberry32(7);
+    for (const n of [1, 2, 5, 33, 64]) {
+      const a = new Float64Array(n * n);
+      for (let i = 0; i < n; i++) for (let j = 0; j <= i; j++) { const v = rand() - 0.5; a[i * n + j] = v; a[j * n + i] = v; }
+      const rows = Array.from({ length: n }, (_, i) => Array.from(a.subarray(i * n, i * n + n)));
+      const ref = new EigenvalueDecomposition(new Matrix(rows), { assumeSymmetric: true }).realEigenvalues.sort((x, y) => x - y);
+      const ours = [...symmetricEigenvalues(a, n)].sort((x, y) => x - y);
+      ours.forEach((v, i) => expect(v).toBeCloseTo(ref[i]!, 10));
+    }
   });
 });
 
@@ -157,7 +196,8 @@ describe('sample count', () => {
   it('is a rule of the model alone (MACs), so cached and predicted features agree', async () => {
     expect(defaultSamples(0.05e9)).toBe(16);
     expect(defaultSamples(SAMPLE_MACS_LIMIT)).toBe(16);
-    expect(defaultSamples(2 * SAMPLE_MACS_LIMIT)).toBe(8);
+    // Above the limit NASWOT and SWAP are masked anyway (asPredicted): two samples for MeCo and AZ.
+    expect(defaultSamples(1.01 * SAMPLE_MACS_LIMIT)).toBe(2);
     expect(defaultSamples(1000 * SAMPLE_MACS_LIMIT)).toBe(2);
     // An NB201 cell gets the full count without asking for it.
     const r = await computeProxies(models[0]!);

@@ -4,7 +4,7 @@
  * with a progress bar on stderr and a ranked summary table on stdout. The batch modules, and
  * bullmq with them, load only when the command runs.
  */
-import { availableParallelism } from 'node:os';
+import { availableParallelism, totalmem } from 'node:os';
 import type { Command } from 'commander';
 import * as api from '../index.ts';
 import { rankRows, type BatchRow } from '../batch/rows.ts';
@@ -117,7 +117,10 @@ export function registerBatch(program: Command, io: CliIO): void {
     });
 }
 
-/** One thread by default: on 2 shared cores worker threads measured slower (docs/LOAD.md). */
+/**
+ * One scoring process per core (issue 20: proxies are a forward pass per file, so a single
+ * process left the other cores idle), at most one per GiB of memory (a scorer holds the predictor).
+ */
 export function defaultConcurrency(): number {
-  return availableParallelism() > 2 ? Math.min(4, availableParallelism() - 1) : 1;
+  return Math.max(1, Math.min(availableParallelism(), Math.floor(totalmem() / 2 ** 30)));
 }

@@ -17,7 +17,7 @@ import { gateFor, imputeRows, modelGateDistances, predictModel, type ModelState 
 import { headRow, scalarRow, SCALAR_FEATURES } from './scalars.ts';
 import { graphWarnings, type PredictionWarning } from './warnings.ts';
 import { VECTOR_INDEXES, type VectorIndex } from './vector-index.ts';
-import type { ProxyOptions, ProxyReport } from '../proxies/index.ts';
+import { PROXY_VERSION, type ProxyOptions, type ProxyReport } from '../proxies/index.ts';
 
 /** Accuracies live in [0, 100]; an extrapolating model must not say otherwise. */
 const clamp = (v: number): number => Math.min(100, Math.max(0, v));
@@ -148,7 +148,10 @@ export class Predictor {
   async predict(graphs: readonly { model: Model; profile: Profile }[], options: PredictOptions = {}): Promise<Prediction[]> {
     const base = await featurize(graphs, this.layout, this.phrases);
     const meta = this.checkpoint.meta;
-    const wantProxies = meta.proxies !== null && options.proxies !== false;
+    // Proxies of another definition than the checkpoint learnt from would be read as its features:
+    // such a checkpoint predicts from the structure alone (and says so) until it is retrained.
+    const staleProxies = meta.proxies !== null && meta.proxies.version !== PROXY_VERSION && options.proxies !== false;
+    const wantProxies = meta.proxies !== null && options.proxies !== false && !staleProxies;
     const proxies: (ProxyReport | null)[] = [];
     if (wantProxies) {
       const { computeProxies } = await import('../proxies/index.ts');
@@ -198,6 +201,7 @@ export class Predictor {
             : '; its order among graphs of one new search space is the part to trust: where such a space sits in accuracy is not known (it is read within the training labels), and on search spaces held out in training the 80 % interval covered 61–91 % of architectures (docs/RESULTS.md)'}` });
       }
       if (wantProxies && proxies[i]?.skipped) warnings.push({ code: 'no-proxies', message: `zero-cost proxies could not run (${proxies[i]!.skipped!.message}); the prediction uses the graph's structure only` });
+      if (staleProxies) warnings.push({ code: 'no-proxies', message: `the checkpoint learnt from ${meta.proxies!.version} proxies and this build computes ${PROXY_VERSION}: the prediction uses the graph's structure only until the checkpoint is retrained (docs/PROXIES.md)` });
       if (!Object.values(predictions).some((p) => p.inDomain)) warnings.push({ code: 'out-of-domain', message: 'the model fits none of the targets the predictor learnt (input size or channels differ): every prediction is a guess' });
       // One extra neighbour look-up doubles as the exact-match gate: an identical graph has
       // identical features, so only a graph at distance ~0 from a known one pays for the

@@ -12,7 +12,7 @@ import { HEAD_CANDIDATES } from './head/train.ts';
 import { buildIndex, fitModel, type ModelRow, type RankerCandidate } from './model.ts';
 import { DEFAULT_RANKER_CANDIDATES } from './ranker-candidates.ts';
 import { loadManifest, PRIMARY_TARGET, recordFeatures, shuffled } from './records.ts';
-import { asPredicted, headRow, loadProxyCache, PROXY_FEATURES, scalarRow, SCALAR_FEATURES } from './scalars.ts';
+import { asPredicted, headRow, loadProxyCache, PROXY_FEATURES, scalarRow, SCALAR_FEATURES, type ProxyValues } from './scalars.ts';
 import { PROXY_VERSION } from '../proxies/index.ts';
 import { readModelBytes } from '../io.ts';
 import { readModel } from '../onnx-to-text/reader.ts';
@@ -30,6 +30,8 @@ export interface TrainPredictorOptions {
   readonly rankers?: readonly RankerCandidate[];
   /** Folder holding `<space>/proxies.jsonl` per manifest's space (default: beside each manifest). */
   readonly proxyDir?: string;
+  /** Read the cached proxies (default true); false trains on the structure alone. */
+  readonly useProxies?: boolean;
   /** Graphs read per manifest to measure the targets' domains (default 200). */
   readonly domainSample?: number;
   readonly encoder: TextEmbedder;
@@ -42,6 +44,8 @@ export interface TrainSummary {
   readonly targets: readonly string[];
   readonly trainedOn: Readonly<Record<string, number>>;
   readonly validation: Readonly<Record<string, unknown>>;
+  /** Share of the training architectures with proxies (as a prediction would have them), and their version. */
+  readonly proxies: { readonly version: string; readonly coverage: number };
   readonly seconds: number;
 }
 
@@ -75,7 +79,7 @@ export async function trainPredictor(o: TrainPredictorOptions): Promise<TrainSum
     const f = await recordFeatures(all, layout, emb, `${o.encoder.id}/${o.encoder.dtype}`, {
       onProgress: (d, t) => o.onProgress?.(`features ${i + 1}/${o.manifests.length}`, d, t),
     });
-    const proxies = loadProxyCache(o.proxyDir !== undefined && all[0] ? join(o.proxyDir, all[0].space) : dirname(m));
+    const proxies = o.useProxies === false ? new Map<string, ProxyValues>() : loadProxyCache(o.proxyDir !== undefined && all[0] ? join(o.proxyDir, all[0].space) : dirname(m));
     const keep = o.trainSize !== undefined ? shuffled(all.map((_, j) => j), seed).slice(0, o.trainSize) : all.map((_, j) => j);
     for (const j of keep) {
       const r = all[j]!;
@@ -134,5 +138,8 @@ export async function trainPredictor(o: TrainPredictorOptions): Promise<TrainSum
     phrases: emb.entries(),
     known,
   }, (path) => index.save(path));
-  return { out: o.out, targets, trainedOn, validation: { ...model.validation, ranker: model.selection.ranker, rankerChosen: model.rankerName }, seconds: (performance.now() - t0) / 1000 };
+  return {
+    out: o.out, targets, trainedOn, validation: { ...model.validation, ranker: model.selection.ranker, rankerChosen: model.rankerName },
+    proxies: { version: PROXY_VERSION, coverage: withProxies / Math.max(1, rows.length) }, seconds: (performance.now() - t0) / 1000,
+  };
 }

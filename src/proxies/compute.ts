@@ -1,8 +1,9 @@
 /**
  * `computeProxies`: the adapter over onnxruntime-node. Builds the runnable copy (runnable.ts) with
- * the taps (taps.ts) as extra outputs, feeds seeded N(0,1) inputs, and scores (scores.ts).
- * One intra-op thread, sequential execution, every session released. Never throws for a model:
- * anything that cannot run comes back as `skipped: {code, message}`.
+ * a reduction tail over the taps (taps.ts, reduce.ts), runs every sample of a seed in one batch
+ * when the graph allows (else one by one, the same values), and scores what the tail returns
+ * (scores.ts). One intra-op thread, every session released. Never throws for a model: anything
+ * that cannot run comes back as `skipped: {code, message}`.
  */
 import type * as Ort from 'onnxruntime-node';
 import type { Dim, Graph, Model, TensorType } from '../onnx-to-text/ir.ts';
@@ -10,12 +11,13 @@ import { profileModel } from '../onnx-to-text/profile.ts';
 import { UsageError } from '../errors.ts';
 import { isFloat, runnableCopy } from './runnable.ts';
 import { Rng } from './rng.ts';
-import { azScores, BlockRows, MAX_UNITS_PER_TAP, mecoTerm, SignCodes, spaced } from './scores.ts';
+import { buildReduction, MAX_UNITS_PER_TAP, PATTERN_WEIGHTS, patternWeights, type Reduction } from './reduce.ts';
+import { azScores, BlockScatter, mecoScore, SignCodes } from './scores.ts';
 import { ProxySkip, type SkipReason } from './skip.ts';
 import { planTaps, type Tap, type TapPlan } from './taps.ts';
 
 /** Bumped whenever a definition, default or sampling rule changes a value. */
-export const PROXY_VERSION = 'proxies-2';
+export const PROXY_VERSION = 'proxies-3';
 
 export const PROXY_NAMES = ['naswot', 'swap', 'swap_reg', 'meco', 'az_expressivity', 'az_progressivity', 'trainable_layers'] as const;
 export type ProxyName = (typeof PROXY_NAMES)[number];
@@ -89,11 +91,28 @@ const EXTERNAL_WEIGHT_BYTES = 256 * 2 ** 20;
  */
 export const SAMPLE_MACS_LIMIT = 2.5e9;
 
-/** The default sample count for a model of `macs` multiply-accumulates (deterministic). */
+/**
+ * The default sample count for a model of `macs` multiply-accumulates (deterministic): 16 up to
+ * SAMPLE_MACS_LIMIT, else 2. NASWOT and SWAP need 16 (the predictor masks them below, see
+ * `asPredicted`), MeCo reads sample 0 and AZ takes AZ_ROWS rows from however many samples ran, so
+ * bigger models pay two forward passes.
+ */
 export function defaultSamples(macs: number, seeds = 1): number {
   const full = PROXY_DEFAULTS.samples;
   if (!(macs > 0)) return full;
-  return Math.max(2, Math.min(full, Math.floor((full * SAMPLE_MACS_LIMIT) / (macs * seeds))));
+  return macs * seeds <= SAMPLE_MACS_LIMIT ? full : 2;
+}
+
+/** CPU ms per phase of computeProxies, accumulated when ONNX_PREDICT_PROXY_PHASES=1 (bench/proxies.ts prints them). */
+export const PHASES = new Map<string, number>();
+const PHASE_TIMING = process.env['ONNX_PREDICT_PROXY_PHASES'] === '1';
+let lastTick = 0;
+function tick(phase: string | null): void {
+  if (!PHASE_TIMING) return;
+  const u = process.cpuUsage();
+  const now = (u.user + u.system) / 1000;
+  if (phase !== null) PHASES.set(phase, (PHASES.get(phase) ?? 0) + now - lastTick);
+  lastTick = now;
 }
 
 let ortModule: Promise<typeof Ort> | null = null;
@@ -203,12 +222,21 @@ function mean(xs: readonly number[]): number | null {
   return f.length === 0 || f.length < xs.length ? null : f.reduce((a, b) => a + b, 0) / f.length;
 }
 
+/** Seeds, inputs, runs and the reduction of one weight draw. */
+interface SeedResult {
+  readonly codes: SignCodes;
+  readonly meco: number;
+  readonly entropies: number[];
+  readonly samples: number;
+}
+
 /**
  * Zero-cost proxies of `model` with seeded synthetic weights and N(0,1) inputs. Deterministic for
  * (model, options) as long as the time budget does not cut the run short.
  */
 export async function computeProxies(model: Model, options: ProxyOptions = {}): Promise<ProxyReport> {
   checkOptions(options);
+  tick(null);
   const t0 = performance.now();
   const seed = options.seed ?? PROXY_DEFAULTS.seed;
   const seeds = options.seeds ?? PROXY_DEFAULTS.seeds;
@@ -228,28 +256,31 @@ export async function computeProxies(model: Model, options: ProxyOptions = {}): 
   }
   const { plan } = prep;
   // Memory: weights live ~3× as initializers (synthetic floats, encoded bytes, onnxruntime's copy);
-  // big models feed them as inputs instead (held once). Exposed outputs count per sample in a batch.
+  // big models feed them as inputs instead (held once).
   const externalWeights = prep.params * 4 > EXTERNAL_WEIGHT_BYTES;
   const weightBytes = prep.params * 4 * (externalWeights ? 1.25 : 3);
   // onnxruntime reuses activation buffers: a quarter of the sum of all node outputs bounds its arena
-  // on the models measured (ViT-L/16, ResNet-50); exposed values are counted separately below.
+  // on the models measured (ViT-L/16, ResNet-50); the reduction's copies are counted per sample below.
   const fixed = weightBytes + prep.activationBytes / 4;
   if (fixed > maxBytes) return skip({ code: 'memory-bound', message: `about ${Math.round(fixed / 2 ** 20)} MiB for weights and activations exceeds the bound of ${Math.round(maxBytes / 2 ** 20)} MiB` });
   const room = (maxBytes - fixed) / 4;
   const activations = plan.activations;
-  const unitRng = new Rng((seed ^ 0x2545f491) >>> 0);
-  const unitIndex = activations.map((t) => (t.elements > MAX_UNITS_PER_TAP ? spaced(t.elements, MAX_UNITS_PER_TAP, unitRng) : null));
-  const segments = activations.map((t, i) => ({ elements: unitIndex[i]?.length ?? t.elements, weight: t.weight }));
-  const neurons = segments.reduce((a, t) => a + t.elements, 0);
-  const blocks = thin(plan.blocks, room / 8 / 32);
-  // onnxruntime returns whole tensors even where fewer units are read.
-  const perSample = activations.reduce((a, t) => a + t.elements, 0) + blocks.reduce((a, t) => a + t.elements, 0);
-  if (perSample * 2 > room) return skip({ code: 'memory-bound', message: `${perSample} exposed activation values per sample exceed the memory bound` });
-  const maps = thin(plan.maps, room / 2 - perSample);
+  const neurons = activations.reduce((a, t) => a + Math.min(t.elements, MAX_UNITS_PER_TAP), 0);
+  // MeCo and AZ read the activation inputs too (the maps that carry the signal, measured in
+  // docs/PROXIES.md); graphs without ReLU-like activations fall back to every 4-D map and the merge outputs.
+  const spatial = activations.filter((t) => (t.dims.length === 3 || t.dims.length === 4) && t.dims[0] === 1);
+  // Only slices of them are copied (AZ_ROWS rows of ≤ AZ_CHANNELS per tap), so none is left out for memory.
+  const blocks = spatial.length >= 2 ? spatial : plan.blocks.filter((t) => (t.dims.length === 3 || t.dims.length === 4) && t.dims[0] === 1);
+  // Held per sample while the tail reduces them: the tapped tensors (kept alive), the sign bytes and
+  // their float copy, the blocks' copies.
+  const perSample = activations.reduce((a, t) => a + t.elements, 0) + neurons * 1.25 + 2 * blocks.reduce((a, t) => a + t.elements, 0);
+  if (perSample * 2 > room) return skip({ code: 'memory-bound', message: `${Math.round(perSample)} exposed activation values per sample exceed the memory bound` });
+  const maps4 = activations.filter((t) => t.dims.length === 4 && t.dims[0] === 1);
+  const maps = thin(maps4.length > 0 ? maps4 : plan.maps, room / 2 - perSample);
   if (activations.length === 0 && maps.length === 0) return skip({ code: 'no-activations', message: 'no ReLU-like activations and no 4-D feature maps to read' });
   // Without an explicit sample count, big models get fewer samples by a rule of their MACs alone.
   if (options.samples === undefined) samples = defaultSamples(prep.macs, seeds);
-  const batchMax = Math.max(1, Math.min(samples - 1, Math.floor(room / Math.max(1, perSample + prep.activationBytes / 16))));
+  const batchMax = Math.max(1, Math.min(samples, Math.floor(room / Math.max(1, perSample + prep.activationBytes / 16))));
 
   let ort: typeof Ort;
   try {
@@ -257,31 +288,46 @@ export async function computeProxies(model: Model, options: ProxyOptions = {}): 
   } catch (e) {
     return skip({ code: 'session-failed', message: `onnxruntime-node could not be loaded: ${(e as Error).message}` });
   }
-  const inputs = [...prep.shapes];
-  const actNames = activations.map((t) => t.name);
-  const blockNames = blocks.map((t) => t.name);
-  const mapNames = maps.map((t) => t.name);
-  const outputNames = prep.model.graph.outputs.map((o) => o.name);
+  tick('prepare');
+  const opset = prep.model.opsetImports.get('') ?? prep.model.opsetImports.get('ai.onnx') ?? 0;
+  if (opset < 7) return skip({ code: 'unsupported-input', message: `opset ${opset}: proxies need opset 7 or later` });
+  const level = optimizationLevel(model.graph);
 
   const per: Record<'naswot' | 'swap' | 'meco' | 'az_expressivity' | 'az_progressivity', number[]> = { naswot: [], swap: [], meco: [], az_expressivity: [], az_progressivity: [] };
   let used = samples;
-  let batched = options.batch !== false && prep.batchable && batchMax > 1;
-  let batchDim = prep.batchable;
+  let batched = options.batch !== false && prep.batchable && batchMax > 1 && activations.every((t) => t.dims.length >= 2 && t.dims[0] === 1);
+  // The tail reads dim 0 as the batch: every activation input must have it.
+  let batchDim = prep.batchable && activations.every((t) => t.dims.length >= 2 && t.dims[0] === 1);
+  let reduction: Reduction | null = null;
   for (let s = 0; s < seeds; s++) {
     if (s > 0 && elapsed() > budget) break;
     const runSeed = (seed * 1009 + s) >>> 0;
     let session: Ort.InferenceSession | null = null;
     try {
-      const copyFor = (batchDim: boolean) => runnableCopy(model, {
-        externalWeights,
-        inputShapes: prep.shapes, valueShapes: prep.valueShapes, batchDim, seed: runSeed, centerWeights: options.centerWeights ?? true,
-        taps: [...activations, ...blocks, ...maps].map((t) => ({ name: t.name, dtype: t.dtype })),
-      });
+      const copyFor = (batchDim: boolean) => {
+        reduction = buildReduction({
+          activations, maps, blocks, opset, samples, rng: new Rng(runSeed ^ 0x2545f491),
+          ...(options.mecoChannels !== undefined ? { mecoChannels: options.mecoChannels } : {}),
+          ...(options.mecoPositions !== undefined ? { mecoPositions: options.mecoPositions } : {}),
+        });
+        return runnableCopy(model, {
+          externalWeights,
+          inputShapes: prep.shapes, valueShapes: prep.valueShapes, batchDim, seed: runSeed, centerWeights: options.centerWeights ?? true,
+          taps: [],
+          extension: {
+            nodes: reduction.nodes, initializers: reduction.initializers,
+            inputs: [{ name: PATTERN_WEIGHTS, dtype: 'float32', shape: ['rows', batchDim ? 'batch' : 1] }],
+            outputs: reduction.outputs.map((name) => ({ name, dtype: 'float32' as const })),
+          },
+        });
+      };
       let copy: ReturnType<typeof copyFor>;
       let opened: Ort.InferenceSession | Error;
       try {
         copy = copyFor(batchDim);
-        opened = await openSession(ort, copy.bytes);
+        tick('build');
+        opened = await openSession(ort, copy.bytes, level);
+        tick('create');
         if (opened instanceof Error && batchDim) {
           // onnxruntime rejected the batch-symbolic copy (a Reshape that hard-codes batch 1 deep
           // inside an attention block): the same copy with batch 1, samples one by one — the same
@@ -289,7 +335,7 @@ export async function computeProxies(model: Model, options: ProxyOptions = {}): 
           batchDim = false;
           batched = false;
           copy = copyFor(false);
-          opened = await openSession(ort, copy.bytes);
+          opened = await openSession(ort, copy.bytes, level);
         }
       } catch (e) {
         if (e instanceof ProxySkip) return skip({ code: e.code, message: e.message });
@@ -297,99 +343,32 @@ export async function computeProxies(model: Model, options: ProxyOptions = {}): 
       }
       if (opened instanceof Error) return skip({ code: 'session-failed', message: `onnxruntime rejected the runnable copy: ${firstLine(opened)}` });
       session = opened;
-      const weightFeeds = copy.weights;
-      const rng = new Rng(runSeed ^ 0x5bd1e995);
-      const feedsFor = (batch: number): Record<string, Ort.Tensor> => {
-        const feeds: Record<string, Ort.Tensor> = {};
-        for (const [name, w] of weightFeeds) feeds[name] = new ort.Tensor('float32', w.data, w.dims);
-        for (const [name, dims] of inputs) {
-          const n = dims.reduce((a, b) => a * b, 1) * batch;
-          const data = new Float32Array(n);
-          rng.fillNormal(data, 1);
-          const shape = [...dims];
-          if (shape.length > 0) shape[0] = shape[0]! * batch;
-          const dtype = prep.model.graph.inputs.find((v) => v.name === name)!.type!.dtype;
-          feeds[name] = dtype === 'float32' ? new ort.Tensor('float32', data, shape) : dtype === 'float64' ? new ort.Tensor('float64', Float64Array.from(data), shape) : new ort.Tensor('float16', toHalf(data), shape);
-        }
-        return feeds;
-      };
-      const codes = new SignCodes(segments);
-      // Separate streams, so batched and one-by-one runs draw the same inputs and the same rows.
-      const rowRng = new Rng(runSeed ^ 0x165667b1);
-      const rows = blocks.map((b) => new BlockRows(b.dims, rowRng));
-      const take = (out: Ort.InferenceSession.OnnxValueMapType, batch: number): void => {
-        for (const name of [...actNames, ...blockNames]) {
-          const t = out[name] as Ort.Tensor | undefined;
-          const tap = activations.find((a) => a.name === name) ?? blocks.find((b) => b.name === name)!;
-          if (!t || t.dims[0] !== batch * tap.dims[0]! || t.size !== tap.elements * batch) {
-            throw new ProxySkip('run-failed', `output '${name}' has dims [${t?.dims.join(', ')}], expected batch ${batch} of [${tap.dims.join(', ')}]`);
-          }
-        }
-        for (const name of outputNames) {
-          const t = out[name] as Ort.Tensor | undefined;
-          if (batch > 1 && t && t.dims.length > 0 && t.dims[0] !== batch) throw new ProxySkip('run-failed', `graph output '${name}' does not carry the batch`);
-        }
-        const actData = actNames.map((n) => float32(out[n] as Ort.Tensor));
-        const blockData = blockNames.map((n) => float32(out[n] as Ort.Tensor));
-        for (let b = 0; b < batch; b++) {
-          if (neurons > 0) codes.add(activations.map((t, i) => ({ data: actData[i]!, offset: b * t.elements, length: t.elements, index: unitIndex[i] })));
-          blocks.forEach((t, i) => rows[i]!.add(blockData[i]!, b * t.elements, rowRng));
-        }
-      };
-      const fetchAll = [...new Set([...outputNames, ...actNames, ...blockNames, ...mapNames])];
-      const fetchMost = [...new Set([...outputNames, ...actNames, ...blockNames])];
-      let out: Ort.InferenceSession.OnnxValueMapType;
+      const red: Reduction = reduction!;
+      let result: SeedResult | 'retry';
       try {
-        out = await session.run(feedsFor(1), fetchAll);
+        result = await runSeedSamples(ort, session, red, copy.weights, prep, { runSeed, samples, batch: batched ? batchMax : 1, budget, elapsed });
       } catch (e) {
-        if (batchDim) {
-          // The batch-symbolic copy builds but fails at run time (a Reshape whose leading 1 is
-          // not the batch, read as "copy dim 0"): this seed again on the copy with batch 1,
-          // samples one by one.
-          batchDim = false;
-          batched = false;
-          s--;
-          continue;
-        }
+        if (e instanceof ProxySkip) return skip({ code: e.code, message: e.message });
         return skip({ code: 'run-failed', message: `onnxruntime failed to run the model: ${firstLine(e)}` });
       }
-      let meco = 0;
-      const mecoRng = new Rng(runSeed ^ 0x27d4eb2f);
-      for (const t of maps) {
-        const v = out[t.name] as Ort.Tensor | undefined;
-        if (!v || v.size !== t.elements) continue;
-        meco += mecoTerm(float32(v), 0, t.dims[1]!, t.dims[2]! * t.dims[3]!, mecoRng, options.mecoChannels, options.mecoPositions);
+      if (result === 'retry') {
+        if (!batched && !batchDim) return skip({ code: 'run-failed', message: 'the graph does not keep the samples apart' });
+        // Not batch-agnostic after all (a hard-coded batch somewhere): this seed again with batch 1,
+        // samples one by one (the same inputs, so the same values).
+        if (batched) batched = false;
+        else batchDim = false;
+        s--;
+        continue;
       }
-      take(out, 1);
-      let done = 1;
-      while (done < samples) {
-        if (elapsed() > budget && done >= 2) break;
-        const batch = batched ? Math.min(batchMax, samples - done) : 1;
-        const feeds = feedsFor(batch);
-        try {
-          take(await session.run(feeds, fetchMost), batch);
-        } catch (e) {
-          if (batch > 1) {
-            // Not batch-agnostic after all (a hard-coded batch somewhere): the same samples one by one.
-            batched = false;
-            const again = splitFeeds(feeds, batch, ort, weightFeeds);
-            for (const f of again) take(await session.run(f, fetchMost), 1);
-          } else if (e instanceof ProxySkip) {
-            return skip({ code: e.code, message: e.message });
-          } else {
-            return skip({ code: 'run-failed', message: `onnxruntime failed to run the model: ${firstLine(e)}` });
-          }
-        }
-        done += batch;
+      if (result.samples < 2) return skip({ code: 'time-budget', message: `one sample took longer than the ${budget} ms budget` }, result.samples);
+      used = Math.min(used, result.samples);
+      if (result.codes.neurons > 0) {
+        per.naswot.push(result.codes.naswot());
+        per.swap.push(result.codes.swap());
       }
-      if (done < 2) return skip({ code: 'time-budget', message: `one sample took longer than the ${budget} ms budget` }, done);
-      used = Math.min(used, done);
-      if (neurons > 0) {
-        per.naswot.push(codes.naswot());
-        per.swap.push(codes.swap());
-      }
-      per.meco.push(maps.length > 0 ? meco : NaN);
-      const az = azScores(rows.map((r) => r.entropy()));
+      tick('signs');
+      per.meco.push(red.meco.length > 0 || maps.length > 0 ? result.meco : NaN);
+      const az = azScores(result.entropies);
       per.az_expressivity.push(blocks.length > 0 ? az.expressivity : NaN);
       per.az_progressivity.push(blocks.length >= 2 ? az.progressivity : NaN);
     } catch (e) {
@@ -400,6 +379,7 @@ export async function computeProxies(model: Model, options: ProxyOptions = {}): 
     }
   }
 
+  tick('release');
   const nulls: Partial<Record<ProxyName, string>> = {};
   const value = (name: ProxyName, xs: number[], why: string): number | null => {
     const m = xs.length === 0 ? null : mean(xs);
@@ -432,38 +412,113 @@ export async function computeProxies(model: Model, options: ProxyOptions = {}): 
 }
 
 /**
- * An onnxruntime session on a runnable copy, or the error it was refused with. 'basic' graph
- * optimizations (constant folding, redundant-node elimination): onnxruntime-node 1.x crashes the
- * whole process (SIGSEGV, no exception) while applying its extended/layout optimizations to some
- * graphs — poolformerv2_s24 among the timm exports — and a crash here would take `serve` down.
- * Values agree with 'all' to ~1e-7 relative; speed was no worse when measured.
+ * The samples of one weight draw: runs of up to `batch` samples (all of them in one run when the
+ * graph and memory allow), each returning only the reduction tail's outputs. 'retry' when the
+ * runtime shapes show the batch is not the leading dimension (or a batched run fails).
  */
-async function openSession(ort: typeof Ort, bytes: Uint8Array): Promise<Ort.InferenceSession | Error> {
+async function runSeedSamples(
+  ort: typeof Ort, session: Ort.InferenceSession, red: Reduction, weights: ReadonlyMap<string, { data: Float32Array; dims: readonly number[] }>, prep: Prepared,
+  o: { runSeed: number; samples: number; batch: number; budget: number; elapsed: () => number },
+): Promise<SeedResult | 'retry'> {
+  const rng = new Rng(o.runSeed ^ 0x5bd1e995);
+  const codes = new SignCodes(red.signs);
+  const scatter = new BlockScatter(red.az, red.az.reduce((a, g) => a + g.blocks.length, 0));
+  let meco = 0;
+  let done = 0;
+  // The graph outputs come along (small): their leading dimension shows whether the batch stayed apart.
+  const graphOutputs = prep.model.graph.outputs.map((v) => ({ name: v.name, dims: v.type?.shape ?? null }));
+  const fetches = [...new Set([...red.outputs, ...graphOutputs.map((v) => v.name)])];
+  while (done < o.samples) {
+    if (done >= 2 && o.elapsed() > o.budget) break;
+    const b = Math.min(o.batch, o.samples - done);
+    const feeds: Record<string, Ort.Tensor> = {};
+    for (const [name, w] of weights) feeds[name] = new ort.Tensor('float32', w.data, w.dims);
+    for (const [name, dims] of prep.shapes) {
+      const n = dims.reduce((a, x) => a * x, 1) * b;
+      const data = new Float32Array(n);
+      rng.fillNormal(data, 1);
+      const shape = [...dims];
+      if (shape.length > 0) shape[0] = shape[0]! * b;
+      const dtype = prep.model.graph.inputs.find((v) => v.name === name)!.type!.dtype;
+      feeds[name] = dtype === 'float32' ? new ort.Tensor('float32', data, shape) : dtype === 'float64' ? new ort.Tensor('float64', Float64Array.from(data), shape) : new ort.Tensor('float16', toHalf(data), shape);
+    }
+    feeds[PATTERN_WEIGHTS] = new ort.Tensor('float32', patternWeights(Math.ceil(b / 16), b), [Math.ceil(b / 16), b]);
+    let out: Ort.InferenceSession.OnnxValueMapType;
+    try {
+      tick('feeds');
+      out = await session.run(feeds, fetches);
+      tick('run');
+    } catch (e) {
+      if (b > 1) return 'retry';
+      throw e;
+    }
+    if (!shapesAgree(red, out, graphOutputs, b)) {
+      for (const t of Object.values(out)) (t as Ort.Tensor).dispose?.();
+      if (b > 1) return 'retry';
+      throw new ProxySkip('run-failed', 'a tapped value does not have the shape static analysis gave it');
+    }
+    const data = (name: string) => float32(out[name] as Ort.Tensor);
+    codes.addRun(b, red.signs.map((c) => data(c.patterns)), red.signs);
+    tick('outputs');
+    if (done === 0) meco = mecoScore(red.meco, red.meco.map((g) => data(g.cov)), red.meco.map((g) => data(g.mean)));
+    tick('meco');
+    scatter.addRun(b, red.az.map((g) => data(g.scatter)), red.az.map((g) => data(g.mean)));
+    for (const t of Object.values(out)) (t as Ort.Tensor).dispose?.();
+    tick('post');
+    done += b;
+  }
+  const blocks = red.az.reduce((a, g) => a + g.blocks.length, 0);
+  const entropies = Array.from({ length: blocks }, (_, i) => scatter.entropy(i));
+  tick('az');
+  return { codes, meco, entropies, samples: done };
+}
+
+/**
+ * The batch stayed the leading dimension: graph outputs of static shape come back with dim 0 ×
+ * `batch`, every sign chunk with all its units (a batch folded into dim 1 fails the MatMul or this).
+ */
+function shapesAgree(red: Reduction, out: Ort.InferenceSession.OnnxValueMapType, outputs: readonly { name: string; dims: readonly Dim[] | null }[], batch: number): boolean {
+  for (const v of outputs) {
+    const t = out[v.name] as Ort.Tensor | undefined;
+    if (!t || !v.dims || v.dims.length === 0 || typeof v.dims[0] !== 'number') continue;
+    if (t.dims.length !== v.dims.length || t.dims[0] !== v.dims[0] * batch) return false;
+  }
+  for (const c of red.signs) {
+    const p = out[c.patterns] as Ort.Tensor | undefined;
+    if (!p || p.dims[0] !== Math.ceil(batch / 16) || p.dims[1] !== c.units) return false;
+  }
+  return true;
+}
+
+/**
+ * onnxruntime's layout optimisations (NCHWc convolutions, ~2× faster on CNNs) crash the process
+ * (SIGSEGV, no exception) on some graphs — poolformerv2_s24 among the timm exports. They are used
+ * only when every op is one of these (checked on every benchmark space and timm export made of
+ * them, docs/PROXIES.md); any other graph gets 'basic'.
+ */
+export const LAYOUT_SAFE_OPS: ReadonlySet<string> = new Set([
+  'Conv', 'Relu', 'Add', 'Sum', 'Mul', 'Sub', 'Div', 'AveragePool', 'MaxPool', 'GlobalAveragePool', 'GlobalMaxPool',
+  'BatchNormalization', 'Gemm', 'MatMul', 'Flatten', 'Reshape', 'Constant', 'Concat', 'Identity', 'Clip', 'Sigmoid',
+  'HardSigmoid', 'HardSwish', 'Pad', 'Squeeze', 'Unsqueeze', 'Shape', 'Gather', 'Slice', 'Softmax', 'ReduceMean',
+]);
+
+function optimizationLevel(graph: Graph): 'all' | 'basic' {
+  return graph.nodes.every((n) => (n.domain === '' || n.domain === 'ai.onnx') && LAYOUT_SAFE_OPS.has(n.op)) ? 'all' : 'basic';
+}
+
+/**
+ * An onnxruntime session on a runnable copy, or the error it was refused with: one intra-op and
+ * one inter-op thread (CPU time is one core's; `batch` and the cache run one process per core),
+ * the level `optimizationLevel` chose. The arena and memory-pattern defaults measured no worse.
+ */
+async function openSession(ort: typeof Ort, bytes: Uint8Array, level: 'all' | 'basic'): Promise<Ort.InferenceSession | Error> {
   try {
     return await ort.InferenceSession.create(bytes, {
-      intraOpNumThreads: 1, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'basic', logSeverityLevel: 4,
+      intraOpNumThreads: 1, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: level, logSeverityLevel: 4,
     });
   } catch (e) {
     return e instanceof Error ? e : new Error(String(e));
   }
-}
-
-function splitFeeds(feeds: Record<string, Ort.Tensor>, batch: number, ort: typeof Ort, shared: ReadonlyMap<string, unknown>): Record<string, Ort.Tensor>[] {
-  const out: Record<string, Ort.Tensor>[] = Array.from({ length: batch }, () => ({}));
-  for (const [name, t] of Object.entries(feeds)) {
-    if (shared.has(name)) {
-      for (const o of out) o[name] = t;
-      continue;
-    }
-    const per = t.size / batch;
-    const dims = [...t.dims];
-    dims[0] = dims[0]! / batch;
-    for (let b = 0; b < batch; b++) {
-      const data = (t.data as Float32Array).slice(b * per, (b + 1) * per);
-      out[b]![name] = new ort.Tensor(t.type as 'float32', data, dims);
-    }
-  }
-  return out;
 }
 
 function toHalf(data: Float32Array): Uint16Array {

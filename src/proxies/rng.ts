@@ -1,13 +1,27 @@
-/** Seeded normals for synthetic weights and inputs: Mulberry32 (src/random.ts) + Box–Muller. Pure. */
-import { mulberry32 } from '../random.ts';
-
+/**
+ * Seeded normals for synthetic weights and inputs: Mulberry32 (the stream of src/random.ts, its
+ * state held here so bulk draws run without a call per number) + Box–Muller / an inverse-CDF table. Pure.
+ */
 export class Rng {
-  private readonly next: () => number;
+  private state: number;
   private spare: number | null = null;
 
   constructor(seed: number) {
     // Spread small consecutive seeds apart so seed 0, 1, 2 give unrelated streams.
-    this.next = mulberry32(Math.imul((seed >>> 0) ^ 0x9e3779b9, 0x85ebca6b) >>> 0);
+    this.state = Math.imul((seed >>> 0) ^ 0x9e3779b9, 0x85ebca6b) >>> 0;
+  }
+
+  /** The next 32-bit word of Mulberry32. */
+  word(): number {
+    this.state = (this.state + 0x6d2b79f5) >>> 0;
+    let t = this.state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return (t ^ (t >>> 14)) >>> 0;
+  }
+
+  private next(): number {
+    return this.word() / 4294967296;
   }
 
   uniform(): number {
@@ -35,13 +49,59 @@ export class Rng {
   fillNormal(out: Float64Array | Float32Array, std: number): void {
     const table = normalTable();
     const n = out.length;
+    let a = this.state;
     let i = 0;
     for (; i + 1 < n; i += 2) {
-      const w = Math.floor(this.next() * 4294967296);
+      a = (a + 0x6d2b79f5) >>> 0;
+      let t = a;
+      t = Math.imul(t ^ (t >>> 15), t | 1);
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+      const w = (t ^ (t >>> 14)) >>> 0;
       out[i] = table[w & 0xffff]! * std;
       out[i + 1] = table[w >>> 16]! * std;
     }
+    this.state = a;
     if (i < n) out[i] = table[Math.floor(this.next() * 65536) & 0xffff]! * std;
+  }
+
+  /**
+   * `rows` rows of `fanIn` normals (std) into `out`, each shifted to mean zero as it is drawn
+   * (one pass; the same draws as fillNormal over the whole array).
+   */
+  fillCentredRows(out: Float32Array, rows: number, fanIn: number, std: number): void {
+    const table = normalTable();
+    let a = this.state;
+    let w = 0;
+    let carry = false;
+    for (let r = 0; r < rows; r++) {
+      const base = r * fanIn;
+      const end = base + fanIn;
+      let i = base;
+      if (carry) { out[i++] = table[w >>> 16]! * std; carry = false; }
+      for (; i + 1 < end; i += 2) {
+        a = (a + 0x6d2b79f5) >>> 0;
+        let t = a;
+        t = Math.imul(t ^ (t >>> 15), t | 1);
+        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+        w = (t ^ (t >>> 14)) >>> 0;
+        out[i] = table[w & 0xffff]! * std;
+        out[i + 1] = table[w >>> 16]! * std;
+      }
+      if (i < end) {
+        a = (a + 0x6d2b79f5) >>> 0;
+        let t = a;
+        t = Math.imul(t ^ (t >>> 15), t | 1);
+        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+        w = (t ^ (t >>> 14)) >>> 0;
+        out[i] = table[w & 0xffff]! * std;
+        carry = true;
+      }
+      let sum = 0;
+      for (let j = base; j < end; j++) sum += out[j]!;
+      const mean = sum / fanIn;
+      for (let j = base; j < end; j++) out[j]! -= mean;
+    }
+    this.state = a;
   }
 
   /** `k` distinct indices of [0, n), sorted (all of them when k ≥ n). */
@@ -58,11 +118,12 @@ export class Rng {
   }
 }
 
-let TABLE: Float64Array | null = null;
+let TABLE: Float32Array | null = null;
 
-function normalTable(): Float64Array {
+/** The 65,536 quantiles in float32: 256 KB, which stays in cache while millions of weights are drawn. */
+function normalTable(): Float32Array {
   if (TABLE) return TABLE;
-  const t = new Float64Array(65536);
+  const t = new Float32Array(65536);
   for (let i = 0; i < 65536; i++) t[i] = inverseNormal((i + 0.5) / 65536);
   TABLE = t;
   return t;

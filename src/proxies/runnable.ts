@@ -5,27 +5,9 @@
  * constants are kept as the IR holds them. Our own small encoder over onnx-buf, because the
  * writer's GraphBuilder draws uniform weights and cannot re-emit an arbitrary IR graph.
  */
-import { create, toBinary } from '@bufbuild/protobuf';
-import {
-  AttributeProto_AttributeType as AT,
-  AttributeProtoSchema,
-  GraphProtoSchema,
-  ModelProtoSchema,
-  NodeProtoSchema,
-  OperatorSetIdProtoSchema,
-  TensorProtoSchema,
-  TensorShapeProto_DimensionSchema,
-  TensorShapeProtoSchema,
-  TypeProto_TensorSchema,
-  TypeProtoSchema,
-  ValueInfoProtoSchema,
-  type AttributeProto,
-  type NodeProto,
-  type TensorProto,
-  type ValueInfoProto,
-} from 'onnx-buf';
 import type { AttributeValue, Dim, DType, Graph, Model, Node, Tensor } from '../onnx-to-text/ir.ts';
 import { dtypeCode } from '../onnx-to-text/reader.ts';
+import { encodeModel, type PAttribute, type PNode, type PTensor, type PValueInfo } from './encode.ts';
 import { Rng } from './rng.ts';
 import { ProxySkip } from './skip.ts';
 
@@ -93,13 +75,19 @@ function roleOf(t: Tensor, node: Node | undefined, slot: number): Role {
   return { kind: 'normal', std: 0.02 };
 }
 
-function fill(role: Role, count: number, rng: Rng, op: string | undefined, center: boolean): Float64Array {
-  const out = new Float64Array(count);
+function fill(role: Role, count: number, rng: Rng, op: string | undefined, center: boolean, single = false): Float64Array | Float32Array {
+  // float32 tensors are drawn straight into float32 (no double copy: a ResNet-50 has 25 M weights).
+  const out = single ? new Float32Array(count) : new Float64Array(count);
   switch (role.kind) {
     case 'weight': {
       const std = Math.sqrt(2 / role.fanIn);
-      rng.fillNormal(out, std);
-      if (center) centerWeights(out, role.fanIn, role.contiguous);
+      const rows = count / role.fanIn;
+      if (center && role.contiguous && out instanceof Float32Array && Number.isInteger(rows) && role.fanIn >= 2) {
+        rng.fillCentredRows(out, rows, role.fanIn, std);
+      } else {
+        rng.fillNormal(out, std);
+        if (center) centerWeights(out, role.fanIn, role.contiguous);
+      }
       break;
     }
     case 'ones': out.fill(1); break;
@@ -118,14 +106,29 @@ function fill(role: Role, count: number, rng: Rng, op: string | undefined, cente
  * outputs (all ≥ 0): a filter's weight sum then fixes the sign of its whole channel, for every
  * input. Train-mode BN, which the published proxies ran with, removes that mean; so does this.
  */
-function centerWeights(w: Float64Array, fanIn: number, contiguous: boolean): void {
+function centerWeights(w: Float64Array | Float32Array, fanIn: number, contiguous: boolean): void {
   const outputs = Math.floor(w.length / fanIn);
   if (outputs * fanIn !== w.length || fanIn < 2) return;
-  for (let o = 0; o < outputs; o++) {
-    let sum = 0;
-    for (let i = 0; i < fanIn; i++) sum += w[contiguous ? o * fanIn + i : i * outputs + o]!;
-    const mean = sum / fanIn;
-    for (let i = 0; i < fanIn; i++) w[contiguous ? o * fanIn + i : i * outputs + o]! -= mean;
+  if (contiguous) {
+    for (let o = 0; o < outputs; o++) {
+      const base = o * fanIn;
+      let sum = 0;
+      for (let i = 0; i < fanIn; i++) sum += w[base + i]!;
+      const mean = sum / fanIn;
+      for (let i = 0; i < fanIn; i++) w[base + i]! -= mean;
+    }
+    return;
+  }
+  // Output units along the fast axis: column sums, row by row (same sums in the same order).
+  const sums = new Float64Array(outputs);
+  for (let i = 0; i < fanIn; i++) {
+    const base = i * outputs;
+    for (let o = 0; o < outputs; o++) sums[o]! += w[base + o]!;
+  }
+  for (let o = 0; o < outputs; o++) sums[o]! /= fanIn;
+  for (let i = 0; i < fanIn; i++) {
+    const base = i * outputs;
+    for (let o = 0; o < outputs; o++) w[base + o]! -= sums[o]!;
   }
 }
 
@@ -141,13 +144,16 @@ function float16Bits(v: number): number {
 }
 
 function encodeFloats(values: ArrayLike<number>, dtype: DType): Uint8Array {
-  if (dtype === 'float64') return new Uint8Array(Float64Array.from(values).buffer);
+  if (dtype === 'float32' && values instanceof Float32Array) return new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
+  // Typed-array constructors convert natively; `.from` iterates.
+  const native = values instanceof Float64Array;
+  if (dtype === 'float64') return new Uint8Array((native ? values : Float64Array.from(values)).buffer);
   if (dtype === 'float16') {
     const u = new Uint16Array(values.length);
     for (let i = 0; i < values.length; i++) u[i] = float16Bits(values[i]!);
     return new Uint8Array(u.buffer);
   }
-  return new Uint8Array(Float32Array.from(values).buffer);
+  return new Uint8Array((native ? new Float32Array(values) : Float32Array.from(values)).buffer);
 }
 
 function encodeInts(values: readonly number[], dtype: DType): Uint8Array | null {
@@ -190,37 +196,33 @@ function gatherIndices(count: number, ctx: SynthContext, use: { node: Node; slot
   return Array.from({ length: count }, () => Math.min(n - 1, Math.floor(ctx.rng.uniform() * n)));
 }
 
-/** A TensorProto for `t` under `name`: synthetic floats, kept integers; a skip when impossible. */
-function tensorProto(t: Tensor, name: string, ctx: SynthContext): TensorProto {
+/** A tensor for `t` under `name`: synthetic floats, kept integers; a skip when impossible. */
+function tensorProto(t: Tensor, name: string, ctx: SynthContext): PTensor {
   const count = product(t.dims);
-  const base = { name, dims: t.dims.map((d) => BigInt(d)), dataType: dtypeCode(t.dtype) };
+  const base = { name, dims: t.dims, dataType: dtypeCode(t.dtype) };
   if (isFloat(t.dtype)) {
     const use = ctx.consumers.get(t.name) ?? ctx.consumers.get(name);
     const role = roleOf(t, use?.node, use?.slot ?? 0);
-    const data = role.kind === 'keep' && t.values !== undefined ? t.values : fill(role, count, ctx.rng, use?.node.op, ctx.center);
-    return create(TensorProtoSchema, { ...base, rawData: encodeFloats(data, t.dtype) as Uint8Array<ArrayBuffer> });
+    const data = role.kind === 'keep' && t.values !== undefined ? t.values : fill(role, count, ctx.rng, use?.node.op, ctx.center, t.dtype === 'float32');
+    return { ...base, raw: encodeFloats(data, t.dtype) };
   }
-  if (count === 0) return create(TensorProtoSchema, base);
+  if (count === 0) return base;
   const synthetic = t.values === undefined ? gatherIndices(count, ctx, ctx.consumers.get(t.name) ?? ctx.consumers.get(name)) : null;
-  if (synthetic) return create(TensorProtoSchema, { ...base, rawData: encodeInts(synthetic, t.dtype)! as Uint8Array<ArrayBuffer> });
+  if (synthetic) return { ...base, raw: encodeInts(synthetic, t.dtype)! };
   if (t.values === undefined || t.values.length !== count) {
     throw new ProxySkip('unsupported-constant', `${t.dtype} tensor '${t.name}' (${count} elements) has no decoded values`);
   }
   const raw = encodeInts(t.values, t.dtype);
   if (raw === null) throw new ProxySkip('unsupported-dtype', `tensor '${t.name}' has element type ${t.dtype}`);
-  return create(TensorProtoSchema, { ...base, rawData: raw as Uint8Array<ArrayBuffer> });
+  return { ...base, raw };
 }
 
-function attributeProto(name: string, v: AttributeValue, ctx: SynthContext, owner: string): AttributeProto {
+function attributeProto(name: string, v: AttributeValue, ctx: SynthContext, owner: string): PAttribute {
   switch (v.kind) {
-    case 'float': return create(AttributeProtoSchema, { name, type: AT.FLOAT, f: v.value });
-    case 'int': return create(AttributeProtoSchema, { name, type: AT.INT, i: BigInt(v.value) });
-    case 'string': return create(AttributeProtoSchema, { name, type: AT.STRING, s: new TextEncoder().encode(v.value) });
-    case 'floats': return create(AttributeProtoSchema, { name, type: AT.FLOATS, floats: [...v.value] });
-    case 'ints': return create(AttributeProtoSchema, { name, type: AT.INTS, ints: v.value.map((x) => BigInt(x)) });
-    case 'strings': return create(AttributeProtoSchema, { name, type: AT.STRINGS, strings: v.value.map((s) => new TextEncoder().encode(s)) });
-    case 'tensor': return create(AttributeProtoSchema, { name, type: AT.TENSOR, t: tensorProto(v.value, owner, ctx) });
-    case 'tensors': return create(AttributeProtoSchema, { name, type: AT.TENSORS, tensors: v.value.map((t) => tensorProto(t, t.name, ctx)) });
+    case 'float': case 'int': case 'string': case 'floats': case 'ints': case 'strings':
+      return { name, kind: v.kind, value: v.value } as PAttribute;
+    case 'tensor': return { name, kind: 'tensor', value: tensorProto(v.value, owner, ctx) };
+    case 'tensors': return { name, kind: 'tensors', value: v.value.map((t) => tensorProto(t, t.name, ctx)) };
     case 'graph': case 'graphs':
       throw new ProxySkip('control-flow', `attribute '${name}' holds a subgraph (control flow is not run)`);
     default:
@@ -228,25 +230,8 @@ function attributeProto(name: string, v: AttributeValue, ctx: SynthContext, owne
   }
 }
 
-function valueInfo(name: string, dtype: DType, shape: readonly Dim[] | null): ValueInfoProto {
-  return create(ValueInfoProtoSchema, {
-    name,
-    type: create(TypeProtoSchema, {
-      value: {
-        case: 'tensorType',
-        value: create(TypeProto_TensorSchema, {
-          elemType: dtypeCode(dtype),
-          ...(shape === null ? {} : {
-            shape: create(TensorShapeProtoSchema, {
-              dim: shape.map((d) => create(TensorShapeProto_DimensionSchema, {
-                value: typeof d === 'number' ? { case: 'dimValue', value: BigInt(d) } : typeof d === 'string' ? { case: 'dimParam', value: d } : { case: undefined },
-              })),
-            }),
-          }),
-        }),
-      },
-    }),
-  });
+function valueInfo(name: string, dtype: DType, shape: readonly Dim[] | null): PValueInfo {
+  return { name, dataType: dtypeCode(dtype), shape };
 }
 
 export interface RunnableOptions {
@@ -254,6 +239,8 @@ export interface RunnableOptions {
   readonly inputShapes: ReadonlyMap<string, readonly number[]>;
   /** Declare dim 0 of every input symbolic so one session runs any batch size. */
   readonly batchDim: boolean;
+  /** With `batchDim`: declare dim 0 as this many samples instead of symbolic (one run of them all). */
+  readonly staticBatch?: number;
   /** Extra outputs to expose, with their element type. */
   readonly taps: readonly { name: string; dtype: DType }[];
   readonly seed: number;
@@ -261,6 +248,13 @@ export interface RunnableOptions {
   readonly centerWeights: boolean;
   /** Inferred shapes of intermediate values: the axis an index table gathers from. */
   readonly valueShapes?: ReadonlyMap<string, { readonly shape: readonly Dim[] | null }>;
+  /** Nodes appended after the model's (the reduction tail, reduce.ts), with their constants, inputs and outputs. */
+  readonly extension?: {
+    readonly nodes: readonly PNode[];
+    readonly initializers: readonly PTensor[];
+    readonly inputs: readonly { name: string; dtype: DType; shape: readonly Dim[] }[];
+    readonly outputs: readonly { name: string; dtype: DType }[];
+  };
 }
 
 /** The first consumer of every value in the graph. */
@@ -306,13 +300,13 @@ export function runnableCopy(model: Model, options: RunnableOptions & { external
     return typeof d === 'number' ? d : null;
   };
   const ctx: SynthContext = { rng: new Rng(options.seed), consumers: firstConsumers(graph), center: options.centerWeights, dimOf };
-  const initializers: TensorProto[] = [];
+  const initializers: PTensor[] = [];
   const weights = new Map<string, { data: Float32Array; dims: readonly number[] }>();
   for (const [name, t] of graph.initializers) {
     if (options.externalWeights && t.dtype === 'float32' && product(t.dims) > EXTERNAL_MIN_ELEMENTS) {
       const use = ctx.consumers.get(t.name);
       const role = roleOf(t, use?.node, use?.slot ?? 0);
-      weights.set(name, { data: Float32Array.from(fill(role, product(t.dims), ctx.rng, use?.node.op, ctx.center)), dims: t.dims });
+      weights.set(name, { data: fill(role, product(t.dims), ctx.rng, use?.node.op, ctx.center, true) as Float32Array, dims: t.dims });
     } else {
       initializers.push(tensorProto(t, name, ctx));
     }
@@ -328,7 +322,7 @@ export function runnableCopy(model: Model, options: RunnableOptions & { external
     if (a?.kind === 'ints') constShape.set(n.outputs[0], a.value);
     else if (a?.kind === 'tensor' && a.value.dtype === 'int64' && a.value.values) constShape.set(n.outputs[0], a.value.values);
   }
-  const nodes: NodeProto[] = [];
+  const nodes: PNode[] = [];
   let fixes = 0;
   for (const n of graph.nodes) {
     let inputs = [...n.inputs];
@@ -337,41 +331,43 @@ export function runnableCopy(model: Model, options: RunnableOptions & { external
       const allowZero = n.attributes.get('allowzero');
       if (shape && shape.length >= 2 && shape[0] === 1 && !(allowZero?.kind === 'int' && allowZero.value === 1)) {
         const fixed = `__proxies_shape_${fixes++}`;
-        initializers.push(create(TensorProtoSchema, {
-          name: fixed, dims: [BigInt(shape.length)], dataType: dtypeCode('int64'),
-          rawData: encodeInts([0, ...shape.slice(1)], 'int64') as Uint8Array<ArrayBuffer>,
-        }));
+        initializers.push({ name: fixed, dims: [shape.length], dataType: dtypeCode('int64'), raw: encodeInts([0, ...shape.slice(1)], 'int64')! });
         inputs = [inputs[0]!, fixed, ...inputs.slice(2)];
       }
     }
-    nodes.push(create(NodeProtoSchema, {
+    nodes.push({
       name: n.name,
-      opType: n.op,
+      op: n.op,
       domain: n.domain,
-      input: inputs,
-      output: [...n.outputs],
-      attribute: [...n.attributes].map(([k, v]) => attributeProto(k, v, ctx, n.outputs[0] ?? k)),
-    }));
+      inputs,
+      outputs: n.outputs,
+      attributes: [...n.attributes].map(([k, v]) => attributeProto(k, v, ctx, n.outputs[0] ?? k)),
+    });
+  }
+
+  if (options.extension) {
+    nodes.push(...options.extension.nodes);
+    initializers.push(...options.extension.initializers);
   }
 
   const inputs = graph.inputs.map((v) => {
     const shape = options.inputShapes.get(v.name);
     if (!shape || !v.type) throw new ProxySkip('unsupported-input', `input '${v.name}' has no tensor type`);
     const dims: Dim[] = [...shape];
-    if (options.batchDim && dims.length > 0) dims[0] = 'batch';
+    if (options.batchDim && dims.length > 0) dims[0] = options.staticBatch !== undefined ? dims[0]! as number * options.staticBatch : 'batch';
     return valueInfo(v.name, v.type.dtype, dims);
   });
   for (const [name, w] of weights) inputs.push(valueInfo(name, 'float32', w.dims));
+  for (const v of options.extension?.inputs ?? []) inputs.push(valueInfo(v.name, v.dtype, v.shape));
   const declared = new Set(graph.outputs.map((o) => o.name));
   const outputs = graph.outputs.map((o) => valueInfo(o.name, o.type?.dtype ?? 'float32', null));
-  for (const t of options.taps) if (!declared.has(t.name)) { outputs.push(valueInfo(t.name, t.dtype, null)); declared.add(t.name); }
+  for (const t of [...options.taps, ...options.extension?.outputs ?? []]) if (!declared.has(t.name)) { outputs.push(valueInfo(t.name, t.dtype, null)); declared.add(t.name); }
 
-  const opsetImport = [...model.opsetImports].map(([domain, version]) => create(OperatorSetIdProtoSchema, { domain, version: BigInt(version) }));
-  const proto = create(ModelProtoSchema, {
-    irVersion: BigInt(Math.max(4, model.irVersion)),
+  const bytes = encodeModel({
+    irVersion: Math.max(4, model.irVersion),
     producerName: 'onnx-predict-proxies',
-    opsetImport,
-    graph: create(GraphProtoSchema, { name: graph.name || 'proxies', node: nodes, initializer: initializers, input: inputs, output: outputs }),
+    opsets: [...model.opsetImports].map(([domain, version]) => ({ domain, version })),
+    graph: { name: graph.name || 'proxies', nodes, initializers, inputs, outputs },
   });
-  return { bytes: toBinary(ModelProtoSchema, proto), weights };
+  return { bytes, weights };
 }

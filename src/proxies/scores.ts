@@ -1,9 +1,10 @@
 /**
- * The proxy arithmetic on tensors already read from onnxruntime. Pure: typed arrays in, numbers out.
- * Formulas and their sources: docs/PROXIES.md.
+ * The proxy arithmetic on what the reduction tail (reduce.ts) returns. Pure: typed arrays in,
+ * numbers out. Formulas and their sources: docs/PROXIES.md.
  */
-import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
-import type { Rng } from './rng.ts';
+import { CONSTANT_CHANNEL, type AzGroup, type MecoGroup } from './reduce.ts';
+
+export { AZ_CHANNELS, AZ_ROWS, MAX_UNITS_PER_TAP, MECO_CHANNELS, MECO_POSITIONS, spaced } from './reduce.ts';
 
 function popcount32(x: number): number {
   x -= (x >>> 1) & 0x55555555;
@@ -13,78 +14,113 @@ function popcount32(x: number): number {
 }
 
 /**
- * Sign codes of the activation inputs, one sample at a time: a packed bit row per sample (NASWOT's
- * Hamming kernel) and a pattern word per neuron, bit j = sample j (SWAP's distinct patterns).
+ * Sign codes of the activation inputs over the samples: a pattern word per unit (bit j = the unit
+ * is positive on sample j), merged over runs. SWAP counts the distinct patterns; NASWOT's kernel
+ * K[i][j] = Σ_u w_u [bit i = bit j] comes from a weighted histogram of the patterns (≤ 16 samples:
+ * superset sums over the 2^n masks give every pair's count of units positive on both) or from
+ * bit rows (more samples). Integer counts either way.
  */
 export class SignCodes {
   readonly neurons: number;
-  /** Word offset of each segment (tap) in a row; segments are word-aligned so they popcount apart. */
-  private readonly starts: Int32Array;
-  private readonly weights: Float64Array;
-  private readonly sizes: readonly number[];
-  private readonly words: number;
-  private readonly rows: Uint32Array[] = [];
-  /** Bit j of patterns[u]: neuron u positive on sample j (j < 32). */
   private readonly patterns: Uint32Array;
+  /** Weight of every unit (ReLU modules reading its tensor). */
+  private readonly weights: Float64Array;
+  private samples = 0;
 
-  /** `segments`: units per tap and its weight (ReLU modules reading it). */
-  constructor(segments: readonly { elements: number; weight: number }[]) {
-    this.sizes = segments.map((s) => s.elements);
-    this.neurons = this.sizes.reduce((a, b) => a + b, 0);
-    this.starts = new Int32Array(segments.length + 1);
-    for (let i = 0; i < segments.length; i++) this.starts[i + 1] = this.starts[i]! + Math.ceil(segments[i]!.elements / 32);
-    this.words = this.starts[segments.length]!;
-    this.weights = Float64Array.from(segments, (s) => s.weight);
+  constructor(chunks: readonly { units: number; weight: number }[]) {
+    this.neurons = chunks.reduce((a, c) => a + c.units, 0);
     this.patterns = new Uint32Array(this.neurons);
-  }
-
-  get samples(): number {
-    return this.rows.length;
-  }
-
-  /** Adds one sample: `parts` are its activation tensors in segment order. */
-  add(parts: readonly { data: Float32Array | Float64Array; offset: number; length: number; index?: Int32Array | null }[]): void {
-    const j = this.rows.length;
-    if (j >= 32) throw new RangeError('at most 32 samples');
-    if (parts.length !== this.sizes.length) throw new RangeError(`sample has ${parts.length} parts, expected ${this.sizes.length}`);
-    const row = new Uint32Array(this.words);
-    const bit = (1 << j) >>> 0;
-    const patterns = this.patterns;
+    this.weights = new Float64Array(this.neurons);
     let u = 0;
-    parts.forEach((p, s) => {
-      const { data, offset, index } = p;
-      const length = index ? index.length : p.length;
-      if (length !== this.sizes[s]) throw new RangeError(`part ${s} has ${length} units, expected ${this.sizes[s]}`);
-      const w0 = this.starts[s]! * 32;
-      for (let i = 0; i < length; i++, u++) {
-        if (data[offset + (index ? index[i]! : i)]! > 0) {
-          const b = w0 + i;
-          row[b >>> 5]! |= 1 << (b & 31);
-          patterns[u]! |= bit;
+    for (const c of chunks) { this.weights.fill(c.weight, u, u + c.units); u += c.units; }
+  }
+
+  get count(): number {
+    return this.samples;
+  }
+
+  /** Adds one run of `batch` samples: per chunk its pattern rows (H × units, row h = samples 16h … 16h + 15 of the run). */
+  addRun(batch: number, patterns: readonly ArrayLike<number>[], chunks: readonly { units: number }[]): void {
+    const offset = this.samples;
+    if (offset + batch > 32) throw new RangeError('at most 32 samples');
+    const rows = Math.ceil(batch / 16);
+    let base = 0;
+    chunks.forEach((c, ci) => {
+      const p = patterns[ci]!;
+      for (let h = 0; h < rows; h++) {
+        const scale = 2 ** (offset + 16 * h);
+        const row = h * c.units;
+        for (let u = 0; u < c.units; u++) {
+          const v = p[row + u]!;
+          if (v !== 0) this.patterns[base + u]! |= (v * scale) >>> 0;
         }
       }
+      base += c.units;
     });
-    this.rows.push(row);
+    this.samples += batch;
   }
 
   /** K[i][j] = Σ over ReLU modules of units where samples i and j agree (c cᵀ + (1−c)(1−c)ᵀ summed). */
   kernel(): Float64Array {
-    const n = this.rows.length;
+    return this.samples <= 16 ? this.kernelFromHistogram() : this.kernelFromRows();
+  }
+
+  private kernelFromHistogram(): Float64Array {
+    const n = this.samples;
+    const size = 2 ** n;
+    // f[mask] = Σ weights of units whose pattern contains mask (superset sums).
+    const f = new Float64Array(size);
+    let total = 0;
+    for (let u = 0; u < this.neurons; u++) { f[this.patterns[u]!]! += this.weights[u]!; total += this.weights[u]!; }
+    for (let b = 0; b < n; b++) {
+      const bit = 1 << b;
+      for (let mask = 0; mask < size; mask++) if ((mask & bit) === 0) f[mask]! += f[mask | bit]!;
+    }
     const k = new Float64Array(n * n);
-    let diag = 0;
-    this.sizes.forEach((size, s) => { diag += size * this.weights[s]!; });
     for (let i = 0; i < n; i++) {
-      k[i * n + i] = diag;
-      const a = this.rows[i]!;
+      const ni = f[1 << i]!;
+      k[i * n + i] = total;
       for (let j = 0; j < i; j++) {
-        const b = this.rows[j]!;
-        let agree = 0;
-        for (let s = 0; s < this.sizes.length; s++) {
-          let diff = 0;
-          for (let w = this.starts[s]!; w < this.starts[s + 1]!; w++) diff += popcount32((a[w]! ^ b[w]!) >>> 0);
-          agree += (this.sizes[s]! - diff) * this.weights[s]!;
+        // Agree = both positive + both not: W − n_i − n_j + 2·D_ij.
+        const agree = total - ni - f[1 << j]! + 2 * f[(1 << i) | (1 << j)]!;
+        k[i * n + j] = agree;
+        k[j * n + i] = agree;
+      }
+    }
+    return k;
+  }
+
+  private kernelFromRows(): Float64Array {
+    const n = this.samples;
+    // Bit rows per distinct weight (taps read by one, two, ... ReLU modules).
+    const classes = new Map<number, number[]>();
+    for (let u = 0; u < this.neurons; u++) {
+      const w = this.weights[u]!;
+      (classes.get(w) ?? classes.set(w, []).get(w)!).push(u);
+    }
+    const k = new Float64Array(n * n);
+    for (const [w, units] of classes) {
+      const words = Math.ceil(units.length / 32);
+      const rows = Array.from({ length: n }, () => new Uint32Array(words));
+      units.forEach((u, i) => {
+        let p = this.patterns[u]!;
+        while (p !== 0) {
+          const j = 31 - Math.clz32(p);
+          rows[j]![i >>> 5]! |= 1 << (i & 31);
+          p = (p & ~(1 << j)) >>> 0;
         }
-        k[i * n + j] = k[j * n + i] = agree;
+      });
+      for (let i = 0; i < n; i++) {
+        k[i * n + i]! += w * units.length;
+        for (let j = 0; j < i; j++) {
+          let diff = 0;
+          const a = rows[i]!;
+          const b = rows[j]!;
+          for (let x = 0; x < words; x++) diff += popcount32((a[x]! ^ b[x]!) >>> 0);
+          const agree = w * (units.length - diff);
+          k[i * n + j]! += agree;
+          k[j * n + i]! += agree;
+        }
       }
     }
     return k;
@@ -92,14 +128,25 @@ export class SignCodes {
 
   /** NASWOT: log |det K|. */
   naswot(): number {
-    return logAbsDet(this.kernel(), this.rows.length);
+    return logAbsDet(this.kernel(), this.samples);
   }
 
   /** SWAP: number of distinct activation patterns over the samples seen. */
   swap(): number {
+    const n = this.patterns.length;
+    if (n === 0) return 0;
+    if (this.samples <= 20) {
+      const seen = new Uint8Array(2 ** this.samples);
+      let distinct = 0;
+      for (let i = 0; i < n; i++) {
+        const p = this.patterns[i]!;
+        if (seen[p] === 0) { seen[p] = 1; distinct++; }
+      }
+      return distinct;
+    }
     const sorted = this.patterns.slice().sort();
-    let distinct = sorted.length > 0 ? 1 : 0;
-    for (let i = 1; i < sorted.length; i++) if (sorted[i] !== sorted[i - 1]) distinct++;
+    let distinct = 1;
+    for (let i = 1; i < n; i++) if (sorted[i] !== sorted[i - 1]) distinct++;
     return distinct;
   }
 }
@@ -124,189 +171,193 @@ export function logAbsDet(a: Float64Array, n: number): number {
   return sum;
 }
 
-export function symmetricEigenvalues(a: Float64Array, n: number): number[] {
-  if (n === 1) return [a[0]!];
-  const rows: number[][] = [];
-  for (let i = 0; i < n; i++) rows.push(Array.from(a.subarray(i * n, i * n + n)));
-  return new EigenvalueDecomposition(new Matrix(rows), { assumeSymmetric: true }).realEigenvalues;
-}
-
 /**
- * Smallest eigenvalue of a symmetric positive semi-definite matrix (a correlation matrix): 0 when
- * its Cholesky factorisation breaks down (singular to working precision), else inverse iteration
- * on the factor, finished by a Rayleigh quotient. ~10× cheaper than a full eigendecomposition.
+ * Eigenvalues of a symmetric row-major n×n matrix (unsorted): Householder reduction to
+ * tridiagonal form, then implicit QL, eigenvalues only (EISPACK tred1 + tql1; ~4n³/3 flops).
+ * `a` is not modified.
  */
-export function smallestEigenvalue(a: Float64Array, n: number): number {
-  if (n === 1) return a[0]!;
-  let scale = 0;
-  for (let i = 0; i < n; i++) scale = Math.max(scale, Math.abs(a[i * n + i]!));
-  if (!(scale > 0)) return 0;
-  const l = new Float64Array(n * n);
-  for (let j = 0; j < n; j++) {
-    let d = a[j * n + j]!;
-    for (let k = 0; k < j; k++) d -= l[j * n + k]! * l[j * n + k]!;
-    if (!(d > 1e-10 * scale)) return 0;
-    const ljj = Math.sqrt(d);
-    l[j * n + j] = ljj;
-    for (let i = j + 1; i < n; i++) {
-      let s = a[i * n + j]!;
-      for (let k = 0; k < j; k++) s -= l[i * n + k]! * l[j * n + k]!;
-      l[i * n + j] = s / ljj;
-    }
-  }
-  let x = new Float64Array(n);
-  for (let i = 0; i < n; i++) x[i] = 1 + i / n; // fixed start: deterministic
-  const y = new Float64Array(n);
-  let prev = Infinity;
-  for (let it = 0; it < 200; it++) {
-    // Solve L z = x, then Lᵀ y = z.
-    for (let i = 0; i < n; i++) {
-      let s = x[i]!;
-      for (let k = 0; k < i; k++) s -= l[i * n + k]! * y[k]!;
-      y[i] = s / l[i * n + i]!;
-    }
-    for (let i = n - 1; i >= 0; i--) {
-      let s = y[i]!;
-      for (let k = i + 1; k < n; k++) s -= l[k * n + i]! * y[k]!;
-      y[i] = s / l[i * n + i]!;
-    }
-    let norm = 0;
-    for (let i = 0; i < n; i++) norm += y[i]! * y[i]!;
-    norm = Math.sqrt(norm);
-    if (!(norm > 0) || !Number.isFinite(norm)) return 0;
-    const next = new Float64Array(n);
-    for (let i = 0; i < n; i++) next[i] = y[i]! / norm;
-    x = next;
-    const est = 1 / norm;
-    if (Math.abs(est - prev) <= 1e-10 * Math.max(est, 1e-300)) break;
-    prev = est;
-  }
-  // Rayleigh quotient of the converged vector.
-  let q = 0;
-  for (let i = 0; i < n; i++) {
-    let s = 0;
-    for (let k = 0; k < n; k++) s += a[i * n + k]! * x[k]!;
-    q += x[i]! * s;
-  }
-  return q;
-}
-
-/** Evenly spaced indices: `k` of [0, n), starting at a seeded offset within the first stride. */
-export function spaced(n: number, k: number, rng: Rng): Int32Array {
-  if (k >= n) return Int32Array.from({ length: n }, (_, i) => i);
-  const stride = n / k;
-  const off = rng.uniform() * stride;
-  return Int32Array.from({ length: k }, (_, i) => Math.min(n - 1, Math.floor(off + i * stride)));
-}
-
-/** Units read per activation tap; larger tensors are read at evenly spaced positions (NB201's largest has 16,384). */
-export const MAX_UNITS_PER_TAP = 32768;
-
-export const MECO_CHANNELS = 64;
-export const MECO_POSITIONS = 256;
-
-/**
- * MeCo term of one (C, H, W) map of one sample: the smallest eigenvalue of the C×C Pearson
- * correlation of channels over positions (a constant channel's row and column are 0, as the
- * reference's NaN → 0). Channels past MECO_CHANNELS are a seeded subset and λ_min is scaled by
- * C / k (MeCo_opt's rule); positions past MECO_POSITIONS are evenly subsampled.
- */
-export function mecoTerm(data: Float32Array | Float64Array, offset: number, c: number, hw: number, rng: Rng, channels = MECO_CHANNELS, positions = MECO_POSITIONS): number {
-  const chans = rng.subset(c, channels);
-  const pos = spaced(hw, positions, rng);
-  const k = chans.length;
-  const p = pos.length;
-  const x = new Float64Array(k * p);
-  for (let i = 0; i < k; i++) {
-    const base = offset + chans[i]! * hw;
-    let mean = 0;
-    for (let j = 0; j < p; j++) { const v = data[base + pos[j]!]!; x[i * p + j] = v; mean += v; }
-    mean /= p;
-    let ss = 0;
-    for (let j = 0; j < p; j++) { const d = x[i * p + j]! - mean; x[i * p + j] = d; ss += d * d; }
-    const norm = Math.sqrt(ss);
-    const inv = norm > 1e-12 * Math.max(1, Math.abs(mean)) * Math.sqrt(p) && Number.isFinite(norm) ? 1 / norm : 0;
-    for (let j = 0; j < p; j++) x[i * p + j]! *= inv;
-  }
-  const r = new Float64Array(k * k);
-  for (let i = 0; i < k; i++) {
-    for (let j = 0; j <= i; j++) {
-      let s = 0;
-      for (let t = 0; t < p; t++) s += x[i * p + t]! * x[j * p + t]!;
-      r[i * k + j] = r[j * k + i] = Number.isFinite(s) ? s : 0;
-    }
-  }
-  // Small matrices: a full decomposition is cheap and inverse iteration may converge slowly.
-  const min = k < 32 ? Math.min(...symmetricEigenvalues(r, k)) : smallestEigenvalue(r, k);
-  return Number.isFinite(min) ? min * (c / k) : 0;
-}
-
-export const AZ_CHANNELS = 64;
-export const AZ_POSITIONS = 32;
-
-/**
- * Rows of one block's feature map across samples: each sample adds up to AZ_POSITIONS positions
- * (tokens for 3-D maps) of a fixed seeded subset of up to AZ_CHANNELS channels.
- */
-export class BlockRows {
-  private readonly chans: Int32Array;
-  /** Row-major rows of `chans.length` values, grown as samples arrive. */
-  private store = new Float64Array(0);
-  private n = 0;
-  private readonly channelsLast: boolean;
-  private readonly c: number;
-  private readonly positions: number;
-
-  /** `dims` at batch 1: (1, C, H, W) or (1, T, C). */
-  constructor(dims: readonly number[], rng: Rng) {
-    this.channelsLast = dims.length === 3;
-    this.c = this.channelsLast ? dims[2]! : dims[1]!;
-    this.positions = this.channelsLast ? dims[1]! : dims[2]! * dims[3]!;
-    this.chans = rng.subset(this.c, AZ_CHANNELS);
-  }
-
-  add(data: Float32Array | Float64Array, offset: number, rng: Rng): void {
-    const k = this.chans.length;
-    const pos = spaced(this.positions, AZ_POSITIONS, rng);
-    if ((this.n + pos.length) * k > this.store.length) {
-      const grown = new Float64Array(Math.max((this.n + pos.length) * k, this.store.length * 2));
-      grown.set(this.store);
-      this.store = grown;
-    }
-    const st = this.store;
-    for (const q of pos) {
-      const base = this.n * k;
-      for (let i = 0; i < k; i++) {
-        const ch = this.chans[i]!;
-        st[base + i] = this.channelsLast ? data[offset + q * this.c + ch]! : data[offset + ch * this.positions + q]!;
+export function symmetricEigenvalues(a: ArrayLike<number>, n: number): Float64Array {
+  const d = new Float64Array(n);
+  if (n === 0) return d;
+  if (n === 1) { d[0] = a[0]!; return d; }
+  const m = Float64Array.from({ length: n * n }, (_, i) => a[i]!);
+  const e = new Float64Array(n);
+  for (let i = n - 1; i > 0; i--) {
+    const l = i - 1;
+    const ri = i * n;
+    let h = 0;
+    if (l > 0) {
+      let scale = 0;
+      for (let k = 0; k <= l; k++) scale += Math.abs(m[ri + k]!);
+      if (scale === 0) {
+        e[i] = m[ri + l]!;
+      } else {
+        for (let k = 0; k <= l; k++) { m[ri + k]! /= scale; h += m[ri + k]! * m[ri + k]!; }
+        let f = m[ri + l]!;
+        let g = f >= 0 ? -Math.sqrt(h) : Math.sqrt(h);
+        e[i] = scale * g;
+        h -= f * g;
+        m[ri + l] = f - g;
+        f = 0;
+        for (let j = 0; j <= l; j++) {
+          g = 0;
+          const rj = j * n;
+          for (let k = 0; k <= j; k++) g += m[rj + k]! * m[ri + k]!;
+          for (let k = j + 1; k <= l; k++) g += m[k * n + j]! * m[ri + k]!;
+          e[j] = g / h;
+          f += e[j]! * m[ri + j]!;
+        }
+        const hh = f / (h + h);
+        for (let j = 0; j <= l; j++) {
+          f = m[ri + j]!;
+          g = e[j]! - hh * f;
+          e[j] = g;
+          const rj = j * n;
+          for (let k = 0; k <= j; k++) m[rj + k]! -= f * e[k]! + g * m[ri + k]!;
+        }
       }
-      this.n++;
+    } else {
+      e[i] = m[ri + l]!;
     }
   }
+  for (let i = 0; i < n; i++) d[i] = m[i * n + i]!;
+  // QL with implicit shifts on (d, e).
+  for (let i = 1; i < n; i++) e[i - 1] = e[i]!;
+  e[n - 1] = 0;
+  for (let l = 0; l < n; l++) {
+    let iter = 0;
+    let mm: number;
+    do {
+      for (mm = l; mm < n - 1; mm++) {
+        const dd = Math.abs(d[mm]!) + Math.abs(d[mm + 1]!);
+        if (Math.abs(e[mm]!) <= Number.EPSILON * dd) break;
+      }
+      if (mm !== l) {
+        if (iter++ === 60) break;
+        let g = (d[l + 1]! - d[l]!) / (2 * e[l]!);
+        let r = Math.hypot(g, 1);
+        g = d[mm]! - d[l]! + e[l]! / (g + (g >= 0 ? Math.abs(r) : -Math.abs(r)));
+        let s = 1;
+        let c = 1;
+        let p = 0;
+        let i: number;
+        let underflow = false;
+        for (i = mm - 1; i >= l; i--) {
+          const f = s * e[i]!;
+          const b = c * e[i]!;
+          r = Math.hypot(f, g);
+          e[i + 1] = r;
+          if (r === 0) { d[i + 1]! -= p; e[mm] = 0; underflow = true; break; }
+          s = f / r;
+          c = g / r;
+          g = d[i + 1]! - p;
+          r = (d[i]! - g) * s + 2 * c * b;
+          p = s * r;
+          d[i + 1] = g + p;
+          g = c * r - b;
+        }
+        if (underflow) continue;
+        d[l]! -= p;
+        e[l] = g;
+        e[mm] = 0;
+      }
+    } while (mm !== l);
+  }
+  return d;
+}
 
-  /** Spectral entropy of the channel covariance: −Σ p log p, p = λ / Σλ (negative λ clipped). */
-  entropy(): number {
-    const k = this.chans.length;
-    const n = this.n;
-    if (n < 2 || k < 1) return 0;
-    const st = this.store;
-    const mean = new Float64Array(k);
-    for (let r = 0; r < n; r++) for (let i = 0; i < k; i++) mean[i]! += st[r * k + i]!;
-    for (let i = 0; i < k; i++) mean[i]! /= n;
-    const cov = new Float64Array(k * k);
-    const d = new Float64Array(k);
-    for (let r = 0; r < n; r++) {
-      for (let i = 0; i < k; i++) d[i] = st[r * k + i]! - mean[i]!;
+/**
+ * MeCo over the reduced maps: Σ over maps of λ_min of the sampled channels' correlation on sample
+ * 0, times C / k where channels were sampled. A channel constant over the positions read (its
+ * spread under CONSTANT_CHANNEL of its mean, float32 rounding) has a zero row and column, as the
+ * reference's NaN → 0. Maps whose positions read do not exceed the channels read are singular
+ * (λ_min = 0) and were left out of the reduction.
+ */
+export function mecoScore(groups: readonly MecoGroup[], covs: readonly ArrayLike<number>[], means: readonly ArrayLike<number>[]): number {
+  let sum = 0;
+  groups.forEach((g, gi) => {
+    const cov = covs[gi]!;
+    const mu = means[gi]!;
+    const k = g.k;
+    const kk = k * k;
+    const inv = new Float64Array(k);
+    const r = new Float64Array(kk);
+    for (let m = 0; m < g.maps; m++) {
       for (let i = 0; i < k; i++) {
-        const di = d[i]!;
-        if (di === 0) continue;
-        const row = i * k;
-        for (let j = 0; j <= i; j++) cov[row + j]! += di * d[j]!;
+        const v = cov[m * kk + i * k + i]!;
+        const rms = Math.sqrt(Math.max(0, v) / g.positions);
+        const live = Number.isFinite(v) && rms > CONSTANT_CHANNEL * (Math.abs(mu[m * k + i]!) + 1);
+        inv[i] = live ? 1 / Math.sqrt(v) : 0;
+      }
+      for (let i = 0; i < k; i++) {
+        for (let j = 0; j < k; j++) {
+          const x = cov[m * kk + i * k + j]! * inv[i]! * inv[j]!;
+          r[i * k + j] = Number.isFinite(x) ? x : 0;
+        }
+      }
+      const ev = symmetricEigenvalues(r, k);
+      let min = Infinity;
+      for (let i = 0; i < ev.length; i++) min = Math.min(min, ev[i]!);
+      if (Number.isFinite(min)) sum += min * g.scale;
+    }
+  });
+  return sum;
+}
+
+/**
+ * AZ block statistics accumulated over runs: per block the centred scatter of its rows and their
+ * mean, merged run by run (Chan et al.), so one run of 16 samples and 16 runs of one agree.
+ */
+export class BlockScatter {
+  private readonly n: Float64Array;
+  private readonly mean: Float64Array[];
+  private readonly scatter: Float64Array[];
+  private readonly ks: number[];
+
+  constructor(private readonly groups: readonly AzGroup[], blocks: number) {
+    this.n = new Float64Array(blocks);
+    this.mean = new Array<Float64Array>(blocks);
+    this.scatter = new Array<Float64Array>(blocks);
+    this.ks = new Array<number>(blocks).fill(0);
+    for (const g of groups) {
+      for (const b of g.blocks) {
+        this.mean[b] = new Float64Array(g.k);
+        this.scatter[b] = new Float64Array(g.k * g.k);
+        this.ks[b] = g.k;
       }
     }
-    for (let i = 0; i < k; i++) for (let j = 0; j < i; j++) cov[j * k + i] = cov[i * k + j]!;
-    for (let i = 0; i < k * k; i++) if (!Number.isFinite(cov[i]!)) return 0;
-    const ev = symmetricEigenvalues(cov, k);
+  }
+
+  addRun(batch: number, scatters: readonly ArrayLike<number>[], means: readonly ArrayLike<number>[]): void {
+    this.groups.forEach((g, gi) => {
+      const k = g.k;
+      const rows = batch * g.rowsPerSample;
+      g.blocks.forEach((b, m) => {
+        const s = scatters[gi]!;
+        const mu = means[gi]!;
+        const n0 = this.n[b]!;
+        const n1 = n0 + rows;
+        const mean = this.mean[b]!;
+        const sc = this.scatter[b]!;
+        const delta = new Float64Array(k);
+        for (let i = 0; i < k; i++) delta[i] = mu[m * k + i]! - mean[i]!;
+        const f = (n0 * rows) / n1;
+        for (let i = 0; i < k; i++) {
+          for (let j = 0; j < k; j++) sc[i * k + j]! += s[m * k * k + i * k + j]! + f * delta[i]! * delta[j]!;
+        }
+        for (let i = 0; i < k; i++) mean[i]! += (delta[i]! * rows) / n1;
+        this.n[b] = n1;
+      });
+    });
+  }
+
+  /** Spectral entropy of block `b`'s channel covariance: −Σ p log p, p = λ / Σλ (negative λ clipped). */
+  entropy(b: number): number {
+    const k = this.ks[b]!;
+    const sc = this.scatter[b]!;
+    if (this.n[b]! < 2 || k < 1) return 0;
+    for (let i = 0; i < k * k; i++) if (!Number.isFinite(sc[i]!)) return 0;
+    const ev = symmetricEigenvalues(sc, k);
     let total = 0;
     for (let i = 0; i < ev.length; i++) total += Math.max(0, ev[i]!);
     if (!(total > 0)) return 0;
