@@ -28,6 +28,10 @@ export interface KnownArch {
   readonly macs?: number;
   /** textHash of the graph's chain_slim text: equal graphs, equal fingerprints. */
   readonly fingerprint: string;
+  /** textHash of the unbounded compact text (fingerprint.ts): equal architectures, however exported. Absent in older checkpoints. */
+  readonly archFingerprint?: string;
+  /** What each label measures (the manifest's label_kind: epochs, split, the timm recipe). Absent in older checkpoints. */
+  readonly source?: Readonly<Record<string, string>>;
 }
 
 export interface CheckpointMeta {
@@ -39,6 +43,8 @@ export interface CheckpointMeta {
   readonly representation: Representation;
   readonly featureLength: number;
   readonly fingerprintMode: string;
+  /** Version of the known architectures' `archFingerprint` (fingerprint.ts); absent when they have none. */
+  readonly archFingerprintMode?: string;
   readonly targets: readonly string[];
   readonly trainedOn: Readonly<Record<string, number>>;
   /** Dimensions of the projected features that the neighbour index holds. */
