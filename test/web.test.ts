@@ -9,9 +9,9 @@
  * must be built (`npm ci` builds it through `prepare`; by hand: `npm run build:web`).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, constants, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import type { AddressInfo } from 'node:net';
@@ -24,28 +24,13 @@ import { DEFAULT_SERVER_CONFIG } from '../src/server/config.ts';
 import type { AppContext } from '../src/server/context.ts';
 import { sampleKnown, WEB_DIST_DIR, webPageRoutes, type KnownResponse } from '../src/server/routes/web.ts';
 import { BIN } from './helpers/cli.ts';
+import { findChromium } from './helpers/chromium.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const KEY = 'web-test-key';
 const GOOD_ARCH = '|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|';
 const POOR_ARCH = '|avg_pool_3x3~0|+|none~0|skip_connect~1|+|avg_pool_3x3~0|none~1|skip_connect~2|';
 const TIMM = ['mobilenetv2_050-224', 'resnet14t-224'] as const;
-
-/** The system chromium, found on PATH (playwright-core never downloads one). */
-function findChromium(): string | null {
-  const fromEnv = process.env.ONNX_PREDICT_CHROMIUM;
-  const names = ['chromium', 'chromium-browser', 'google-chrome-stable', 'google-chrome'];
-  const candidates = fromEnv ? [fromEnv] : (process.env.PATH ?? '').split(delimiter).flatMap((d) => names.map((n) => join(d, n)));
-  for (const c of candidates) {
-    try {
-      accessSync(c, constants.X_OK);
-      return c;
-    } catch {
-      // next
-    }
-  }
-  return null;
-}
 
 interface Serve {
   readonly url: string;

@@ -31,6 +31,8 @@ export interface RowPrediction {
   readonly low: number;
   readonly high: number;
   readonly inDomain?: boolean;
+  /** 'measured' for a known architecture's measurement (the report's `source`). */
+  readonly source?: string;
 }
 
 export function formatFromPath(path: string): BatchFormat {
@@ -134,7 +136,11 @@ export function parseExisting(buf: Buffer, format: BatchFormat, targets: readonl
     for (const t of targets) {
       const a = f(rec[idx(`${t}_accuracy`)]);
       const d = rec[idx(`${t}_in_domain`)] ?? '';
-      if (a !== null) predictions[t] = { accuracy: a, low: f(rec[idx(`${t}_low`)]) ?? a, high: f(rec[idx(`${t}_high`)]) ?? a, ...(d === '' ? {} : { inDomain: d === 'true' }) };
+      const low = f(rec[idx(`${t}_low`)]) ?? a;
+      const high = f(rec[idx(`${t}_high`)]) ?? a;
+      // A known architecture's measurement is the one answer with an interval of zero width.
+      const measured = a !== null && low === a && high === a && (rec[idx('exact_id')] ?? '') !== '';
+      if (a !== null) predictions[t] = { accuracy: a, low: low!, high: high!, ...(d === '' ? {} : { inDomain: d === 'true' }), ...(measured ? { source: 'measured' } : {}) };
     }
     const proxies = rec[idx('proxies')] ?? '';
     const warnings = rec[idx('warnings')] ?? '';

@@ -14,6 +14,11 @@ export interface GraphSignature {
   readonly channels: number | null;
   /** Width of the first output's last dimension (classes for a classifier), or null. */
   readonly classes: number | null;
+  /**
+   * Rank of the first input when no input is 4-D (a sequence model's 3, a tabular one's 2): such a
+   * model fits no image target. Absent when an input is 4-D or no input has a known rank.
+   */
+  readonly nonImageRank?: number;
 }
 
 export interface TargetDomain {
@@ -78,10 +83,12 @@ export function graphSignature(model: Model, profile: Profile): GraphSignature {
   const out = model.graph.outputs[0];
   const outType: TensorType | undefined = out ? (profile.shapes.get(out.name) ?? out.type ?? undefined) : undefined;
   const last = outType?.shape?.[outType.shape.length - 1];
+  const rank = image === null ? model.graph.inputs.find((v) => v.type?.shape !== undefined && v.type.shape !== null)?.type?.shape?.length : undefined;
   return {
     resolution: h !== null || w !== null ? Math.max(h ?? 0, w ?? 0) : null,
     channels: known(shape?.[1]),
     classes: known(last),
+    ...(rank !== undefined ? { nonImageRank: rank } : {}),
   };
 }
 
@@ -114,6 +121,9 @@ export function checkDomain(sig: GraphSignature, domain: TargetDomain | undefine
     return { inDomain: false, reason: `${sig.classes} output${sig.classes === 1 ? '' : 's'}; ${target ?? 'this target'} has ${classes.join(' or ')} classes` };
   }
   if (!domain) return { inDomain: true };
+  if (sig.nonImageRank !== undefined && domain.resolution !== null) {
+    return { inDomain: false, reason: `the input is ${sig.nonImageRank}-D, not an image; this target was learnt from images` };
+  }
   if (sig.resolution !== null && domain.resolution !== null) {
     const [lo, hi] = domain.resolution;
     if (sig.resolution < lo / RESOLUTION_SLACK || sig.resolution > hi * RESOLUTION_SLACK) {
