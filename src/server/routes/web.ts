@@ -15,6 +15,7 @@ import type { Request, Response } from 'express';
 import { DEFAULT_CHECKPOINT_DIR, UsageError, VERSION } from '../../index.ts';
 import type { ServerConfig } from '../config.ts';
 import { readKnown, sampleKnown, type KnownLine } from '../../predictor/known-sample.ts';
+import { WEB_EXAMPLES } from '../examples.ts';
 import { errorRef, queryParam } from '../openapi.ts';
 import { queryInt, queryString, type RouteModule } from './route.ts';
 
@@ -22,10 +23,11 @@ import { queryInt, queryString, type RouteModule } from './route.ts';
 export const WEB_DIST_DIR = fileURLToPath(new URL('../../../dist/web/', import.meta.url));
 
 /** The built files, by route path. A fixed list: no path from the request ever reaches the file system. */
-const ASSETS = Object.freeze({
+const ASSETS: Readonly<Record<string, { readonly file: string; readonly type: string }>> = Object.freeze({
   '/web/app.js': { file: 'app.js', type: 'text/javascript; charset=utf-8' },
   '/web/app.css': { file: 'app.css', type: 'text/css; charset=utf-8' },
-} as const);
+  ...Object.fromEntries(WEB_EXAMPLES.map((e) => [`/web/examples/${e.file}`, { file: `examples/${e.file}`, type: 'application/octet-stream' }])),
+});
 
 const CSP = [
   "default-src 'none'",
@@ -45,10 +47,15 @@ export interface PageConfig {
   readonly maxBodyBytes: number;
   readonly maxFiles: number;
   readonly apiKeyRequired: boolean;
+  /** The bundled example models, served at web/examples/<file>. */
+  readonly examples: readonly { readonly file: string; readonly title: string }[];
 }
 
 function pageConfig(config: ServerConfig): PageConfig {
-  return { version: VERSION, maxBodyBytes: config.maxBodyBytes, maxFiles: config.maxFiles, apiKeyRequired: config.apiKey !== null };
+  return {
+    version: VERSION, maxBodyBytes: config.maxBodyBytes, maxFiles: config.maxFiles, apiKeyRequired: config.apiKey !== null,
+    examples: WEB_EXAMPLES.map((e) => ({ file: e.file, title: e.title })),
+  };
 }
 
 /** The server's own paths stay out of the answer, as in /v1/info. */
@@ -78,6 +85,7 @@ export function webPageRoutes(options: { dir?: string } = {}): RouteModule {
       '/': { get: { operationId: 'webPage', summary: 'the web page: drop ONNX files, see predictions and where they land (docs/WEB.md)', security: [], responses: { '200': pageResponse, '503': notBuiltResponse } } },
       '/web/app.js': assetPath('the page script (bundled with Observable Plot)', 'text/javascript'),
       '/web/app.css': assetPath('the page style sheet', 'text/css'),
+      ...Object.fromEntries(WEB_EXAMPLES.map((e) => [`/web/examples/${e.file}`, assetPath(`example model: ${e.title}`, 'application/octet-stream')])),
     },
     mount(app, ctx) {
       // Read lazily so that a server without a built page still starts and serves the API.
