@@ -75,6 +75,8 @@ function predictionFormat(s: string): string {
     .split('\n')
     .map((line) => {
       if (/^ {4}\S+ \(\S+, distance [\d.]+\) /.test(line)) return '    <neighbour> (<space>, distance #) <arch>: <accuracies>';
+      // A warning's sentence carries measured distances and coverages.
+      if (/^ {2}warning: /.test(line)) return line.replace(/-?\d+(\.\d+)?/g, '#');
       // Proxy values come from onnxruntime runs (float rounding may differ between machines) and the line carries a time.
       if (/^ {2}zero-cost proxies/.test(line)) return line.replace(/-?\d+(\.\d+)?(e[+-]?\d+)?/g, '#');
       return line.replace(/-?\d+\.\d+%/g, '#%');

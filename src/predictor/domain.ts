@@ -117,10 +117,10 @@ export interface DomainCheck {
  */
 export function checkDomain(sig: GraphSignature, domain: TargetDomain | undefined, target?: string): DomainCheck {
   const classes = targetClasses(target, domain);
-  if (sig.classes !== null && classes.length > 0 && !classes.includes(sig.classes)) {
-    return { inDomain: false, reason: `${sig.classes} output${sig.classes === 1 ? '' : 's'}; ${target ?? 'this target'} has ${classes.join(' or ')} classes` };
-  }
-  if (!domain) return { inDomain: true };
+  const classCheck = (): DomainCheck => (sig.classes !== null && classes.length > 0 && !classes.includes(sig.classes)
+    ? { inDomain: false, reason: `${sig.classes} output${sig.classes === 1 ? '' : 's'}; ${target ?? 'this target'} has ${classes.join(' or ')} classes` }
+    : { inDomain: true });
+  if (!domain) return classCheck();
   if (sig.nonImageRank !== undefined && domain.resolution !== null) {
     return { inDomain: false, reason: `the input is ${sig.nonImageRank}-D, not an image; this target was learnt from images` };
   }
@@ -133,7 +133,7 @@ export function checkDomain(sig: GraphSignature, domain: TargetDomain | undefine
   if (sig.channels !== null && domain.channels.length > 0 && !domain.channels.includes(sig.channels)) {
     return { inDomain: false, reason: `${sig.channels} input channels; this target was learnt from ${domain.channels.join('/')}` };
   }
-  return { inDomain: true };
+  return classCheck();
 }
 
 /**
