@@ -4,6 +4,7 @@
 import type { CheckpointMeta } from './predictor/checkpoint.ts';
 import type { EvalReport } from './predictor/evaluate.ts';
 import { humanCount } from './onnx-to-text/text/compact.ts';
+import { targetFacts } from './predictor/domain.ts';
 
 /** Shape of a prediction report as the CLI and HTTP service print it (see src/index.ts). */
 interface PredictionLike {
@@ -56,7 +57,7 @@ export function formatPrediction(r: PredictionLike, options: FormatPredictionOpt
   lines.push(measured ? '  accuracy (measured, or predicted with its 80% interval):' : '  predicted accuracy (80% interval):');
   if (shown.length === 0) lines.push('    none of the targets fits this model (add --all-targets to see the guesses)');
   for (const [t, p] of shown) {
-    const note = p.inDomain === false ? `  (out of domain: ${p.domainNote ?? 'unlike the training graphs'})` : !fits.has(t) ? '  (a training proxy of a target shown above)' : '';
+    const note = p.inDomain === false ? `  (out of domain: ${p.domainNote ?? 'unlike the training graphs'})` : !fits.has(t) ? `  (a training proxy${targetFacts(t)?.proxyOf ? ` of ${targetFacts(t)!.proxyOf}` : ''})` : '';
     if (p.source === 'measured') {
       const m = p.measured;
       const model = p.predicted ? `; the model predicts ${pct(p.predicted.accuracy)} [${pct(p.predicted.low)} – ${pct(p.predicted.high)}]` : '';

@@ -22,6 +22,9 @@ import type { ProxyOptions, ProxyReport } from '../proxies/index.ts';
 /** Accuracies live in [0, 100]; an extrapolating model must not say otherwise. */
 const clamp = (v: number): number => Math.min(100, Math.max(0, v));
 
+/** Known architectures with the same graph listed beside an exact match (NB201 has up to 40 isomorphic cells). */
+const MAX_OTHERS = 10;
+
 /** Cosine distance under which a neighbour may be the same graph (float noise is ~1e-7). */
 const EXACT_GATE = 1e-4;
 
@@ -73,7 +76,7 @@ export interface NeighborInfo {
 export interface ExactMatch extends KnownArch {
   readonly match: 'graph' | 'architecture';
   readonly note: string;
-  /** Other known architectures with the same fingerprint (e.g. DeiT and ViT, one graph, two recipes). */
+  /** Other known architectures with the same architecture fingerprint (e.g. DeiT and ViT, one graph, two recipes; isomorphic NB201 cells), the best first, at most 10. */
   readonly others: readonly KnownArch[];
 }
 
@@ -277,7 +280,7 @@ export class Predictor {
     const first = same ?? arch[0];
     if (first === undefined) return null;
     const match = same !== undefined ? 'graph' : 'architecture';
-    const others = arch.filter((k) => k.id !== first.id);
+    const others = arch.filter((k) => k.id !== first.id).slice(0, MAX_OTHERS);
     const what = `${first.space} ${first.arch}`;
     return { ...first, match, others, note: match === 'graph' ? `identical to ${what}` : `same architecture as ${what}, exported differently` };
   }
