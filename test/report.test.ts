@@ -160,7 +160,7 @@ describe.skipIf(CHROMIUM === null)('the zoo report of the fixture models, in chr
   });
 
   it('the CLI ranks the ImageNet models by imagenet without flags, and names the file that fits nothing', () => {
-    expect(stdout.split('\n')[0]).toBe('ranked by imagenet, the target 4 of 5 files fit first (predicted accuracy, 80% interval; --target picks another):');
+    expect(stdout.split('\n')[0]).toBe('ranked by imagenet, the target that 4 of 5 files fit (predicted accuracy, 80% interval; --target picks another):');
     expect(stdout).toMatch(/^1 file fits no target .*tiny_encoder\.onnx/m);
     expect(stdout).toMatch(/^report: .*zoo\.html/m);
   });

@@ -89,7 +89,7 @@ export function scatterChart(known: readonly KnownPoint[], models: readonly Plot
       Plot.dot(shown, { x: 'x', y: 'high', symbol: 'times', r: 5, stroke: 'black', strokeWidth: 2 }),
       Plot.dot(front, { x: 'x', y: 'accuracy', r: 17, fill: 'none', stroke: '#d4500a', strokeWidth: 2.5, className: 'pareto-marker', ariaLabel: (m: PlottedModel) => `${m.label}: on the Pareto front (no other model is both cheaper and more accurate)` }),
       Plot.dot(shown, { x: 'x', y: 'accuracy', symbol: 'star', r: 11, fill: '#e31a1c', stroke: 'black', strokeWidth: 1.5, className: 'model-point', ariaLabel: (m: PlottedModel) => describeModel(m, x), title: (m: PlottedModel) => describeModel(m, x) }),
-      Plot.text(shown, { x: 'x', y: 'accuracy', text: 'label', dx: 14, textAnchor: 'start', fontWeight: 'bold', fontSize: 13, stroke: 'white', strokeWidth: 4, fill: 'black', className: 'model-label' }),
+      Plot.text(shown, { x: 'x', y: 'accuracy', text: 'label', dx: 14, dy: -16, textAnchor: 'start', fontWeight: 'bold', fontSize: 13, stroke: 'white', strokeWidth: 4, fill: 'black', className: 'model-label' }),
     ],
   });
 }

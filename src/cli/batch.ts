@@ -28,7 +28,7 @@ function groupTitle(g: RankGroup, total: number, shown: number): string {
     const guesses = g.rows.length - g.fit;
     return `ranked by ${g.target} (--target): ${g.fit} of ${files(g.rows.length)} fit it${guesses > 0 ? `; for the other ${guesses} it is a guess (marked *)` : ''} (${top}predicted accuracy, 80% interval):`;
   }
-  const who = g.rows.length === total ? (total === 1 ? 'the target the file fits' : `the target all ${total} files fit`) : `the target ${g.rows.length} of ${files(total)} fit first`;
+  const who = g.rows.length === total ? (total === 1 ? 'the target the file fits' : `the target all ${total} files fit`) : `the target that ${g.rows.length} of ${files(total)} fit`;
   return `ranked by ${g.target}, ${who} (${top}predicted accuracy, 80% interval; --target picks another):`;
 }
 
