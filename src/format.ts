@@ -4,7 +4,16 @@
 import type { CheckpointMeta } from './predictor/checkpoint.ts';
 import type { EvalReport } from './predictor/evaluate.ts';
 import { humanCount } from './onnx-to-text/text/compact.ts';
-import { targetFacts } from './predictor/domain.ts';
+import { targetClasses, targetFacts, type TargetDomain } from './predictor/domain.ts';
+
+/** What a model must look like to fit a target: input resolution and channels, output classes. */
+function targetLine(t: string, d: TargetDomain | undefined): string {
+  const f = targetFacts(t);
+  const res = d?.resolution ? (d.resolution[0] === d.resolution[1] ? `${d.resolution[0]} px` : `${d.resolution[0]}–${d.resolution[1]} px`) : 'any size';
+  const ch = d && d.channels.length > 0 ? `${d.channels.join('/')} ch` : 'any channels';
+  const cls = targetClasses(t, d);
+  return [f?.title, `fits ${res} (±25 %), ${ch}, ${cls.length > 0 ? `${cls.join(' or ')} classes` : 'any classes'}`, f?.proxyOf ? `a training proxy of ${f.proxyOf}` : ''].filter((x) => x).join('; ');
+}
 
 /** Shape of a prediction report as the CLI and HTTP service print it (see src/index.ts). */
 interface PredictionLike {
@@ -102,6 +111,7 @@ export function formatInfo(info: PredictorInfo): string {
     `encoder:        ${m.encoder.id} (${m.encoder.dtype}, ${m.encoder.dim} dims)`,
     `representation: ${m.representation} (${m.featureLength} features)`,
     `targets:        ${m.targets.join(', ')}`,
+    ...m.targets.map((t) => `  ${t.padEnd(15)} ${targetLine(t, m.domains[t])}`),
     `trained on:     ${Object.entries(m.trainedOn).map(([s, n]) => `${s} ${n}`).join(', ')}`,
   ];
   const v = (m.metrics as { validation?: Record<string, { kendall: number; spearman: number; coverage80: number; n: number }> }).validation;

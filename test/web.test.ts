@@ -404,6 +404,8 @@ describe.skipIf(CHROMIUM === null)('the page in chromium', { timeout: 120_000 },
     expect(rows[0]![2]).toMatch(/^measured; the model predicts [\d.]+ \([\d.]+–[\d.]+\)$/);
     expect(await page.textContent('label[for="show-all-targets"]')).toBe('Show all targets (6 hidden: the model does not fit cifar10, cifar100, class_object, class_scene, imagenet16-120; imagenet-16ep is a training proxy of a target shown)');
     expect(await page.inputValue('#target')).toBe('imagenet');
+    // A known architecture is not also "unlike the training architectures".
+    expect(await page.$$('#single .warnings')).toHaveLength(0);
   });
 
   it('"Try 3 examples" ranks the bundled models by ImageNet and rings the Pareto front on the plot', async () => {

@@ -48,15 +48,15 @@ export interface TargetFacts {
 export const TARGET_FACTS = Object.freeze({
   cifar10: { classes: [10], title: 'CIFAR-10' },
   cifar100: { classes: [100], title: 'CIFAR-100' },
-  'imagenet16-120': { classes: [120], title: 'ImageNet16-120 (16 px, 120 classes)' },
+  'imagenet16-120': { classes: [120], title: 'ImageNet16-120' },
   imagenet: { classes: [1000], title: 'ImageNet-1k' },
-  'imagenet-16ep': { classes: [1000], title: 'ImageNet-1k after 16 epochs (a training proxy)', proxyOf: 'imagenet' },
+  'imagenet-16ep': { classes: [1000], title: 'ImageNet-1k after 16 epochs', proxyOf: 'imagenet' },
   // TransNAS-Bench-101 trained one network per Taskonomy task (datasets/transnas/space.ts).
-  class_object: { classes: [75], title: 'Taskonomy object classification (75 classes)' },
-  class_scene: { classes: [47], title: 'Taskonomy scene classification (47 classes)' },
+  class_object: { classes: [75], title: 'Taskonomy object classification' },
+  class_scene: { classes: [47], title: 'Taskonomy scene classification' },
   svhn: { classes: [10], title: 'SVHN' },
   cub200: { classes: [200], title: 'CUB-200-2011' },
-  ninapro: { classes: [18], title: 'NinaPro DB5 (18 gestures)' },
+  ninapro: { classes: [18], title: 'NinaPro DB5 gestures' },
 } satisfies Record<string, TargetFacts>);
 
 export function targetFacts(target: string): TargetFacts | undefined {
