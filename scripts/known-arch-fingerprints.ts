@@ -6,6 +6,9 @@
  * a mismatch stops the script.
  *
  *   npx tsx scripts/known-arch-fingerprints.ts [checkpoint-dir] [--spaces timm,nb201]
+ *
+ * Label kinds shared by a whole space go to predictor.json's `labelSources` (checkpoint.ts
+ * `factorSources`), as training writes them; `--spaces ''` only does that, rebuilding nothing.
  */
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,13 +18,21 @@ import { readModel } from '../src/onnx-to-text/reader.ts';
 import { profileModel } from '../src/onnx-to-text/profile.ts';
 import { ARCH_FINGERPRINT_VERSION, archFingerprint, fingerprint } from '../src/predictor/fingerprint.ts';
 import { DEFAULT_CHECKPOINT_DIR } from '../src/predictor/predictor.ts';
-import type { KnownArch } from '../src/predictor/checkpoint.ts';
+import { factorSources, knownSources, type CheckpointMeta, type KnownArch } from '../src/predictor/checkpoint.ts';
 
 const { values, positionals } = parseArgs({ options: { spaces: { type: 'string' } }, allowPositionals: true });
 const dir = positionals[0] ?? DEFAULT_CHECKPOINT_DIR;
 const only = values.spaces !== undefined ? new Set(values.spaces.split(',')) : null;
 const knownPath = join(dir, 'known.jsonl');
-const known = readFileSync(knownPath, 'utf8').split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as KnownArch);
+const metaPath = join(dir, 'predictor.json');
+const meta = JSON.parse(readFileSync(metaPath, 'utf8')) as Record<string, unknown>;
+// Lines as written by an earlier run keep only the kinds their space does not share: expand them.
+const known = readFileSync(knownPath, 'utf8').split('\n').filter((l) => l !== '').map((l): KnownArch => {
+  const k = JSON.parse(l) as KnownArch;
+  const { source: _s, ...rest } = k;
+  const full = knownSources(meta as unknown as CheckpointMeta, k);
+  return full ? { ...rest, source: full } : rest;
+});
 const out: KnownArch[] = [...known];
 const bySpace = new Map<string, number[]>();
 known.forEach((k, i) => bySpace.set(k.space, [...(bySpace.get(k.space) ?? []), i]));
@@ -45,12 +56,12 @@ for (const [space, rows] of bySpace) {
   }
   process.stderr.write(`${space}: ${rows.length} in ${((performance.now() - t0) / 1000).toFixed(0)} s\n`);
 }
-writeFileSync(`${knownPath}.tmp`, out.map((k) => JSON.stringify(k)).join('\n') + '\n');
+const factored = factorSources(out);
+writeFileSync(`${knownPath}.tmp`, factored.known.map((k) => JSON.stringify(k)).join('\n') + '\n');
 renameSync(`${knownPath}.tmp`, knownPath);
-const metaPath = join(dir, 'predictor.json');
-const meta = JSON.parse(readFileSync(metaPath, 'utf8')) as Record<string, unknown>;
-if (meta['archFingerprintMode'] !== ARCH_FINGERPRINT_VERSION) {
-  // Inserted after fingerprintMode, where `onnx-predict train` writes it.
-  const next = Object.fromEntries(Object.entries(meta).flatMap(([key, v]) => (key === 'fingerprintMode' ? [[key, v], ['archFingerprintMode', ARCH_FINGERPRINT_VERSION]] : key === 'archFingerprintMode' ? [] : [[key, v]])));
-  writeFileSync(metaPath, `${JSON.stringify(next, null, 1)}\n`);
-}
+// Inserted after fingerprintMode, where `onnx-predict train` writes them.
+const next = Object.fromEntries(Object.entries(meta).flatMap(([key, v]): [string, unknown][] => {
+  if (key === 'archFingerprintMode' || key === 'labelSources') return [];
+  return key === 'fingerprintMode' ? [[key, v], ['archFingerprintMode', ARCH_FINGERPRINT_VERSION], ['labelSources', factored.labelSources]] : [[key, v]];
+}));
+writeFileSync(metaPath, `${JSON.stringify(next, null, 1)}\n`);

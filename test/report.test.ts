@@ -17,6 +17,7 @@ import { paretoFront, scatterSvg } from '../src/batch/plot.ts';
 import { rankingPlan, warningCounts } from '../src/batch/summary.ts';
 import { renderReport } from '../src/batch/report.ts';
 import type { BatchRow } from '../src/batch/rows.ts';
+import type { KnownArch } from '../src/predictor/checkpoint.ts';
 import { main } from '../src/cli/main.ts';
 import { CHROMIUM_ARGS, findChromium } from './helpers/chromium.ts';
 
@@ -225,5 +226,23 @@ describe.skipIf(CHROMIUM === null)('the zoo report of the fixture models, in chr
     const shown = await page.$$eval('#warnings tbody tr', (es) => es.map((e) => [e.getAttribute('data-code'), Number(e.querySelector('td')!.textContent)]));
     expect(shown).toEqual(warningCounts(rows).map((w) => [w.code, w.count]));
     await page.close();
+  });
+});
+
+describe('label sources in the checkpoint', () => {
+  it('a space\'s shared label kinds move to labelSources; lines keep only their own (timm recipes)', async () => {
+    const { factorSources, knownSources } = await import('../src/predictor/checkpoint.ts');
+    const known: KnownArch[] = [
+      { id: 'a-0', space: 'a', arch: 'x', labels: { t: 1, u: 2 }, fingerprint: 'f', source: { t: 'test@200ep', u: 'valid' } },
+      { id: 'a-1', space: 'a', arch: 'y', labels: { t: 3 }, fingerprint: 'g', source: { t: 'test@200ep' } },
+      { id: 'b-0', space: 'b', arch: 'm1', labels: { t: 70 }, fingerprint: 'h', source: { t: 'top1@224 m1.r1' } },
+      { id: 'b-1', space: 'b', arch: 'm2', labels: { t: 71 }, fingerprint: 'i', source: { t: 'top1@224 m2.r2' } },
+      { id: 'c-0', space: 'c', arch: 'z', labels: { t: 5 }, fingerprint: 'j' },
+    ];
+    const f = factorSources(known);
+    expect(f.labelSources).toEqual({ a: { t: 'test@200ep', u: 'valid' } });
+    expect(f.known.map((k) => k.source)).toEqual([undefined, undefined, { t: 'top1@224 m1.r1' }, { t: 'top1@224 m2.r2' }, undefined]);
+    // Expanding gives back every line's map.
+    expect(f.known.map((k) => knownSources({ labelSources: f.labelSources }, k))).toEqual([{ t: 'test@200ep', u: 'valid' }, { t: 'test@200ep' }, { t: 'top1@224 m1.r1' }, { t: 'top1@224 m2.r2' }, undefined]);
   });
 });

@@ -9,7 +9,7 @@ import type { Model } from '../onnx-to-text/ir.ts';
 import type { Profile } from '../onnx-to-text/profile.ts';
 import type { TextMode } from '../onnx-to-text/text/index.ts';
 import { ARCH_FINGERPRINT_VERSION, archFingerprint, fingerprint } from './fingerprint.ts';
-import { loadCheckpoint, type Checkpoint, type KnownArch } from './checkpoint.ts';
+import { knownSources, loadCheckpoint, type Checkpoint, type KnownArch } from './checkpoint.ts';
 import { checkDomain, graphSignature } from './domain.ts';
 import { featureLayout, featurize, PhraseEmbeddings, type FeatureLayout, type TextEmbedder } from './features.ts';
 import { transformFeatures } from './head/infer.ts';
@@ -282,7 +282,8 @@ export class Predictor {
     const match = same !== undefined ? 'graph' : 'architecture';
     const others = arch.filter((k) => k.id !== first.id).slice(0, MAX_OTHERS);
     const what = `${first.space} ${first.arch}`;
-    return { ...first, match, others, note: match === 'graph' ? `identical to ${what}` : `same architecture as ${what}, exported differently` };
+    const source = knownSources(meta, first);
+    return { ...first, ...(source ? { source } : {}), match, others, note: match === 'graph' ? `identical to ${what}` : `same architecture as ${what}, exported differently` };
   }
 
   async dispose(): Promise<void> {

@@ -4,7 +4,7 @@
  * predictor to their own architectures (a manifest of ONNX files + accuracies).
  */
 import { dirname, join } from 'node:path';
-import { CHECKPOINT_FORMAT, CHECKPOINT_VERSION, saveCheckpoint, type KnownArch } from './checkpoint.ts';
+import { CHECKPOINT_FORMAT, CHECKPOINT_VERSION, factorSources, saveCheckpoint, type KnownArch } from './checkpoint.ts';
 import { ARCH_FINGERPRINT_VERSION } from './fingerprint.ts';
 import { domainOf, graphSignature, type GraphSignature, type TargetDomain } from './domain.ts';
 import { featureLayout, PhraseEmbeddings, type Representation, type TextEmbedder } from './features.ts';
@@ -109,10 +109,10 @@ export async function trainPredictor(o: TrainPredictorOptions): Promise<TrainSum
   const imputed = rows.map((r) => r.x.map((v, j) => (Number.isNaN(v) ? model.impute[j]! : v)));
   const index = buildIndex(model.head, imputed, model.indexDim);
   // Field order as scripts/known-arch-fingerprints.ts writes it, so both give the same file.
-  const known: KnownArch[] = records.map((r, i) => ({
+  const { known, labelSources } = factorSources(records.map((r, i): KnownArch => ({
     id: r.id, space: r.space, arch: r.arch, labels: r.labels, params: r.params, macs: r.macs, fingerprint: fingerprints[i]!,
     archFingerprint: archFingerprints[i]!, source: Object.fromEntries(Object.keys(r.labels).map((t) => [t, r.labelKind?.[t] ?? ''])),
-  }));
+  })));
   const trainedOn: Record<string, number> = {};
   for (const r of records) trainedOn[r.space] = (trainedOn[r.space] ?? 0) + 1;
   const domains: Record<string, TargetDomain> = {};
@@ -129,6 +129,7 @@ export async function trainPredictor(o: TrainPredictorOptions): Promise<TrainSum
       featureLength: layout.length,
       fingerprintMode: 'chain_slim',
       archFingerprintMode: ARCH_FINGERPRINT_VERSION,
+      labelSources,
       targets,
       trainedOn,
       indexDim: model.indexDim,
