@@ -246,3 +246,17 @@ describe('label sources in the checkpoint', () => {
     expect(f.known.map((k) => knownSources({ labelSources: f.labelSources }, k))).toEqual([{ t: 'test@200ep', u: 'valid' }, { t: 'test@200ep' }, { t: 'top1@224 m1.r1' }, { t: 'top1@224 m2.r2' }, undefined]);
   });
 });
+
+describe('CSV rows read back', () => {
+  it('a known architecture\'s zero-width interval reads back as a measurement', async () => {
+    const { csvHeaderLine, parseExisting, serializeRow } = await import('../src/batch/rows.ts');
+    const targets = ['imagenet'];
+    const measured = row('r18.onnx', { imagenet: [73.286] }, { exact: 'timm-361' });
+    const known = { ...measured, predictions: { imagenet: { accuracy: 73.286, low: 73.286, high: 73.286, inDomain: true } } };
+    const predicted = { ...row('vit.onnx', { imagenet: [82] }), exact: null };
+    const text = csvHeaderLine(targets) + serializeRow(known, 'csv', targets) + serializeRow(predicted, 'csv', targets);
+    const back = parseExisting(Buffer.from(text), 'csv', targets, 'x.csv').rows;
+    expect(back[0]!.predictions['imagenet']!.source).toBe('measured');
+    expect(back[1]!.predictions['imagenet']!.source).toBeUndefined();
+  });
+});
