@@ -1,6 +1,6 @@
 /**
  * Builds the web page (web/) into dist/web/: index.html, app.js (the page and Observable Plot,
- * bundled and minified by esbuild) and app.css. Run by `npm run build:web`, which `npm ci` runs
+ * bundled and minified by esbuild), app.css and examples/ (the bundled example models). Run by `npm run build:web`, which `npm ci` runs
  * through `prepare`. Deterministic: the same sources and lockfile give the same bytes.
  *
  *   npx tsx scripts/build-web.ts [--out DIR]
@@ -9,6 +9,7 @@ import { copyFileSync, mkdirSync, readFileSync, renameSync, rmSync, statSync } f
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { WEB_EXAMPLES } from '../src/server/examples.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const outFlag = process.argv.indexOf('--out');
@@ -33,6 +34,9 @@ await build({
 const html = readFileSync(join(root, 'web', 'index.html'), 'utf8');
 if (!html.includes('{{PAGE_CONFIG}}')) throw new Error('web/index.html lost its {{PAGE_CONFIG}} placeholder');
 copyFileSync(join(root, 'web', 'index.html'), join(tmp, 'index.html'));
+// The page's "Try the examples" models (src/server/examples.ts), from the repository's fixtures.
+mkdirSync(join(tmp, 'examples'));
+for (const e of WEB_EXAMPLES) copyFileSync(join(root, e.source), join(tmp, 'examples', e.file));
 rmSync(out, { recursive: true, force: true });
 mkdirSync(join(out, '..'), { recursive: true });
 renameSync(tmp, out);

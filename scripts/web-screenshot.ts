@@ -6,13 +6,16 @@
  *   npx tsx scripts/web-screenshot.ts [--out docs/img/web-page.png] [--width 1200] [--target T] [--x params|macs]
  *     [--checkpoint DIR] MODEL.onnx[.gz] ...
  *
- * `.onnx.gz` files (datasets/timm/graphs) are decompressed to a temp folder first.
+ * `.onnx.gz` files (datasets/timm/graphs) are decompressed to a temp folder first. Given one
+ * `.html` file instead (a `batch --report` zoo report), it screenshots that file, with no server.
+ *
+ *   npx tsx scripts/web-screenshot.ts --out docs/img/report.png zoo.html
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import { chromium } from 'playwright-core';
 
@@ -32,7 +35,22 @@ const target = flag('--target', '');
 const xAxis = flag('--x', '');
 const checkpoint = flag('--checkpoint', '');
 const executablePath = flag('--chromium', process.env.ONNX_PREDICT_CHROMIUM ?? '/usr/bin/chromium');
-if (argv.length === 0) throw new Error('give one or more .onnx or .onnx.gz files');
+if (argv.length === 0) throw new Error('give one or more .onnx or .onnx.gz files, or one .html report');
+
+if (argv.length === 1 && argv[0]!.endsWith('.html')) {
+  const browser = await chromium.launch({ executablePath, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
+  try {
+    const page = await browser.newPage({ viewport: { width, height: 900 }, deviceScaleFactor: 1 });
+    await page.goto(pathToFileURL(argv[0]!).href);
+    await page.waitForSelector('svg.zoo-plot');
+    mkdirSync(dirname(out), { recursive: true });
+    await page.screenshot({ path: out, fullPage: true });
+    process.stdout.write(`${out}: ${argv[0]}\n`);
+  } finally {
+    await browser.close();
+  }
+  process.exit(0);
+}
 
 const tmp = mkdtempSync(join(tmpdir(), 'onnx-predict-shot-'));
 const models = argv.map((p) => {

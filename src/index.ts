@@ -17,6 +17,7 @@ import { loadEncoder, type LoadEncoderOptions } from './encoder/index.ts';
 import { profileModel } from './onnx-to-text/profile.ts';
 import { DEFAULT_CHECKPOINT_DIR, Predictor, type TargetPrediction } from './predictor/predictor.ts';
 import type { PredictionWarning } from './predictor/warnings.ts';
+import { fittingTargets } from './predictor/domain.ts';
 import type { ProxyOptions, ProxyReport } from './proxies/index.ts';
 import { loadCheckpoint } from './predictor/checkpoint.ts';
 import type { PredictorInfo } from './format.ts';
@@ -28,7 +29,7 @@ export { readModel } from './onnx-to-text/reader.ts';
 export { GraphBuilder, type WeightMode } from './onnx-to-text/writer.ts';
 export { inferShapes, type Profile, type NodeProfile, type Diagnostic } from './onnx-to-text/profile.ts';
 export { profileModel };
-export { Predictor, DEFAULT_CHECKPOINT_DIR, type Prediction, type TargetPrediction } from './predictor/predictor.ts';
+export { Predictor, DEFAULT_CHECKPOINT_DIR, type Prediction, type TargetPrediction, type ModelPrediction, type ExactMatch } from './predictor/predictor.ts';
 export { loadEncoder, type Encoder, type LoadEncoderOptions } from './encoder/index.ts';
 export { formatPrediction, formatInfo, formatEval, formatFewShot, type PredictorInfo } from './format.ts';
 export { trainPredictor, type TrainPredictorOptions, type TrainSummary } from './predictor/train.ts';
@@ -40,8 +41,9 @@ export { DEFAULT_HEAD_CONFIG, HEAD_CANDIDATES, HEAD_PRESETS, type HeadPreset } f
 export type { HeadConfig } from './predictor/head/infer.ts';
 export { kendallTau, spearmanRho, rankReport } from './predictor/metrics.ts';
 export { computeProxies, PROXY_NAMES, PROXY_VERSION, PROXY_DEFAULTS, SKIP_CODES, type ProxyName, type ProxyOptions, type ProxyReport, type SkipReason } from './proxies/index.ts';
-export { WARNING_CODES, type PredictionWarning, type WarningCode } from './predictor/warnings.ts';
-export { checkDomain, graphSignature, type TargetDomain, type GraphSignature, type DomainCheck } from './predictor/domain.ts';
+export { WARNING_CODES, WARNING_SUMMARIES, type PredictionWarning, type WarningCode } from './predictor/warnings.ts';
+export { checkDomain, graphSignature, fittingTargets, targetClasses, targetFacts, TARGET_FACTS, type TargetDomain, type TargetFacts, type GraphSignature, type DomainCheck } from './predictor/domain.ts';
+export { ARCH_FINGERPRINT_VERSION } from './predictor/fingerprint.ts';
 export { formatStats, type StatsReport } from './stats.ts';
 export { loadModelFile, stats, describeModel } from './inspect.ts';
 export { humanCount } from './onnx-to-text/text/compact.ts';
@@ -54,14 +56,36 @@ export interface PredictReport {
   readonly file: string;
   readonly predictions: Readonly<Record<string, TargetPrediction>>;
   readonly neighbors: readonly { readonly id: string; readonly space: string; readonly arch: string; readonly distance: number; readonly accuracy: Readonly<Record<string, number>> }[];
-  /** Present when the graph is identical to a benchmark architecture. */
-  readonly exact: { readonly id: string; readonly space: string; readonly arch: string; readonly labels: Readonly<Record<string, number>>; readonly note: string } | null;
+  /**
+   * Present when the model is a known architecture: the identical graph (`match: 'graph'`) or the
+   * same architecture exported differently (`'architecture'`). Its labels are measurements, and the
+   * predictions of those targets report them (`source: 'measured'`, the model's own beside them).
+   */
+  readonly exact: ExactReport | null;
+  /**
+   * The targets the model fits, in the order to rank by (a proxy target is left out when its full
+   * target fits too): what the human output shows without `--all-targets`. `predictions` has every target.
+   */
+  readonly fits: readonly string[];
   readonly stats: { readonly params: number; readonly macs: number; readonly nodes: number };
   readonly model: { readonly encoder: string; readonly predictor: string };
   /** Zero-cost proxies of the graph (null when the predictor reads none or they were turned off). */
   readonly proxies: ProxyReport | null;
   /** What to know before trusting the numbers (unknown ops, incomplete costs, far from training, ...). */
   readonly warnings: readonly PredictionWarning[];
+}
+
+export interface ExactReport {
+  readonly id: string;
+  readonly space: string;
+  readonly arch: string;
+  readonly labels: Readonly<Record<string, number>>;
+  /** What each label measures (split, epochs, the timm recipe), when the checkpoint records it. */
+  readonly source?: Readonly<Record<string, string>>;
+  readonly match: 'graph' | 'architecture';
+  readonly note: string;
+  /** Other known architectures with the same graph (other recipes), best first. */
+  readonly others: readonly { readonly id: string; readonly arch: string; readonly labels: Readonly<Record<string, number>> }[];
 }
 
 export interface PredictModelsOptions {
@@ -111,7 +135,13 @@ export async function predictModels(predictor: Predictor, items: readonly { mode
       file: items[i]!.file,
       predictions: pick(p.predictions),
       neighbors: p.neighbors.map((n) => ({ ...n, accuracy: pick(n.accuracy) })),
-      exact: p.exact ? { id: p.exact.id, space: p.exact.space, arch: p.exact.arch, labels: pick(p.exact.labels), note: p.exact.note } : null,
+      exact: p.exact ? {
+        id: p.exact.id, space: p.exact.space, arch: p.exact.arch, labels: pick(p.exact.labels),
+        ...(p.exact.source ? { source: pick(p.exact.source) } : {}),
+        match: p.exact.match, note: p.exact.note,
+        others: p.exact.others.map((o) => ({ id: o.id, arch: o.arch, labels: pick(o.labels) })),
+      } : null,
+      fits: fittingTargets(p.predictions).filter((t) => options.target === undefined || t === options.target),
       stats: { params: prof.totals.params, macs: prof.totals.macs, nodes: prof.totals.nodes },
       model: { encoder: `${meta.encoder.id} (${meta.encoder.dtype})`, predictor: `${meta.name} v${meta.version} (${meta.createdAt})` },
       proxies: p.proxies,

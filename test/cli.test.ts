@@ -75,6 +75,8 @@ function predictionFormat(s: string): string {
     .split('\n')
     .map((line) => {
       if (/^ {4}\S+ \(\S+, distance [\d.]+\) /.test(line)) return '    <neighbour> (<space>, distance #) <arch>: <accuracies>';
+      // A warning's sentence carries measured distances and coverages.
+      if (/^ {2}warning: /.test(line)) return line.replace(/-?\d+(\.\d+)?/g, '#');
       // Proxy values come from onnxruntime runs (float rounding may differ between machines) and the line carries a time.
       if (/^ {2}zero-cost proxies/.test(line)) return line.replace(/-?\d+(\.\d+)?(e[+-]?\d+)?/g, '#');
       return line.replace(/-?\d+\.\d+%/g, '#%');
@@ -107,6 +109,8 @@ function golden(name: string, text: string): void {
 
 type Post = (r: Result) => Result;
 const asFormat: Post = (r) => ({ ...r, stdout: predictionFormat(r.stdout) });
+/** A batch summary without numbers or times (column widths stay as the real numbers made them). */
+const asBatch: Post = (r) => ({ ...r, stdout: r.stdout.replace(/-?\d+\.\d+/g, '#') });
 const asShape: Post = (r) => ({ ...r, stdout: r.code === 0 ? `${JSON.stringify(shape(JSON.parse(r.stdout)), null, 2)}\n` : r.stdout });
 
 /** name, argv (with <nb201>, <tmp> placeholders), post-processing. */
@@ -124,6 +128,14 @@ const CASES: readonly [string, string[], Post?][] = [
   ['predict', ['<nb201>'], asFormat],
   ['predict-target', ['predict', '<nb201>', '--target', 'cifar100', '-k', '1'], asFormat],
   ['predict-json', ['<nb201>', '--json'], asShape],
+  ['predict-known-architecture', [`${FIXTURES}/resnet18.onnx`], asFormat],
+  ['predict-known-architecture-all-targets', [`${FIXTURES}/resnet18.onnx`, '--all-targets', '--no-proxies', '-k', '1'], asFormat],
+  ['predict-known-architecture-json', [`${FIXTURES}/resnet18.onnx`, '--json', '--no-proxies', '-k', '1'], asShape],
+  ['predict-warning', [`${FIXTURES}/vit_b_16.onnx`, '--no-proxies', '-k', '0'], asFormat],
+  ['predict-warning-verbose', [`${FIXTURES}/vit_b_16.onnx`, '--no-proxies', '-k', '0', '--verbose'], asFormat],
+  ['batch-fixtures', ['batch', FIXTURES, '--out', '<tmp>/zoo.csv', '--no-proxies', '-j', '1'], asBatch],
+  ['batch-fixtures-target', ['batch', FIXTURES, '--out', '<tmp>/zoo.csv', '--resume', '--target', 'cifar10', '--top', '3'], asBatch],
+  ['error-bad-report', ['batch', FIXTURES, '--out', '<tmp>/zoo2.csv', '--report', '<tmp>/zoo.pdf']],
   ['error-no-command', []],
   ['error-missing-file', ['stats', '<tmp>/nope.onnx']],
   ['error-not-onnx', ['describe', '<tmp>/random.onnx']],

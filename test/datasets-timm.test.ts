@@ -46,7 +46,7 @@ describe('timm label table', () => {
       const x = timmExtra(e);
       expect(e.labels['imagenet']).toBeGreaterThan(0);
       expect(e.labels['imagenet']).toBeLessThan(100);
-      expect(e.labelKind['imagenet']).toBe(`top1@${x.imgSize}`);
+      expect(e.labelKind['imagenet']).toBe(`top1@${x.imgSize} ${x.model}.${x.tag}`);
       expect(x.family).toMatch(/^[a-z][a-z0-9]*$/);
       expect(e.arch).toBe(`${x.model}@${x.imgSize}`);
     }

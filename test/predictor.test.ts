@@ -141,8 +141,24 @@ describe('checkpoint: train, reload, predict', () => {
     expect(p!.exact?.labels).toEqual(rec.labels);
     expect(p!.neighbors).toHaveLength(3);
     expect(p!.neighbors[0]!.id).toBe(rec.id);
+    expect(p!.exact?.match).toBe('graph');
     expect(Object.keys(p!.predictions).sort()).toEqual(['cifar10', 'cifar100', 'imagenet16-120']);
-    for (const t of Object.values(p!.predictions)) {
+    // The measurement is the answer; the model's own prediction stays beside it.
+    for (const [t, v] of Object.entries(p!.predictions)) {
+      expect(v.source, t).toBe('measured');
+      expect(v.accuracy, t).toBe(rec.labels[t]);
+      expect(v.measured?.id, t).toBe(rec.id);
+      expect(v.predicted?.source, t).toMatch(/^(head|trees|ranker)$/);
+    }
+    // Training wrote the export-independent fingerprint and each label's kind.
+    const known = predictor.checkpoint.known.find((k) => k.id === rec.id)!;
+    expect(known.archFingerprint).toMatch(/^[0-9a-f]{16}$/);
+    // The kinds every NB201 line shares live once in predictor.json, not on each line.
+    expect(known.source).toBeUndefined();
+    expect(predictor.checkpoint.meta.labelSources?.['nb201']).toEqual({ cifar10: 'test@200ep', cifar100: 'x-test@200ep', 'imagenet16-120': 'x-test@200ep' });
+    expect(p!.exact?.source).toEqual({ cifar10: 'test@200ep', cifar100: 'x-test@200ep', 'imagenet16-120': 'x-test@200ep' });
+    expect(p!.predictions['cifar100']!.measured?.kind).toBe('x-test@200ep');
+    for (const t of Object.values(p!.predictions).map((x) => x.predicted!)) {
       expect(t.low).toBeLessThanOrEqual(t.accuracy);
       expect(t.high).toBeGreaterThanOrEqual(t.accuracy);
       // Clamped to the range of an accuracy, whatever the (deliberately undertrained) head says.
@@ -191,7 +207,8 @@ describe('checkpoint: train, reload, predict', () => {
     const graphs = recs.map((r) => { const m = readModel(readFileSync(join(dir, 'nb201', r.file))); return { model: m, profile: profileModel(m) }; });
     const qs = await predictor.predict(graphs, { proxies: false, neighbors: 1 });
     expect(qs.every((q) => q.predictions.cifar10!.inDomain)).toBe(true);
-    expect(qs.filter((q) => q.predictions.cifar10!.source === 'head').length / qs.length).toBeGreaterThanOrEqual(0.85);
+    // Each is a known architecture (measured); what the model itself says is in `predicted`.
+    expect(qs.filter((q) => (q.predictions.cifar10!.predicted ?? q.predictions.cifar10!).source === 'head').length / qs.length).toBeGreaterThanOrEqual(0.85);
     expect(qs.filter((q) => q.warnings.some((w) => w.code === 'far-from-training')).length / qs.length).toBeLessThanOrEqual(0.15);
   });
 

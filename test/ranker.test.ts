@@ -276,3 +276,12 @@ describe('target domains', () => {
     expect(checkDomain({ resolution: 32, channels: 3, classes: 10 }, undefined).inDomain).toBe(true);
   });
 });
+
+describe('target domains: classes', () => {
+  const domain = domainOf([{ resolution: 224, channels: 3, classes: 1000 }]);
+  it('the input is checked first, the classes last', () => {
+    expect(checkDomain({ resolution: 32, channels: 3, classes: 10 }, domain, 'imagenet').reason).toMatch(/32 px is outside/);
+    expect(checkDomain({ resolution: 224, channels: 3, classes: 10 }, domain, 'imagenet').reason).toBe('10 outputs; imagenet has 1000 classes');
+    expect(checkDomain({ resolution: 224, channels: 3, classes: 1000 }, domain, 'imagenet').inDomain).toBe(true);
+  });
+});

@@ -9,9 +9,9 @@
  * must be built (`npm ci` builds it through `prepare`; by hand: `npm run build:web`).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, constants, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import type { AddressInfo } from 'node:net';
@@ -24,28 +24,13 @@ import { DEFAULT_SERVER_CONFIG } from '../src/server/config.ts';
 import type { AppContext } from '../src/server/context.ts';
 import { sampleKnown, WEB_DIST_DIR, webPageRoutes, type KnownResponse } from '../src/server/routes/web.ts';
 import { BIN } from './helpers/cli.ts';
+import { findChromium } from './helpers/chromium.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const KEY = 'web-test-key';
 const GOOD_ARCH = '|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|';
 const POOR_ARCH = '|avg_pool_3x3~0|+|none~0|skip_connect~1|+|avg_pool_3x3~0|none~1|skip_connect~2|';
 const TIMM = ['mobilenetv2_050-224', 'resnet14t-224'] as const;
-
-/** The system chromium, found on PATH (playwright-core never downloads one). */
-function findChromium(): string | null {
-  const fromEnv = process.env.ONNX_PREDICT_CHROMIUM;
-  const names = ['chromium', 'chromium-browser', 'google-chrome-stable', 'google-chrome'];
-  const candidates = fromEnv ? [fromEnv] : (process.env.PATH ?? '').split(delimiter).flatMap((d) => names.map((n) => join(d, n)));
-  for (const c of candidates) {
-    try {
-      accessSync(c, constants.X_OK);
-      return c;
-    } catch {
-      // next
-    }
-  }
-  return null;
-}
 
 interface Serve {
   readonly url: string;
@@ -315,12 +300,15 @@ describe.skipIf(CHROMIUM === null)('the page in chromium', { timeout: 120_000 },
     expect(facts).toMatch(/Params/);
     const rows = await page.$$eval('#single table.predictions tbody tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')));
     expect(rows.length).toBeGreaterThanOrEqual(1);
+    // The cell is a benchmark architecture: its measurement is the answer, the model's prediction beside it.
+    expect(await page.textContent('#single .note.exact')).toMatch(/^Known architecture: identical to nb201 \|nor_conv_3x3~0\|/);
+    expect(rows.map((r) => r[0])).toEqual(['cifar10']);
     const cifar = rows.find((r) => r[0] === 'cifar10');
     expect(cifar).toBeDefined();
     const acc = Number(cifar![1]);
-    const [low, high] = cifar![2]!.split('–').map(Number);
-    expect(low! <= acc && acc <= high!).toBe(true);
-    expect(acc).toBeGreaterThan(50);
+    const [, pred, low, high] = /^measured; the model predicts ([\d.]+) \(([\d.]+)–([\d.]+)\)$/.exec(cifar![2]!)!.map(Number);
+    expect(low! <= pred! && pred! <= high!).toBe(true);
+    expect(acc).toBeGreaterThan(90);
     expect(await page.$$eval('#prediction-chart svg .whisker line', (e) => e.length)).toBe(rows.length);
     expect(await page.$$eval('#single-more table.neighbors tbody tr', (trs) => trs.length)).toBe(3);
     expect(await page.textContent('#single-more table.neighbors')).toMatch(/nb201-\d+/);
@@ -330,11 +318,11 @@ describe.skipIf(CHROMIUM === null)('the page in chromium', { timeout: 120_000 },
     expect(await page.inputValue('#target')).toBe('cifar10');
     const label = await page.$eval('#plot svg .model-point [aria-label]', (e) => e.getAttribute('aria-label'));
     expect(label).toContain('nb201-good.onnx');
-    expect(label).toContain(`predicted ${acc.toFixed(1)} %`);
+    expect(label).toContain(`measured ${acc.toFixed(1)} %`);
     const known = await page.$$eval('#plot svg .known-point *, #plot svg .known-box *', (e) => e.length);
     expect(known).toBeGreaterThan(100);
     expect(await page.$$eval('#plot svg .model-interval *', (e) => e.length)).toBe(1);
-    expect(await page.textContent('#plot-note')).toMatch(/nb201-good\.onnx: predicted [\d.]+ %/);
+    expect(await page.textContent('#plot-note')).toMatch(/nb201-good\.onnx: measured [\d.]+ % \(a known architecture\)/);
     expect(await page.isVisible('#error')).toBe(false);
   });
 
@@ -370,7 +358,8 @@ describe.skipIf(CHROMIUM === null)('the page in chromium', { timeout: 120_000 },
     await page.waitForSelector('#ranked-table');
     expect(await page.isVisible('#error')).toBe(false);
     const read = () => page.$$eval('#ranked-table tbody tr', (trs) => trs.map((tr) => ({
-      rank: tr.children[0]!.textContent, file: tr.children[1]!.textContent, acc: Number(tr.children[2]!.textContent),
+      // A trailing * marks a model that does not fit the target (a guess).
+      rank: tr.children[0]!.textContent, file: tr.children[1]!.textContent, acc: Number(tr.children[2]!.textContent!.replace(/\*$/, '')),
     })));
     const rows = await read();
     expect(rows.map((r) => r.file).sort()).toEqual([...three].sort());
@@ -401,6 +390,42 @@ describe.skipIf(CHROMIUM === null)('the page in chromium', { timeout: 120_000 },
     await page.waitForSelector('#ranked-table tr.failed', { timeout: 90_000 });
     expect(await page.textContent('#ranked-table tr.failed')).toMatch(/broken\.onnx.*Failed: “broken\.onnx” is not a valid ONNX model/s);
     expect(await page.textContent('#status')).toBe('Predicted 1 of 2 files; 1 failed.');
+  });
+
+  it('"Try one" predicts the bundled ResNet-18: the known timm architecture, ImageNet only, its measurement', async () => {
+    await page.click('#try-one');
+    await page.waitForSelector('#single:not([hidden])', { timeout: 90_000 });
+    await page.waitForSelector('#plot svg .model-point');
+    expect(await page.textContent('#single-title')).toBe('Prediction for resnet18.onnx');
+    expect(await page.textContent('#single .note.exact')).toMatch(/^Known architecture: same architecture as timm resnet18@224, exported differently \(timm-361\); measured imagenet 73\.3 % \(top1@224 resnet18\./);
+    const rows = await page.$$eval('#single table.predictions tbody tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')));
+    expect(rows.map((r) => r[0])).toEqual(['imagenet']);
+    expect(rows[0]![1]).toBe('73.3');
+    expect(rows[0]![2]).toMatch(/^measured; the model predicts [\d.]+ \([\d.]+–[\d.]+\)$/);
+    expect(await page.textContent('label[for="show-all-targets"]')).toBe('Show all targets (6 hidden: the model does not fit cifar10, cifar100, class_object, class_scene, imagenet16-120; imagenet-16ep is a training proxy of a target shown)');
+    expect(await page.inputValue('#target')).toBe('imagenet');
+    // A known architecture is not also "unlike the training architectures".
+    expect(await page.$$('#single .warnings')).toHaveLength(0);
+  });
+
+  it('"Try 3 examples" ranks the bundled models by ImageNet and rings the Pareto front on the plot', async () => {
+    const batch = page.waitForResponse((r) => r.url().endsWith('/v1/predict/batch'));
+    await page.click('#try-all');
+    const items = await (await batch).json() as { file: string; stats: { params: number; macs: number }; predictions: Record<string, { accuracy: number }> }[];
+    await page.waitForSelector('#ranked-table');
+    expect(await page.inputValue('#target')).toBe('imagenet');
+    expect(await page.textContent('#ranked-table caption')).toContain('3 models ranked by predicted imagenet accuracy (3 of 3 fit imagenet)');
+    await page.waitForFunction(() => document.querySelectorAll('#plot svg .model-point [aria-label]').length === 3);
+    for (const x of ['params', 'macs'] as const) {
+      await page.check(`#x-${x}`);
+      await page.waitForFunction((axis) => document.querySelector(`#plot svg[aria-label*="against ${axis}, with 3"]`) !== null, x);
+      // The front by its definition: no other model at most as costly and at least as accurate.
+      const front = items.filter((a) => !items.some((b) => b !== a && b.stats[x] <= a.stats[x] && b.predictions['imagenet']!.accuracy >= a.predictions['imagenet']!.accuracy
+        && (b.stats[x] < a.stats[x] || b.predictions['imagenet']!.accuracy > a.predictions['imagenet']!.accuracy))).map((a) => a.file).sort();
+      const ringed = await page.$$eval('#plot svg .pareto-marker [aria-label]', (e) => e.map((n) => n.getAttribute('aria-label')!.split(':')[0]!));
+      expect(ringed.sort(), x).toEqual(front);
+      expect(await page.$$eval('#plot svg[aria-label*="Pareto front"]', (e) => e.map((n) => n.getAttribute('aria-label')))).toEqual([expect.stringContaining(`against ${x}, with 3 dropped models, ${front.length} on the Pareto front`)]);
+    }
   });
 
   it('every request went to the server that served the page', () => {

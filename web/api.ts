@@ -9,6 +9,8 @@ export interface PageConfig {
   readonly maxBodyBytes: number;
   readonly maxFiles: number;
   readonly apiKeyRequired: boolean;
+  /** Bundled example models, served at web/examples/<file> (absent on older servers). */
+  readonly examples?: readonly { readonly file: string; readonly title: string }[];
 }
 
 export interface TargetPrediction {
@@ -18,8 +20,12 @@ export interface TargetPrediction {
   /** Whether the model is the kind of graph this target was trained on (when the predictor says). */
   readonly inDomain?: boolean;
   readonly domainNote?: string;
-  /** Which part of the predictor answered (e.g. the in-space head or the cross-space ranker). */
+  /** Which part of the predictor answered (e.g. the in-space head or the cross-space ranker), or 'measured'. */
   readonly source?: string;
+  /** For a known architecture's measurement: which one, and what the label measures. */
+  readonly measured?: { readonly id: string; readonly kind: string };
+  /** For a measurement: the model's own prediction beside it. */
+  readonly predicted?: { readonly accuracy: number; readonly low: number; readonly high: number };
 }
 
 export interface Neighbor {
@@ -30,13 +36,18 @@ export interface Neighbor {
   readonly accuracy: Readonly<Record<string, number>>;
 }
 
-export type Warning = string | { readonly code?: string; readonly message?: string; readonly target?: string };
+export type Warning = string | { readonly code?: string; readonly summary?: string; readonly message?: string; readonly target?: string };
 
 export interface Report {
   readonly file: string;
   readonly predictions: Readonly<Record<string, TargetPrediction>>;
   readonly neighbors: readonly Neighbor[];
-  readonly exact: { readonly id: string; readonly space: string; readonly arch: string; readonly labels: Readonly<Record<string, number>>; readonly note: string } | null;
+  readonly exact: {
+    readonly id: string; readonly space: string; readonly arch: string; readonly labels: Readonly<Record<string, number>>; readonly note: string;
+    readonly match?: string; readonly others?: readonly { readonly id: string; readonly arch: string; readonly labels: Readonly<Record<string, number>> }[];
+  } | null;
+  /** The targets the model fits, in the order to rank by (absent on older servers). */
+  readonly fits?: readonly string[];
   readonly stats: { readonly params: number; readonly macs: number; readonly nodes: number };
   readonly model?: { readonly encoder?: string; readonly predictor?: string };
   /** Alternative spelling of the per-target flags: target → in domain. */

@@ -48,6 +48,7 @@ const ui = {
   plot: byId('plot'),
   plotNote: byId('plot-note'),
   version: byId('version'),
+  examples: byId('examples'),
 };
 
 const reports = (): Report[] => state.items.filter((it): it is Report => !isErrorItem(it));
@@ -86,26 +87,37 @@ function allTargets(): string[] {
   return [...seen];
 }
 
+/** The targets a model fits, best first: the server's `fits`, else those marked in domain. */
+function fitsOf(r: Report): readonly string[] {
+  return r.fits ?? Object.keys(r.predictions).filter((t) => inDomain(r, t, r.predictions[t]) === true);
+}
+
 /**
- * The plot's first target: among the targets the model is in the domain of (all, without flags),
- * the first one its nearest known architecture was measured on, else the first of them.
+ * The first target: the one most models fit first (the batch ranking's choice; ties go to the
+ * earlier file's); without any fit, the first target the first model's nearest known architecture
+ * was measured on.
  */
 function defaultTarget(): string | null {
   const rs = reports();
   const targets = allTargets();
   if (rs.length === 0 || targets.length === 0) return null;
+  const counts = new Map<string, number>();
+  for (const r of rs) {
+    const t = fitsOf(r)[0];
+    if (t !== undefined) counts.set(t, (counts.get(t) ?? 0) + 1);
+  }
+  if (counts.size > 0) return [...counts].sort((a, b) => b[1] - a[1])[0]![0];
   const first = rs[0]!;
-  const fitting = targets.filter((t) => inDomain(first, t, first.predictions[t]) === true);
-  const candidates = fitting.length > 0 ? fitting : targets;
   const nearest = first.exact?.labels ?? first.neighbors[0]?.accuracy ?? {};
-  return candidates.find((t) => nearest[t] !== undefined) ?? candidates[0]!;
+  return targets.find((t) => nearest[t] !== undefined) ?? targets[0]!;
 }
 
 function fillTargetSelect(): void {
   const rs = reports();
   ui.target.replaceChildren(...allTargets().map((t) => {
-    const outside = rs.length > 0 && rs.every((r) => inDomain(r, t, r.predictions[t]) === false);
-    return h('option', { value: t, selected: t === state.target }, outside ? `${t} (outside the models' domain)` : t);
+    const fit = rs.filter((r) => inDomain(r, t, r.predictions[t]) !== false).length;
+    const label = rs.length <= 1 ? (fit === 0 ? `${t} (the model does not fit it)` : t) : `${t} (${fit} of ${rs.length} fit it)`;
+    return h('option', { value: t, selected: t === state.target }, label);
   }));
 }
 
@@ -116,9 +128,14 @@ function shape(s: Describe['stats']['inputs']): string {
   return s.map((t) => `${t.name}: ${t.shape === null ? 'unknown shape' : t.shape.map((d) => (d === null ? '?' : String(d))).join(' × ')} ${t.dtype}`).join('; ');
 }
 
-function warningText(w: Warning): string {
-  if (typeof w === 'string') return w;
-  return [w.target, w.message ?? w.code].filter((s) => s !== undefined && s !== '').join(': ');
+/** One line per warning (its few words and code); the full sentence one click away. */
+function warningItem(w: Warning): HTMLElement {
+  if (typeof w === 'string') return h('li', {}, h('strong', {}, '⚠ '), w);
+  const full = [w.target, w.message].filter((s) => s !== undefined && s !== '').join(': ');
+  const short = w.summary ?? (full || (w.code ?? 'warning'));
+  const code = w.code ? h('code', { class: 'small' }, ` [${w.code}]`) : null;
+  if (w.summary === undefined || full === '') return h('li', {}, h('strong', {}, '⚠ '), short, code);
+  return h('li', {}, h('details', {}, h('summary', {}, h('strong', {}, '⚠ '), short, code), h('p', { class: 'small' }, full)));
 }
 
 const num = (v: number): string => (Number.isInteger(v) ? v.toLocaleString('en') : Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-3 && v !== 0) ? v.toExponential(3) : v.toPrecision(4));
@@ -168,8 +185,9 @@ function domainCell(x: PredictionRow): string {
 function renderSingle(r: Report, d: Describe | null, describeError: string | null): void {
   const entries = Object.entries(r.predictions);
   const rows: PredictionRow[] = entries.map(([target, p]) => ({ target, accuracy: p.accuracy, low: p.low, high: p.high, inDomain: inDomain(r, target, p), ...(p.domainNote ? { domainNote: p.domainNote } : {}) }));
-  const outside = rows.filter((x) => x.inDomain === false);
-  const shown = state.showAllTargets || outside.length === rows.length ? rows : rows.filter((x) => x.inDomain !== false);
+  const fits = fitsOf(r);
+  const outside = rows.filter((x) => !fits.includes(x.target));
+  const shown = state.showAllTargets || outside.length === rows.length ? rows : fits.flatMap((t) => rows.filter((x) => x.target === t));
   const facts: [string, Node | string][] = [
     ['Input', d === null ? 'unavailable' : shape(d.stats.inputs)],
     ['Output', d === null ? 'unavailable' : shape(d.stats.outputs)],
@@ -186,11 +204,17 @@ function renderSingle(r: Report, d: Describe | null, describeError: string | nul
     h('dl', { class: 'facts' }, ...facts.flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)])),
   ];
   if (r.exact !== null) {
-    top.push(h('p', { class: 'note exact' }, h('strong', {}, 'Known architecture: '), `${r.exact.note} (${r.exact.id}, measured ${Object.entries(r.exact.labels).map(([t, v]) => `${t} ${pct(v)} %`).join(', ')}).`));
+    const measured = Object.entries(r.exact.labels).map(([t, v]) => {
+      const kind = r.predictions[t]?.measured?.kind;
+      return `${t} ${pct(v)} %${kind ? ` (${kind})` : ''}`;
+    }).join(', ');
+    const others = r.exact.others ?? [];
+    top.push(h('p', { class: 'note exact' }, h('strong', {}, 'Known architecture: '), `${r.exact.note} (${r.exact.id}); measured ${measured}. The predictions below report this measurement, with the model's own prediction beside it.`,
+      others.length > 0 ? ` The same graph is also known as ${others.slice(0, 3).map((o) => `${o.arch} (${Object.entries(o.labels).map(([t, v]) => `${t} ${pct(v)} %`).join(', ')})`).join(', ')}${others.length > 3 ? ` and ${others.length - 3} more` : ''}.` : ''));
   }
   const warnings = r.warnings ?? [];
   if (warnings.length > 0) {
-    top.push(h('div', { class: 'warnings', role: 'note' }, h('h3', {}, 'Warnings'), h('ul', {}, ...warnings.map((w) => h('li', {}, h('strong', {}, '⚠ Warning: '), warningText(w))))));
+    top.push(h('div', { class: 'warnings', role: 'note' }, h('h3', {}, 'Warnings'), h('ul', {}, ...warnings.map(warningItem))));
   }
   top.push(h('h3', {}, 'Predicted accuracy'));
   if (outside.length > 0 && outside.length < rows.length) {
@@ -200,15 +224,22 @@ function renderSingle(r: Report, d: Describe | null, describeError: string | nul
       renderSingle(r, d, describeError);
       byId<HTMLInputElement>('show-all-targets').focus();
     });
-    top.push(h('p', { class: 'toggle' }, box, ' ', h('label', { for: 'show-all-targets' }, `Show all targets (${outside.length} outside the model's domain: ${outside.map((x) => x.target).join(', ')})`)));
+    const unfit = outside.filter((x) => x.inDomain === false).map((x) => x.target);
+    const proxies = outside.filter((x) => x.inDomain !== false).map((x) => x.target);
+    const why = [unfit.length > 0 ? `the model does not fit ${unfit.join(', ')}` : '', proxies.length > 0 ? `${proxies.join(', ')} ${proxies.length === 1 ? 'is a training proxy' : 'are training proxies'} of a target shown` : ''].filter((x) => x !== '').join('; ');
+    top.push(h('p', { class: 'toggle' }, box, ' ', h('label', { for: 'show-all-targets' }, `Show all targets (${outside.length} hidden: ${why})`)));
   } else if (outside.length === rows.length && rows.length > 0) {
     top.push(h('p', { class: 'note' }, 'The model fits none of the targets the predictor learnt, so every prediction below is a guess.'));
   }
   top.push(predHost);
   const sources = shown.map((x) => r.predictions[x.target]?.source);
   const withSource = sources.some((src) => src !== undefined);
-  top.push(table('Predicted accuracy per target (80 % interval)', ['Target', 'Predicted (%)', '80 % interval (%)', 'Domain', ...(withSource ? ['Answered by'] : [])],
-    shown.map((x, i) => [x.target, pct(x.accuracy), `${pct(x.low)}–${pct(x.high)}`, domainCell(x), ...(withSource ? [sources[i] ?? ''] : [])]), 'predictions'));
+  top.push(table('Accuracy per target: measured for a known architecture, else predicted with its 80 % interval', ['Target', 'Accuracy (%)', '80 % interval (%)', 'Domain', ...(withSource ? ['Answered by'] : [])],
+    shown.map((x, i) => {
+      const p = r.predictions[x.target];
+      const m = p?.source === 'measured' ? p.predicted : undefined;
+      return [x.target, pct(x.accuracy), m ? `measured; the model predicts ${pct(m.accuracy)} (${pct(m.low)}–${pct(m.high)})` : `${pct(x.low)}–${pct(x.high)}`, domainCell(x), ...(withSource ? [sources[i] ?? ''] : [])];
+    }), 'predictions'));
 
   const bottom: Node[] = [];
   if (r.proxies !== undefined && r.proxies !== null && Object.keys(r.proxies).length > 0) {
@@ -273,7 +304,7 @@ async function renderPlot(): Promise<void> {
   ui.xMacs.disabled = !k.fields.macs;
   const models: PlottedModel[] = reports().flatMap((r) => {
     const p = r.predictions[target];
-    return p === undefined ? [] : [{ label: r.file, x: r.stats[state.x], accuracy: p.accuracy, low: p.low, high: p.high }];
+    return p === undefined ? [] : [{ label: r.file, x: r.stats[state.x], accuracy: p.accuracy, low: p.low, high: p.high, ...(p.source === 'measured' ? { measured: true } : {}) }];
   });
   const width = chartWidth(ui.plotSection);
   const notes: string[] = [];
@@ -296,7 +327,7 @@ async function renderPlot(): Promise<void> {
   const accs = drawn.map((p) => p.accuracy);
   for (const m of models.slice(0, 5)) {
     const below = accs.filter((a) => a < m.accuracy).length;
-    notes.push(`${m.label}: predicted ${pct(m.accuracy)} % (${pct(m.low)}–${pct(m.high)}), above ${accs.length === 0 ? 0 : Math.round((100 * below) / accs.length)} % of the plotted known architectures${k.fields[state.x] && m.x > 0 ? ` at ${count(m.x)} ${state.x === 'params' ? 'params' : 'MACs'}` : ''}.`);
+    notes.push(`${m.label}: ${m.measured ? `measured ${pct(m.accuracy)} % (a known architecture)` : `predicted ${pct(m.accuracy)} % (${pct(m.low)}–${pct(m.high)})`}, above ${accs.length === 0 ? 0 : Math.round((100 * below) / accs.length)} % of the plotted known architectures${k.fields[state.x] && m.x > 0 ? ` at ${count(m.x)} ${state.x === 'params' ? 'params' : 'MACs'}` : ''}.`);
   }
   ui.plotNote.replaceChildren(...notes.map((n) => h('p', {}, n)));
   ui.plot.removeAttribute('aria-busy');
@@ -412,9 +443,40 @@ async function handleFiles(list: FileList | readonly File[] | null): Promise<voi
   }
 }
 
+// ---------------------------------------------------------------- examples
+
+/** The bundled example models (served by this server at web/examples/), as files to predict. */
+async function loadExamples(list: readonly { file: string; title: string }[]): Promise<File[]> {
+  return Promise.all(list.map(async (e) => {
+    const res = await fetch(`web/examples/${encodeURIComponent(e.file)}`);
+    if (!res.ok) throw new PageError('EXAMPLE', `The example ${e.title} could not be loaded from this server (HTTP ${res.status}).`);
+    return new File([await res.blob()], e.file, { type: 'application/octet-stream' });
+  }));
+}
+
+function renderExamples(): void {
+  const list = config.examples ?? [];
+  if (list.length === 0) return;
+  const one = h('button', { type: 'button', id: 'try-one' }, `Try one: ${list[0]!.title}`);
+  const all = h('button', { type: 'button', id: 'try-all' }, `Try ${list.length} examples`);
+  const run = (chosen: readonly { file: string; title: string }[]) => async () => {
+    if (state.busy) return;
+    try {
+      await handleFiles(await loadExamples(chosen));
+    } catch (e) {
+      showError([e instanceof PageError ? e.message : String(e)]);
+    }
+  };
+  one.addEventListener('click', () => { void run(list.slice(0, 1))(); });
+  all.addEventListener('click', () => { void run(list)(); });
+  ui.examples.replaceChildren('No model at hand? ', one, ' ', all, h('span', { class: 'small' }, ` (${list.map((e) => e.title).join(', ')}: small ONNX exports bundled with this server)`));
+  ui.examples.hidden = false;
+}
+
 // ---------------------------------------------------------------- wiring
 
 ui.version.textContent = `v${config.version}`;
+renderExamples();
 ui.limits.textContent = `Up to ${formatBytes(config.maxBodyBytes)} per upload (all files together) and ${config.maxFiles} files at once.`;
 ui.keyRow.hidden = !config.apiKeyRequired;
 ui.key.addEventListener('input', () => {

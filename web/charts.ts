@@ -6,6 +6,7 @@
  */
 import * as Plot from '@observablehq/plot';
 import type { KnownPoint } from './api.ts';
+import { paretoFront } from '../src/batch/plot.ts';
 
 export interface PredictionRow {
   readonly target: string;
@@ -43,6 +44,8 @@ export function predictionChart(rows: readonly PredictionRow[], width: number): 
 
 export interface PlottedModel {
   readonly label: string;
+  /** A known architecture's measurement (no interval). */
+  readonly measured?: boolean;
   readonly x: number;
   readonly accuracy: number;
   readonly low: number;
@@ -54,19 +57,25 @@ export type XField = 'params' | 'macs';
 const X_LABEL: Readonly<Record<XField, string>> = { params: 'parameters (log scale)', macs: 'multiply-accumulates per inference (log scale)' };
 
 function describeModel(m: PlottedModel, x: XField): string {
-  return `${m.label}: ${Math.round(m.x).toLocaleString('en')} ${x === 'params' ? 'parameters' : 'MACs'}, predicted ${pct(m.accuracy)} % (80 % interval ${pct(m.low)}–${pct(m.high)})`;
+  const what = m.measured ? `measured ${pct(m.accuracy)} % (a known architecture)` : `predicted ${pct(m.accuracy)} % (80 % interval ${pct(m.low)}–${pct(m.high)})`;
+  return `${m.label}: ${Math.round(m.x).toLocaleString('en')} ${x === 'params' ? 'parameters' : 'MACs'}, ${what}`;
 }
 
-/** Known architectures (x > 0 on a log scale) and the dropped models as stars with their interval. */
+/**
+ * Known architectures (x > 0 on a log scale) and the dropped models as stars with their interval;
+ * with several models, the Pareto front (src/batch/plot.ts, as in the batch report) ringed and
+ * joined by a dashed staircase.
+ */
 export function scatterChart(known: readonly KnownPoint[], models: readonly PlottedModel[], x: XField, target: string, width: number): SVGSVGElement | HTMLElement {
   const pts = known.filter((p) => (p[x] ?? 0) > 0);
   const shown = models.filter((m) => m.x > 0);
+  const front = shown.length > 1 ? [...paretoFront(shown.map((m) => ({ x: m.x, accuracy: m.accuracy })))].map((i) => shown[i]!).sort((a, b) => a.x - b.x) : [];
   return Plot.plot({
     width,
     height: 460,
     style: { fontSize: '12px' },
     marginRight: 24,
-    ariaLabel: `measured ${target} accuracy of ${pts.length} known architectures against ${x}, with ${shown.length} dropped model${shown.length === 1 ? '' : 's'}`,
+    ariaLabel: `measured ${target} accuracy of ${pts.length} known architectures against ${x}, with ${shown.length} dropped model${shown.length === 1 ? '' : 's'}${front.length > 0 ? `, ${front.length} on the Pareto front` : ''}`,
     x: { type: 'log', label: X_LABEL[x], grid: true },
     y: { label: `${target} accuracy (%): measured for known, predicted for yours`, grid: true },
     // One legend: the symbol legend takes the colours of the fill bound to the same channel.
@@ -74,11 +83,13 @@ export function scatterChart(known: readonly KnownPoint[], models: readonly Plot
     symbol: { legend: true },
     marks: [
       Plot.dot(pts, { x, y: 'accuracy', fill: 'space', symbol: 'space', r: 2.2, fillOpacity: 0.55, className: 'known-point', title: (p: KnownPoint) => `${p.id}: ${pct(p.accuracy)} %` }),
+      Plot.line(front, { x: 'x', y: 'accuracy', curve: 'step-after', stroke: '#d4500a', strokeWidth: 2, strokeDasharray: '5 4', className: 'pareto-line' }),
       Plot.ruleX(shown, { x: 'x', y1: 'low', y2: 'high', stroke: 'black', strokeWidth: 3, className: 'model-interval', ariaLabel: (m: PlottedModel) => `80 % interval of ${m.label}` }),
       Plot.dot(shown, { x: 'x', y: 'low', symbol: 'times', r: 5, stroke: 'black', strokeWidth: 2 }),
       Plot.dot(shown, { x: 'x', y: 'high', symbol: 'times', r: 5, stroke: 'black', strokeWidth: 2 }),
+      Plot.dot(front, { x: 'x', y: 'accuracy', r: 17, fill: 'none', stroke: '#d4500a', strokeWidth: 2.5, className: 'pareto-marker', ariaLabel: (m: PlottedModel) => `${m.label}: on the Pareto front (no other model is both cheaper and more accurate)` }),
       Plot.dot(shown, { x: 'x', y: 'accuracy', symbol: 'star', r: 11, fill: '#e31a1c', stroke: 'black', strokeWidth: 1.5, className: 'model-point', ariaLabel: (m: PlottedModel) => describeModel(m, x), title: (m: PlottedModel) => describeModel(m, x) }),
-      Plot.text(shown, { x: 'x', y: 'accuracy', text: 'label', dx: 14, textAnchor: 'start', fontWeight: 'bold', fontSize: 13, stroke: 'white', strokeWidth: 4, fill: 'black', className: 'model-label' }),
+      Plot.text(shown, { x: 'x', y: 'accuracy', text: 'label', dx: 14, dy: -16, textAnchor: 'start', fontWeight: 'bold', fontSize: 13, stroke: 'white', strokeWidth: 4, fill: 'black', className: 'model-label' }),
     ],
   });
 }

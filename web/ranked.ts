@@ -20,6 +20,9 @@ interface Row {
   readonly nearest: string;
   readonly error: string | null;
   readonly errorCode: string | null;
+  /** False when the model does not fit the target (its prediction is a guess). */
+  readonly fits: boolean;
+  readonly measured: boolean;
 }
 
 type Key = 'rank' | 'file' | 'accuracy' | 'params' | 'macs' | 'nodes';
@@ -38,7 +41,7 @@ const COLUMNS: readonly { key: Key | null; label: string }[] = [
 function rows(items: readonly BatchItem[], target: string, config: PageConfig): Row[] {
   const out: Row[] = items.map((it) => {
     if (isErrorItem(it)) {
-      return { rank: null, file: it.file, report: null, accuracy: null, low: null, high: null, params: null, macs: null, nodes: null, nearest: '', error: errorSentence(it.error.code, it.error.message, it.file, config), errorCode: it.error.code };
+      return { rank: null, file: it.file, report: null, accuracy: null, low: null, high: null, params: null, macs: null, nodes: null, nearest: '', error: errorSentence(it.error.code, it.error.message, it.file, config), errorCode: it.error.code, fits: false, measured: false };
     }
     const p = it.predictions[target];
     const n = it.neighbors[0];
@@ -49,6 +52,7 @@ function rows(items: readonly BatchItem[], target: string, config: PageConfig): 
       params: it.stats.params, macs: it.stats.macs, nodes: it.stats.nodes,
       nearest: n === undefined ? '' : `${n.id}${nAcc !== undefined ? ` (${pct(nAcc)} %)` : ''}`,
       error: null, errorCode: null,
+      fits: p?.inDomain !== false, measured: p?.source === 'measured',
     };
   });
   const ranked = out.filter((r) => r.accuracy !== null).sort((a, b) => b.accuracy! - a.accuracy!);
@@ -92,6 +96,8 @@ export function renderRanked(host: HTMLElement, items: readonly BatchItem[], tar
   let key: Key = 'rank';
   let dir: 1 | -1 = 1;
   const all = rows(items, target, config);
+  const scored = all.filter((r) => r.error === null).length;
+  const fitting = all.filter((r) => r.error === null && r.fits).length;
   const draw = () => {
     const sorted = [...all].sort(compare(key, dir));
     const head = h('tr', {}, ...COLUMNS.map((c) => {
@@ -115,14 +121,14 @@ export function renderRanked(host: HTMLElement, items: readonly BatchItem[], tar
       : h('tr', {},
         h('td', {}, String(r.rank ?? '—')),
         h('th', { scope: 'row' }, r.file),
-        h('td', { class: 'num' }, r.accuracy === null ? 'not predicted' : pct(r.accuracy)),
-        h('td', { class: 'num' }, r.low === null ? '' : `${pct(r.low)}–${pct(r.high!)}`),
+        h('td', { class: 'num', title: r.fits ? undefined : `the model does not fit ${target}: a guess` }, r.accuracy === null ? 'not predicted' : `${pct(r.accuracy)}${r.fits ? '' : '*'}`),
+        h('td', { class: 'num' }, r.low === null ? '' : r.measured ? 'measured' : `${pct(r.low)}–${pct(r.high!)}`),
         h('td', { class: 'num', title: String(r.params) }, count(r.params!)),
         h('td', { class: 'num', title: String(r.macs) }, count(r.macs!)),
         h('td', { class: 'num' }, String(r.nodes)),
         h('td', {}, r.nearest))));
     const tbl = h('table', { id: 'ranked-table', class: 'ranked' },
-      h('caption', {}, `${items.length} models ranked by predicted ${target} accuracy; choose a column header to sort by it`),
+      h('caption', {}, `${items.length} models ranked by predicted ${target} accuracy (${fitting} of ${scored} fit ${target}${fitting < scored ? '; * marks a guess' : ''}); choose a column header to sort by it`),
       h('thead', {}, head), body);
     host.replaceChildren(tbl);
   };

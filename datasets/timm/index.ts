@@ -61,7 +61,8 @@ export function parseTimmTable(text: string): ArchEntry[] {
       index: out.length,
       arch: timmKey(model, imgSize),
       labels: { imagenet: top1 },
-      labelKind: { imagenet: `top1@${imgSize}` },
+      // The recipe (pretrained tag) rides along: a known architecture's answer names where its number comes from.
+      labelKind: { imagenet: `top1@${imgSize} ${model}.${tag}` },
       publishedParams: timmParams,
       family,
       archKey,

@@ -172,8 +172,8 @@ export function adaptItems(items: readonly AdaptItem[], known: readonly KnownEnt
       const m = base[target]!;
       const measured = matched.get(j);
       base[target] = measured !== undefined
-        ? { ...m, accuracy: measured, low: measured, high: measured }
-        : { ...m, accuracy: adapted[j]!.accuracy, low: adapted[j]!.low, high: adapted[j]!.high };
+        ? { ...m, accuracy: measured, low: measured, high: measured, source: 'measured' }
+        : { ...m, accuracy: adapted[j]!.accuracy, low: adapted[j]!.low, high: adapted[j]!.high, source: 'adapted' };
       predictions[i] = base;
     });
     report.push({ target, k: matched.size, unmatched, state: { lambda: state.lambda, pulledToward: state.pulledToward, looTau: state.looTau, priorLooTau: state.priorLooTau, priorTau: state.priorTau, halfWidth: state.halfWidth } });

@@ -31,6 +31,8 @@ export interface RowPrediction {
   readonly low: number;
   readonly high: number;
   readonly inDomain?: boolean;
+  /** 'measured' for a known architecture's measurement (the report's `source`). */
+  readonly source?: string;
 }
 
 export function formatFromPath(path: string): BatchFormat {
@@ -158,8 +160,15 @@ export function parseExisting(buf: Buffer, format: BatchFormat, targets: readonl
       const d = rec[idx(`${t}_in_domain`)] ?? '';
       const dom = d === '' ? {} : { inDomain: d === 'true' };
       const m = adapted ? f(rec[idx(`${t}_model`)]) : null;
-      if (m !== null) predictions[t] = { accuracy: m, low: f(rec[idx(`${t}_model_low`)]) ?? m, high: f(rec[idx(`${t}_model_high`)]) ?? m, ...dom };
-      else if (a !== null) predictions[t] = { accuracy: a, low: f(rec[idx(`${t}_low`)]) ?? a, high: f(rec[idx(`${t}_high`)]) ?? a, ...dom };
+      if (m !== null) {
+        predictions[t] = { accuracy: m, low: f(rec[idx(`${t}_model_low`)]) ?? m, high: f(rec[idx(`${t}_model_high`)]) ?? m, ...dom };
+        continue;
+      }
+      const low = f(rec[idx(`${t}_low`)]) ?? a;
+      const high = f(rec[idx(`${t}_high`)]) ?? a;
+      // A known architecture's measurement is the one answer with an interval of zero width.
+      const measured = a !== null && low === a && high === a && (rec[idx('exact_id')] ?? '') !== '';
+      if (a !== null) predictions[t] = { accuracy: a, low: low!, high: high!, ...dom, ...(measured ? { source: 'measured' } : {}) };
     }
     const proxies = rec[idx('proxies')] ?? '';
     const warnings = rec[idx('warnings')] ?? '';

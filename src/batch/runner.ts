@@ -35,7 +35,7 @@ export interface BatchOptions {
    * are adapted to them and `out` is rewritten with the adapted values (src/batch/known.ts).
    */
   readonly known?: readonly KnownEntry[];
-  /** Target of known results that name none (default: the predictor's first). */
+  /** Target of known results that name none (default: the target most of the batch fits). */
   readonly knownTarget?: string;
 }
 
@@ -148,9 +148,20 @@ export async function runBatch(options: BatchOptions, predictorIn?: Predictor): 
  */
 export function adaptSummary(summary: BatchSummary, options: Pick<BatchOptions, 'known' | 'knownTarget' | 'cwd'>): BatchSummary {
   if (options.known === undefined) return summary;
-  const { rows, report } = adaptRows(summary.rows, options.known, options.knownTarget ?? summary.targets[0]!, summary.targets);
+  const { rows, report } = adaptRows(summary.rows, options.known, options.knownTarget ?? fittingTarget(summary.rows, summary.targets), summary.targets);
   rewriteOutput(resolve(options.cwd ?? process.cwd(), summary.out), summary.format, summary.targets, rows);
   return { ...summary, rows, adaptation: report };
+}
+
+/** The target most scored rows fit (the batch's ranking target when none is asked); the first on ties. */
+export function fittingTarget(rows: readonly BatchRow[], targets: readonly string[]): string {
+  let best = targets[0]!;
+  let most = -1;
+  for (const t of targets) {
+    const n = rows.filter((r) => r.error === null && r.predictions[t]?.inDomain === true).length;
+    if (n > most) { best = t; most = n; }
+  }
+  return best;
 }
 
 /** Replaces the output with adapted rows in one rename: a crash leaves the old file or the new one. */

@@ -28,6 +28,53 @@ export interface KnownArch {
   readonly macs?: number;
   /** textHash of the graph's chain_slim text: equal graphs, equal fingerprints. */
   readonly fingerprint: string;
+  /** textHash of the unbounded compact text (fingerprint.ts): equal architectures, however exported. Absent in older checkpoints. */
+  readonly archFingerprint?: string;
+  /**
+   * What each label measures (the manifest's label_kind: epochs, split, the timm recipe) where it
+   * differs from its space's `CheckpointMeta.labelSources`; `knownSources` gives the full map.
+   * Absent in older checkpoints and where the space's default says it all.
+   */
+  readonly source?: Readonly<Record<string, string>>;
+}
+
+/**
+ * Moves each space's common label kinds (every line of the space with that label agrees) out of
+ * the lines into one map per space, so known.jsonl does not repeat 'test@200ep' 15,625 times:
+ * the lines keep only the kinds that differ (timm's recipes).
+ */
+export function factorSources(known: readonly KnownArch[]): { known: KnownArch[]; labelSources: Record<string, Record<string, string>> } {
+  const seen = new Map<string, Map<string, Set<string>>>();
+  for (const k of known) {
+    for (const [t, v] of Object.entries(k.source ?? {})) {
+      let m = seen.get(k.space);
+      if (!m) seen.set(k.space, m = new Map());
+      let set = m.get(t);
+      if (!set) m.set(t, set = new Set());
+      set.add(v);
+    }
+  }
+  const labelSources: Record<string, Record<string, string>> = {};
+  for (const [space, m] of [...seen].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    const common = Object.fromEntries([...m].filter(([, set]) => set.size === 1).map(([t, set]) => [t, [...set][0]!] as const).sort(([a], [b]) => (a < b ? -1 : 1)));
+    if (Object.keys(common).length > 0) labelSources[space] = common;
+  }
+  const out = known.map((k) => {
+    const { source, ...rest } = k;
+    const own = Object.entries(source ?? {}).filter(([t, v]) => labelSources[k.space]?.[t] !== v);
+    return own.length > 0 ? { ...rest, source: Object.fromEntries(own) } : rest;
+  });
+  return { known: out, labelSources };
+}
+
+/** A known architecture's label kinds: its own, else its space's. */
+export function knownSources(meta: Pick<CheckpointMeta, 'labelSources'>, k: KnownArch): Readonly<Record<string, string>> | undefined {
+  const shared = meta.labelSources?.[k.space];
+  if (!shared && !k.source) return undefined;
+  return Object.fromEntries(Object.keys(k.labels).flatMap((t) => {
+    const v = k.source?.[t] ?? shared?.[t];
+    return v === undefined ? [] : [[t, v] as const];
+  }));
 }
 
 export interface CheckpointMeta {
@@ -39,6 +86,10 @@ export interface CheckpointMeta {
   readonly representation: Representation;
   readonly featureLength: number;
   readonly fingerprintMode: string;
+  /** Version of the known architectures' `archFingerprint` (fingerprint.ts); absent when they have none. */
+  readonly archFingerprintMode?: string;
+  /** Per space, the label kinds all its known architectures share (`factorSources`). */
+  readonly labelSources?: Readonly<Record<string, Readonly<Record<string, string>>>>;
   readonly targets: readonly string[];
   readonly trainedOn: Readonly<Record<string, number>>;
   /** Dimensions of the projected features that the neighbour index holds. */

@@ -14,6 +14,11 @@ export interface GraphSignature {
   readonly channels: number | null;
   /** Width of the first output's last dimension (classes for a classifier), or null. */
   readonly classes: number | null;
+  /**
+   * Rank of the first input when no input is 4-D (a sequence model's 3, a tabular one's 2): such a
+   * model fits no image target. Absent when an input is 4-D or no input has a known rank.
+   */
+  readonly nonImageRank?: number;
 }
 
 export interface TargetDomain {
@@ -23,6 +28,44 @@ export interface TargetDomain {
   readonly classes: readonly number[];
   /** Training architectures the domain was measured on. */
   readonly n: number;
+}
+
+/**
+ * What each target's labels are, independent of the graphs that carry them: benchmark graphs keep
+ * one 10-class head for CIFAR-10, CIFAR-100 and ImageNet16-120 alike, so the classes a model must
+ * output to fit a target come from the label set, never from the training graphs. `proxyOf` marks
+ * a short-training label of another target's data: a model that fits the full target is shown
+ * that one, and the proxy only on request (`--all-targets`, `--target`).
+ * A target missing here falls back to the classes its checkpoint recorded (`TargetDomain.classes`).
+ */
+export interface TargetFacts {
+  /** Output classes of the label set. */
+  readonly classes: readonly number[];
+  readonly title: string;
+  readonly proxyOf?: string;
+}
+
+export const TARGET_FACTS = Object.freeze({
+  cifar10: { classes: [10], title: 'CIFAR-10' },
+  cifar100: { classes: [100], title: 'CIFAR-100' },
+  'imagenet16-120': { classes: [120], title: 'ImageNet16-120' },
+  imagenet: { classes: [1000], title: 'ImageNet-1k' },
+  'imagenet-16ep': { classes: [1000], title: 'ImageNet-1k after 16 epochs', proxyOf: 'imagenet' },
+  // TransNAS-Bench-101 trained one network per Taskonomy task (datasets/transnas/space.ts).
+  class_object: { classes: [75], title: 'Taskonomy object classification' },
+  class_scene: { classes: [47], title: 'Taskonomy scene classification' },
+  svhn: { classes: [10], title: 'SVHN' },
+  cub200: { classes: [200], title: 'CUB-200-2011' },
+  ninapro: { classes: [18], title: 'NinaPro DB5 gestures' },
+} satisfies Record<string, TargetFacts>);
+
+export function targetFacts(target: string): TargetFacts | undefined {
+  return Object.hasOwn(TARGET_FACTS, target) ? (TARGET_FACTS as Readonly<Record<string, TargetFacts>>)[target] : undefined;
+}
+
+/** The classes a model must output to fit `target`: its label set's, else what the checkpoint recorded. */
+export function targetClasses(target: string | undefined, domain: TargetDomain | undefined): readonly number[] {
+  return (target !== undefined ? targetFacts(target)?.classes : undefined) ?? domain?.classes ?? [];
 }
 
 /** A resolution this far outside the training range (as a ratio) still counts as in domain. */
@@ -40,10 +83,12 @@ export function graphSignature(model: Model, profile: Profile): GraphSignature {
   const out = model.graph.outputs[0];
   const outType: TensorType | undefined = out ? (profile.shapes.get(out.name) ?? out.type ?? undefined) : undefined;
   const last = outType?.shape?.[outType.shape.length - 1];
+  const rank = image === null ? model.graph.inputs.find((v) => v.type?.shape !== undefined && v.type.shape !== null)?.type?.shape?.length : undefined;
   return {
     resolution: h !== null || w !== null ? Math.max(h ?? 0, w ?? 0) : null,
     channels: known(shape?.[1]),
     classes: known(last),
+    ...(rank !== undefined ? { nonImageRank: rank } : {}),
   };
 }
 
@@ -66,12 +111,19 @@ export interface DomainCheck {
 }
 
 /**
- * In domain when the input resolution lies within the training range (± RESOLUTION_SLACK) and the
- * channel count is one the target has seen. Unknown facts on either side do not exclude.
- * Classes are informative only (benchmark graphs keep one head for several label sets).
+ * In domain when the input resolution lies within the training range (± RESOLUTION_SLACK), the
+ * channel count is one the target has seen, and the output has the target's classes
+ * (`targetClasses`). Unknown facts on either side do not exclude.
  */
-export function checkDomain(sig: GraphSignature, domain: TargetDomain | undefined): DomainCheck {
-  if (!domain) return { inDomain: true };
+export function checkDomain(sig: GraphSignature, domain: TargetDomain | undefined, target?: string): DomainCheck {
+  const classes = targetClasses(target, domain);
+  const classCheck = (): DomainCheck => (sig.classes !== null && classes.length > 0 && !classes.includes(sig.classes)
+    ? { inDomain: false, reason: `${sig.classes} output${sig.classes === 1 ? '' : 's'}; ${target ?? 'this target'} has ${classes.join(' or ')} classes` }
+    : { inDomain: true });
+  if (!domain) return classCheck();
+  if (sig.nonImageRank !== undefined && domain.resolution !== null) {
+    return { inDomain: false, reason: `the input is ${sig.nonImageRank}-D, not an image; this target was learnt from images` };
+  }
   if (sig.resolution !== null && domain.resolution !== null) {
     const [lo, hi] = domain.resolution;
     if (sig.resolution < lo / RESOLUTION_SLACK || sig.resolution > hi * RESOLUTION_SLACK) {
@@ -81,5 +133,19 @@ export function checkDomain(sig: GraphSignature, domain: TargetDomain | undefine
   if (sig.channels !== null && domain.channels.length > 0 && !domain.channels.includes(sig.channels)) {
     return { inDomain: false, reason: `${sig.channels} input channels; this target was learnt from ${domain.channels.join('/')}` };
   }
-  return { inDomain: true };
+  return classCheck();
+}
+
+/**
+ * The targets to show a person, in the order to rank by: those the model fits, without a proxy
+ * whose full target it also fits; TARGET_FACTS order first, then the rest as given. The first is
+ * the one a ranking of this model uses.
+ */
+export function fittingTargets(predictions: Readonly<Record<string, { readonly inDomain?: boolean }>>): string[] {
+  const fits = (t: string) => predictions[t] !== undefined && predictions[t].inDomain !== false;
+  const order = Object.keys(TARGET_FACTS);
+  const rank = (t: string) => (order.includes(t) ? order.indexOf(t) : order.length);
+  return Object.keys(predictions)
+    .filter((t) => fits(t) && !(targetFacts(t)?.proxyOf !== undefined && fits(targetFacts(t)!.proxyOf!)))
+    .sort((a, b) => rank(a) - rank(b));
 }

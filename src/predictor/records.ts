@@ -11,7 +11,7 @@ import { readModelBytes } from '../io.ts';
 import { readModel } from '../onnx-to-text/reader.ts';
 import { profileModel } from '../onnx-to-text/profile.ts';
 import { graphView } from './graph-features.ts';
-import { fingerprint } from './fingerprint.ts';
+import { archFingerprint, fingerprint } from './fingerprint.ts';
 import { featureLayout, featurize, PhraseEmbeddings, type FeatureLayout } from './features.ts';
 
 /** Each built space's main accuracy label: what a transfer set ranks against. */
@@ -35,6 +35,8 @@ export interface LabeledRecord {
   readonly arch: string;
   readonly file: string;
   readonly labels: Readonly<Record<string, number>>;
+  /** What each label measures (the manifest's label_kind). */
+  readonly labelKind?: Readonly<Record<string, string>>;
   readonly params: number;
   readonly macs: number;
 }
@@ -45,7 +47,7 @@ export function loadManifest(manifestPath: string): LabeledRecord[] {
     throw new OnnxPredictError('DATASET_ERROR', `${manifestPath}: no manifest (build it with 'onnx-predict dataset build')`);
   }
   const base = dirname(resolve(manifestPath));
-  return readManifest(manifestPath).map((r) => ({ ...r, file: resolve(base, r.file) }));
+  return readManifest(manifestPath).map(({ label_kind, published_params: _p, ...r }) => ({ ...r, labelKind: label_kind, file: resolve(base, r.file) }));
 }
 
 export interface FeatureCacheOptions {
@@ -68,6 +70,8 @@ export interface RecordFeatures {
   readonly features: Float32Array[];
   /** Exact-match fingerprints (chain_slim text hashes), one per record. */
   readonly fingerprints: string[];
+  /** Same-architecture fingerprints (fingerprint.ts `archFingerprint`), one per record. */
+  readonly archFingerprints: string[];
 }
 
 export async function recordFeatures(records: readonly LabeledRecord[], layout: FeatureLayout, emb: PhraseEmbeddings | null, encoderKey: string, options: FeatureCacheOptions = {}): Promise<RecordFeatures> {
@@ -77,7 +81,7 @@ export async function recordFeatures(records: readonly LabeledRecord[], layout: 
     const full = featureLayout('node-graph', layout.encoderDim);
     const r = await recordFeatures(records, full, emb, encoderKey, options);
     const from = layout.representation === 'numeric-only' ? full.textLength : 0;
-    return { features: r.features.map((v) => v.slice(from, from + layout.length)), fingerprints: r.fingerprints };
+    return { features: r.features.map((v) => v.slice(from, from + layout.length)), fingerprints: r.fingerprints, archFingerprints: r.archFingerprints };
   }
   const key = createHash('sha256')
     .update(JSON.stringify({ v: FEATURE_VERSION, layout, encoderKey, ids: records.map((r) => r.id), files: records.map((r) => r.file), mtimes: records.map((r) => fileStamp(r.file)) }))
@@ -89,16 +93,18 @@ export async function recordFeatures(records: readonly LabeledRecord[], layout: 
   if (cacheFile && sideFile && existsSync(cacheFile) && existsSync(sideFile)) {
     const buf = readFileSync(cacheFile);
     const all = new Float32Array(buf.buffer, buf.byteOffset, buf.byteLength / 4);
-    const side = JSON.parse(readFileSync(sideFile, 'utf8')) as { phrases: string[]; fingerprints: string[] };
-    if (all.length === records.length * layout.length && side.fingerprints.length === records.length) {
+    const side = JSON.parse(readFileSync(sideFile, 'utf8')) as { phrases: string[]; fingerprints: string[]; archFingerprints?: string[] };
+    // A cache written before archFingerprint existed is recomputed.
+    if (all.length === records.length * layout.length && side.fingerprints.length === records.length && side.archFingerprints?.length === records.length) {
       // The phrases are re-registered so a checkpoint built from cached features still ships them
       // (the encoder's own cache makes this cheap).
       if (emb && layout.representation !== 'numeric-only') await emb.ensure(side.phrases);
-      return { features: records.map((_, i) => all.slice(i * layout.length, (i + 1) * layout.length)), fingerprints: side.fingerprints };
+      return { features: records.map((_, i) => all.slice(i * layout.length, (i + 1) * layout.length)), fingerprints: side.fingerprints, archFingerprints: side.archFingerprints };
     }
   }
   const features: Float32Array[] = [];
   const fingerprints: string[] = [];
+  const archFingerprints: string[] = [];
   const phrases = new Set<string>();
   const batch = 256;
   for (let s = 0; s < records.length; s += batch) {
@@ -109,6 +115,7 @@ export async function recordFeatures(records: readonly LabeledRecord[], layout: 
     }));
     for (const g of graphs) {
       fingerprints.push(fingerprint(g.model, g.profile.shapes));
+      archFingerprints.push(archFingerprint(g.model, g.profile));
       for (const t of graphView(g.model, g.profile).nodeTexts) phrases.add(t);
     }
     features.push(...(await featurize(graphs, layout, emb)));
@@ -120,9 +127,9 @@ export async function recordFeatures(records: readonly LabeledRecord[], layout: 
     features.forEach((v, i) => all.set(v, i * layout.length));
     writeFileSync(`${cacheFile}.tmp`, all);
     renameSync(`${cacheFile}.tmp`, cacheFile);
-    writeFileSync(sideFile, JSON.stringify({ phrases: [...phrases].sort(), fingerprints }));
+    writeFileSync(sideFile, JSON.stringify({ phrases: [...phrases].sort(), fingerprints, archFingerprints }));
   }
-  return { features, fingerprints };
+  return { features, fingerprints, archFingerprints };
 }
 
 /** Seeded permutations: the one copy, shared with the dataset builders. */

@@ -4,7 +4,8 @@
  * predictor to their own architectures (a manifest of ONNX files + accuracies).
  */
 import { dirname, join } from 'node:path';
-import { CHECKPOINT_FORMAT, CHECKPOINT_VERSION, saveCheckpoint, type KnownArch } from './checkpoint.ts';
+import { CHECKPOINT_FORMAT, CHECKPOINT_VERSION, factorSources, saveCheckpoint, type KnownArch } from './checkpoint.ts';
+import { ARCH_FINGERPRINT_VERSION } from './fingerprint.ts';
 import { domainOf, graphSignature, type GraphSignature, type TargetDomain } from './domain.ts';
 import { featureLayout, PhraseEmbeddings, type Representation, type TextEmbedder } from './features.ts';
 import type { HeadConfig } from './head/infer.ts';
@@ -72,6 +73,7 @@ export async function trainPredictor(o: TrainPredictorOptions): Promise<TrainSum
   const emb = new PhraseEmbeddings(o.encoder);
   const rows: ModelRow[] = [];
   const fingerprints: string[] = [];
+  const archFingerprints: string[] = [];
   const signatures = new Map<string, GraphSignature[]>();
   let withProxies = 0;
   for (const [i, m] of o.manifests.entries()) {
@@ -87,6 +89,7 @@ export async function trainPredictor(o: TrainPredictorOptions): Promise<TrainSum
       if (p) withProxies++;
       rows.push({ record: r, x: headRow(f.features[j]!, p), scalars: scalarRow(f.features[j]!, layout.textLength, p) });
       fingerprints.push(f.fingerprints[j]!);
+      archFingerprints.push(f.archFingerprints[j]!);
     }
     const sigs = await sampleSignatures(keep.map((j) => all[j]!.file), o.domainSample ?? 200, seed);
     for (const t of new Set(keep.flatMap((j) => Object.keys(all[j]!.labels)))) signatures.set(t, [...(signatures.get(t) ?? []), ...sigs]);
@@ -109,7 +112,11 @@ export async function trainPredictor(o: TrainPredictorOptions): Promise<TrainSum
   });
   const imputed = rows.map((r) => r.x.map((v, j) => (Number.isNaN(v) ? model.impute[j]! : v)));
   const index = buildIndex(model.head, imputed, model.indexDim);
-  const known: KnownArch[] = records.map((r, i) => ({ id: r.id, space: r.space, arch: r.arch, labels: r.labels, params: r.params, macs: r.macs, fingerprint: fingerprints[i]! }));
+  // Field order as scripts/known-arch-fingerprints.ts writes it, so both give the same file.
+  const { known, labelSources } = factorSources(records.map((r, i): KnownArch => ({
+    id: r.id, space: r.space, arch: r.arch, labels: r.labels, params: r.params, macs: r.macs, fingerprint: fingerprints[i]!,
+    archFingerprint: archFingerprints[i]!, source: Object.fromEntries(Object.keys(r.labels).map((t) => [t, r.labelKind?.[t] ?? ''])),
+  })));
   const trainedOn: Record<string, number> = {};
   for (const r of records) trainedOn[r.space] = (trainedOn[r.space] ?? 0) + 1;
   const domains: Record<string, TargetDomain> = {};
@@ -125,6 +132,8 @@ export async function trainPredictor(o: TrainPredictorOptions): Promise<TrainSum
       representation,
       featureLength: layout.length,
       fingerprintMode: 'chain_slim',
+      archFingerprintMode: ARCH_FINGERPRINT_VERSION,
+      labelSources,
       targets,
       trainedOn,
       indexDim: model.indexDim,

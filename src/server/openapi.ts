@@ -29,7 +29,19 @@ export const nameParam = queryParam('name', 'the `file` field of the report (def
 export const neighborsParam = queryParam('neighbors', 'nearest known architectures (default 3)', { type: 'integer', minimum: 0, maximum: 50 });
 
 const number = { type: 'number' };
-const targetPrediction = { type: 'object', required: ['accuracy', 'low', 'high'], properties: { accuracy: number, low: number, high: number } };
+const modelPrediction = { type: 'object', properties: { accuracy: number, low: number, high: number, source: { type: 'string', enum: ['head', 'trees', 'ranker'] } } };
+const targetPrediction = {
+  type: 'object', required: ['accuracy', 'low', 'high'],
+  properties: {
+    accuracy: { type: 'number', description: 'the measurement for a known architecture (source: measured), else the prediction' },
+    low: number, high: number,
+    inDomain: { type: 'boolean', description: 'whether the model fits the target: input resolution and channels as its training graphs, output classes as its label set' },
+    domainNote: { type: 'string', description: 'why not, when out of domain' },
+    source: { type: 'string', enum: ['head', 'trees', 'ranker', 'measured'] },
+    measured: { type: 'object', description: 'for a measurement: the known architecture and what its label measures', properties: { id: { type: 'string' }, kind: { type: 'string' } } },
+    predicted: { ...modelPrediction, description: "for a measurement: the model's own prediction beside it" },
+  },
+};
 const accuracyMap = { type: 'object', additionalProperties: number };
 
 const SHARED_SCHEMAS = {
@@ -44,7 +56,17 @@ const SHARED_SCHEMAS = {
       file: { type: 'string' },
       predictions: { type: 'object', additionalProperties: targetPrediction },
       neighbors: { type: 'array', items: { type: 'object', properties: { id: { type: 'string' }, space: { type: 'string' }, arch: { type: 'string' }, distance: number, accuracy: accuracyMap } } },
-      exact: { nullable: true, type: 'object', properties: { id: { type: 'string' }, space: { type: 'string' }, arch: { type: 'string' }, labels: accuracyMap, note: { type: 'string' } } },
+      exact: {
+        nullable: true, type: 'object', description: 'the known architecture the model is: the identical graph (match: graph) or the same architecture exported differently (match: architecture)',
+        properties: {
+          id: { type: 'string' }, space: { type: 'string' }, arch: { type: 'string' }, labels: accuracyMap, note: { type: 'string' },
+          source: { type: 'object', additionalProperties: { type: 'string' }, description: 'what each label measures (split, epochs, the timm recipe)' },
+          match: { type: 'string', enum: ['graph', 'architecture'] },
+          others: { type: 'array', description: 'other known architectures with the same graph (other recipes)', items: { type: 'object', properties: { id: { type: 'string' }, arch: { type: 'string' }, labels: accuracyMap } } },
+        },
+      },
+      fits: { type: 'array', items: { type: 'string' }, description: 'the targets the model fits, in the order to rank by (a training proxy left out when its full target fits)' },
+      warnings: { type: 'array', items: { type: 'object', properties: { code: { type: 'string' }, summary: { type: 'string', description: 'a few words, one line' }, message: { type: 'string', description: 'the full sentence' } } } },
       stats: { type: 'object', properties: { params: { type: 'integer' }, macs: { type: 'integer' }, nodes: { type: 'integer' } } },
       model: { type: 'object', properties: { encoder: { type: 'string' }, predictor: { type: 'string' } } },
     },

@@ -14,6 +14,8 @@ import { fileURLToPath } from 'node:url';
 import type { Request, Response } from 'express';
 import { DEFAULT_CHECKPOINT_DIR, UsageError, VERSION } from '../../index.ts';
 import type { ServerConfig } from '../config.ts';
+import { readKnown, sampleKnown, type KnownLine } from '../../predictor/known-sample.ts';
+import { WEB_EXAMPLES } from '../examples.ts';
 import { errorRef, queryParam } from '../openapi.ts';
 import { queryInt, queryString, type RouteModule } from './route.ts';
 
@@ -21,10 +23,11 @@ import { queryInt, queryString, type RouteModule } from './route.ts';
 export const WEB_DIST_DIR = fileURLToPath(new URL('../../../dist/web/', import.meta.url));
 
 /** The built files, by route path. A fixed list: no path from the request ever reaches the file system. */
-const ASSETS = Object.freeze({
+const ASSETS: Readonly<Record<string, { readonly file: string; readonly type: string }>> = Object.freeze({
   '/web/app.js': { file: 'app.js', type: 'text/javascript; charset=utf-8' },
   '/web/app.css': { file: 'app.css', type: 'text/css; charset=utf-8' },
-} as const);
+  ...Object.fromEntries(WEB_EXAMPLES.map((e) => [`/web/examples/${e.file}`, { file: `examples/${e.file}`, type: 'application/octet-stream' }])),
+});
 
 const CSP = [
   "default-src 'none'",
@@ -44,10 +47,15 @@ export interface PageConfig {
   readonly maxBodyBytes: number;
   readonly maxFiles: number;
   readonly apiKeyRequired: boolean;
+  /** The bundled example models, served at web/examples/<file>. */
+  readonly examples: readonly { readonly file: string; readonly title: string }[];
 }
 
 function pageConfig(config: ServerConfig): PageConfig {
-  return { version: VERSION, maxBodyBytes: config.maxBodyBytes, maxFiles: config.maxFiles, apiKeyRequired: config.apiKey !== null };
+  return {
+    version: VERSION, maxBodyBytes: config.maxBodyBytes, maxFiles: config.maxFiles, apiKeyRequired: config.apiKey !== null,
+    examples: WEB_EXAMPLES.map((e) => ({ file: e.file, title: e.title })),
+  };
 }
 
 /** The server's own paths stay out of the answer, as in /v1/info. */
@@ -77,6 +85,7 @@ export function webPageRoutes(options: { dir?: string } = {}): RouteModule {
       '/': { get: { operationId: 'webPage', summary: 'the web page: drop ONNX files, see predictions and where they land (docs/WEB.md)', security: [], responses: { '200': pageResponse, '503': notBuiltResponse } } },
       '/web/app.js': assetPath('the page script (bundled with Observable Plot)', 'text/javascript'),
       '/web/app.css': assetPath('the page style sheet', 'text/css'),
+      ...Object.fromEntries(WEB_EXAMPLES.map((e) => [`/web/examples/${e.file}`, assetPath(`example model: ${e.title}`, 'application/octet-stream')])),
     },
     mount(app, ctx) {
       // Read lazily so that a server without a built page still starts and serves the API.
@@ -120,99 +129,7 @@ export function webPageRoutes(options: { dir?: string } = {}): RouteModule {
   };
 }
 
-/** One known architecture as the plot needs it. */
-export interface KnownPoint {
-  readonly id: string;
-  readonly space: string;
-  readonly accuracy: number;
-  /** Absent when the checkpoint predates params/MACs in known.jsonl. */
-  readonly params?: number;
-  readonly macs?: number;
-}
-
-export interface KnownResponse {
-  readonly target: string;
-  /** Known architectures with a measured accuracy for this target. */
-  readonly total: number;
-  readonly returned: number;
-  /** Which x axes the points carry (false for both on a checkpoint without params/MACs). */
-  readonly fields: { readonly params: boolean; readonly macs: boolean };
-  /** Points per space in the sample. */
-  readonly spaces: Readonly<Record<string, number>>;
-  readonly points: readonly KnownPoint[];
-}
-
-interface KnownLine {
-  readonly id: string;
-  readonly space: string;
-  readonly labels: Readonly<Record<string, number>>;
-  readonly params?: number;
-  readonly macs?: number;
-}
-
-/** FNV-1a, 32 bits: a stable order of ids that does not depend on the file's order. */
-function fnv1a(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
-}
-
-const finite = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
-
-/**
- * Deterministic sample of `limit` architectures: every space gets an equal share (a space smaller
- * than its share is taken whole and the rest is shared out again), and within a space the
- * architectures with the lowest FNV-1a hash of their id are kept. The same checkpoint, target and
- * limit always give the same points, and small spaces (timm's 154 models) are never drowned.
- */
-export function sampleKnown(known: readonly KnownLine[], target: string, limit: number): KnownResponse {
-  const bySpace = new Map<string, { h: number; p: KnownPoint }[]>();
-  let total = 0;
-  for (const k of known) {
-    const acc = k.labels[target];
-    if (!finite(acc)) continue;
-    total++;
-    const p: KnownPoint = {
-      id: k.id, space: k.space, accuracy: acc,
-      ...(finite(k.params) ? { params: k.params } : {}),
-      ...(finite(k.macs) ? { macs: k.macs } : {}),
-    };
-    let list = bySpace.get(k.space);
-    if (list === undefined) bySpace.set(k.space, list = []);
-    list.push({ h: fnv1a(k.id), p });
-  }
-  const groups = [...bySpace].sort(([a, x], [b, y]) => x.length - y.length || a.localeCompare(b));
-  let remaining = limit;
-  const points: KnownPoint[] = [];
-  const spaces: Record<string, number> = {};
-  groups.forEach(([space, list], i) => {
-    const quota = Math.min(list.length, Math.floor(remaining / (groups.length - i)));
-    remaining -= quota;
-    list.sort((a, b) => a.h - b.h || (a.p.id < b.p.id ? -1 : 1));
-    for (const { p } of list.slice(0, quota)) points.push(p);
-    spaces[space] = quota;
-  });
-  return {
-    target, total, returned: points.length,
-    fields: { params: points.some((p) => p.params !== undefined), macs: points.some((p) => p.macs !== undefined) },
-    spaces, points,
-  };
-}
-
-function readKnown(checkpointDir: string): KnownLine[] {
-  const path = join(checkpointDir, 'known.jsonl');
-  if (!existsSync(path)) return [];
-  const out: KnownLine[] = [];
-  for (const line of readFileSync(path, 'utf8').split('\n')) {
-    if (line === '') continue;
-    const k = JSON.parse(line) as Partial<KnownLine>;
-    if (typeof k.id === 'string' && typeof k.space === 'string' && k.labels !== null && typeof k.labels === 'object') out.push(k as KnownLine);
-  }
-  return out;
-}
+export { sampleKnown, type KnownPoint, type KnownResponse } from '../../predictor/known-sample.ts';
 
 export const KNOWN_LIMIT = Object.freeze({ default: 3000, max: 10_000 });
 
