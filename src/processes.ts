@@ -23,7 +23,9 @@ export function startProcess(entry: URL, options: ProcessOptions = {}): ChildPro
   const compiled = !import.meta.url.endsWith('.ts');
   const file = fileURLToPath(compiled ? new URL(entry.href.replace(/\.ts$/, '.js')) : entry);
   const execArgv = [
-    ...(compiled ? [] : ['--import', 'tsx']),
+    // tsx resolved from here, not from the working folder: a checkout's CLI run from any folder
+    // (batch -j n in a user's zoo) must find the loader.
+    ...(compiled ? [] : ['--import', import.meta.resolve('tsx')]),
     ...(options.heapMb !== undefined ? [`--max-old-space-size=${options.heapMb}`] : []),
   ];
   const child = fork(file, [], {
