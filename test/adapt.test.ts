@@ -81,22 +81,24 @@ describe('fitAdapter / applyAdapter', () => {
     expect(mean).toBeLessThan(0.92);
   });
 
-  it('reads accuracies within what the k measured, monotone in the score, and treats a missing signal as the middle', () => {
+  it('reads accuracies in 0–100, intervals around them, a missing signal as the middle, and keeps the score order (no ties past the known range)', () => {
     const { rows, truth } = synthetic(200, 0.5, 5);
     rows[7]![2] = NaN;
     const { known } = draw(200, 12, 6);
     const k = known.map((x) => ({ ...x, accuracy: truth[x.index]! }));
     const s = fitAdapter(NAMES, rows, k, { prior: 'model' });
     const p = applyAdapter(s, rows);
-    const lo = Math.min(...k.map((x) => x.accuracy));
-    const hi = Math.max(...k.map((x) => x.accuracy));
     for (const q of p) {
-      expect(q.accuracy).toBeGreaterThanOrEqual(lo - 1e-9);
-      expect(q.accuracy).toBeLessThanOrEqual(hi + 1e-9);
+      expect(q.accuracy).toBeGreaterThanOrEqual(0);
+      expect(q.accuracy).toBeLessThanOrEqual(100);
       expect(q.low).toBeLessThanOrEqual(q.accuracy);
       expect(q.high).toBeGreaterThanOrEqual(q.accuracy);
     }
     expect(Number.isFinite(p[7]!.accuracy)).toBe(true);
+    // The prior alone (λ = ∞) must rank the set exactly as the model does, extremes included.
+    const prior = fitAdapter(NAMES, rows, k, { prior: 'model', lambdas: [Infinity] });
+    expect(prior.lambda).toBe(Infinity);
+    expect(kendallTau(applyAdapter(prior, rows).map((q) => q.accuracy), rows.map((r) => r[0]!))).toBeCloseTo(1, 10);
   });
 
   it('conformalHalfWidth takes the ⌈0.8 (k + 1)⌉-th smallest |residual|', () => {

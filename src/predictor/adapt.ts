@@ -16,7 +16,7 @@
  *    ridge hat matrix), from a grid that includes "prior only"; ties go to the larger λ, so a
  *    handful of noisy results does not overturn the model;
  *  - the accuracy is the fit's score read through the k's own accuracies by quantile matching
- *    (monotone, within the range the k measured), and the 80 % interval is split-free conformal: the ⌈0.8 (k + 1)⌉-th smallest absolute leave-one-out
+ *    (monotone; beyond the k's range at half their slope), and the 80 % interval is split-free conformal: the ⌈0.8 (k + 1)⌉-th smallest absolute leave-one-out
  *    residual of the k (jackknife), so it is as wide as the errors the adapter made on the user's
  *    own space.
  * Pure numerics, no I/O; the state depends on the whole set (its standardisation), so an adapted
@@ -30,7 +30,7 @@ import { normalScores, probit } from './ranker.ts';
 export const PRIOR_WEIGHT = 0.5;
 
 /** How many results' worth of belief the prior slope carries. */
-export const PRIOR_PSEUDO = 5;
+export const PRIOR_PSEUDO = 20;
 
 /** λ per known row: from "the k decide" to "prior only" (Infinity: w = w₀ exactly). */
 export const ADAPT_LAMBDAS: readonly number[] = Object.freeze([0.03, 0.1, 0.3, 1, 3, 10, Infinity]);
@@ -38,8 +38,16 @@ export const ADAPT_LAMBDAS: readonly number[] = Object.freeze([0.03, 0.1, 0.3, 1
 /** Fewest known results an adapter is fitted from. */
 export const MIN_KNOWN = 3;
 
-/** Leave-one-out τ by which a less preferred candidate must beat a more preferred one. */
-const TIE = 0.02;
+/**
+ * Leave-one-out τ by which a less preferred candidate must beat a more preferred one: a share
+ * (ADAPT_MARGIN) of τ's standard error under independence at k results, √(2(2k + 5) / (9k(k − 1))),
+ * so a handful of results (whose τ is noise at ±0.25 for k = 10) cannot talk the adapter out of
+ * the model, while fifty can. Env ONNX_PREDICT_ADAPT_MARGIN overrides it (lab use).
+ */
+export const ADAPT_MARGIN = Number(process.env.ONNX_PREDICT_ADAPT_MARGIN ?? '0.5');
+export function tieMargin(k: number): number {
+  return ADAPT_MARGIN * Math.sqrt((2 * (2 * k + 5)) / (9 * k * Math.max(1, k - 1)));
+}
 
 export interface KnownResult {
   /** Row of the set (index into the signal rows). */
@@ -56,8 +64,11 @@ export interface AdapterState {
   /** Weights on standardised signals, and the intercept (standardised label units). */
   readonly weights: readonly number[];
   readonly intercept: number;
-  /** Score → accuracy: the k's leave-one-out scores and their accuracies, each sorted (quantile matching). */
-  readonly calibration: { readonly scores: readonly number[]; readonly accuracies: readonly number[] };
+  /**
+   * Score → accuracy: the k's leave-one-out scores and their accuracies, each sorted (quantile
+   * matching), and the slope (accuracy per score unit) the map continues with beyond them.
+   */
+  readonly calibration: { readonly scores: readonly number[]; readonly accuracies: readonly number[]; readonly slope: number };
   readonly lambda: number;
   /** What the chosen fit was pulled toward: the model's signal, or nothing (the k alone). */
   readonly pulledToward: 'model' | 'none';
@@ -179,7 +190,7 @@ export function fitAdapter(names: readonly string[], rows: readonly ArrayLike<nu
   }
   const lambdas = [...(o.lambdas ?? ADAPT_LAMBDAS)].sort((x, y) => y - x);
   // Candidates in order of preference: toward the model (prior alone first, then weaker pulls),
-  // then toward nothing (the k alone). A later one must beat the best so far by TIE in the
+  // then toward nothing (the k alone). A later one must beat the best so far by tieMargin(k) in the
   // leave-one-out τ of the k to be chosen.
   const priors: { name: Candidate['prior']; w0: number[] }[] = [];
   if (p >= 0) priors.push({ name: 'model', w0: names.map((_, j) => (j === p ? priorSlope : 0)) });
@@ -194,16 +205,17 @@ export function fitAdapter(names: readonly string[], rows: readonly ArrayLike<nu
     }
   }
   let best = fits[0]!;
-  for (const f of fits.slice(1)) if (f.looTau > best.looTau + TIE) best = f;
+  const tie = tieMargin(known.length);
+  for (const f of fits.slice(1)) if (f.looTau > best.looTau + tie) best = f;
   // Calibration by quantile matching: the j-th best score among the k's leave-one-out scores
   // reads as the j-th best known accuracy, interpolated between, held at the ends. A line fitted
   // through accuracies with a long tail (one broken architecture at 10 % among results near
   // 90 %) read NB201 cells at 99 %; this map stays within what the k measured and is monotone.
-  const calibration = { scores: [...best.looScore].sort((x, y) => x - y), accuracies: [...ys].sort((x, y) => x - y) };
+  const calibration = { scores: [...best.looScore].sort((x, y) => x - y), accuracies: [...ys].sort((x, y) => x - y), slope: extrapolationSlope(best.looScore, ys) };
   // Each known result's residual through a map built without it: honest at small k, where a
   // map through the point itself would hide its error.
   const residuals = ys.map((v, i) => {
-    const others = { scores: best.looScore.filter((_, j) => j !== i).sort((x, y) => x - y), accuracies: ys.filter((_, j) => j !== i).sort((x, y) => x - y) };
+    const others = { ...calibration, scores: best.looScore.filter((_, j) => j !== i).sort((x, y) => x - y), accuracies: ys.filter((_, j) => j !== i).sort((x, y) => x - y) };
     return v - readMap(others, best.looScore[i]!);
   });
   const priorFit = fits.find((f) => f.prior === 'model' && !Number.isFinite(f.lambda));
@@ -235,12 +247,29 @@ interface Candidate {
   readonly looTau: number;
 }
 
+/** Half the least-squares slope of accuracy on score, never below a tiny positive one (order is kept). */
+function extrapolationSlope(scores: readonly number[], ys: readonly number[]): number {
+  const n = scores.length;
+  const mx = scores.reduce((a, b) => a + b, 0) / n;
+  const my = ys.reduce((a, b) => a + b, 0) / n;
+  let sxx = 0;
+  let sxy = 0;
+  for (let i = 0; i < n; i++) {
+    sxx += (scores[i]! - mx) ** 2;
+    sxy += (scores[i]! - mx) * (ys[i]! - my);
+  }
+  const spread = Math.max(...ys) - Math.min(...ys);
+  return Math.max(sxx > 0 ? (0.5 * sxy) / sxx : 0, 1e-3 * Math.max(spread, 1e-3));
+}
+
 /** Reads a score at its fractional position among the sorted scores, in the sorted accuracies. */
 function readMap(m: AdapterState['calibration'], score: number): number {
   const xs = m.scores;
   const n = xs.length;
-  if (score <= xs[0]!) return m.accuracies[0]!;
-  if (score >= xs[n - 1]!) return m.accuracies[n - 1]!;
+  // Beyond the k's scores the map goes on at half the k's overall slope: holding it at the end
+  // tied every architecture past the best (and worst) known one, a third of the set at k = 5.
+  if (score <= xs[0]!) return m.accuracies[0]! - m.slope * (xs[0]! - score);
+  if (score >= xs[n - 1]!) return m.accuracies[n - 1]! + m.slope * (score - xs[n - 1]!);
   let lo = 0;
   while (lo < n - 2 && xs[lo + 1]! <= score) lo++;
   const span = xs[lo + 1]! - xs[lo]!;
