@@ -29,6 +29,7 @@ import { findChromium } from './helpers/chromium.ts';
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const KEY = 'web-test-key';
 const GOOD_ARCH = '|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|';
+const EXTRA_ARCHS = ['|nor_conv_3x3~0|+|nor_conv_1x1~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_1x1~2|', '|nor_conv_1x1~0|+|skip_connect~0|nor_conv_1x1~1|+|avg_pool_3x3~0|nor_conv_1x1~1|skip_connect~2|', '|avg_pool_3x3~0|+|nor_conv_3x3~0|none~1|+|nor_conv_1x1~0|skip_connect~1|nor_conv_3x3~2|'];
 const POOR_ARCH = '|avg_pool_3x3~0|+|none~0|skip_connect~1|+|avg_pool_3x3~0|none~1|skip_connect~2|';
 const TIMM = ['mobilenetv2_050-224', 'resnet14t-224'] as const;
 
@@ -93,6 +94,9 @@ beforeAll(async () => {
   const good = buildNb201Network(parseArch(GOOD_ARCH), { weights: 'random', seed: 5 });
   write('nb201-good.onnx', good);
   write('nb201-poor.onnx', buildNb201Network(parseArch(POOR_ARCH), { weights: 'random', seed: 6 }));
+  // Three more cells, and a CSV of "measured" accuracies for three of the five (batch --known on the page).
+  EXTRA_ARCHS.forEach((a, i) => write(`nb201-x${i}.onnx`, buildNb201Network(parseArch(a), { weights: 'random', seed: 10 + i })));
+  write('known.csv', new TextEncoder().encode('file,accuracy,target\nnb201-good.onnx,93.5,cifar10\nnb201-poor.onnx,60.25,cifar10\nnb201-x0.onnx,88,cifar10\n'));
   for (const t of TIMM) write(`${t}.onnx`, gunzipSync(readFileSync(join(ROOT, 'datasets', 'timm', 'graphs', `${t}.onnx.gz`))));
   // A real file cut in half: what a broken download looks like.
   write('broken.onnx', good.subarray(0, Math.floor(good.length / 2)));
@@ -383,6 +387,28 @@ describe.skipIf(CHROMIUM === null)('the page in chromium', { timeout: 120_000 },
     await page.waitForFunction(() => document.querySelectorAll('#plot svg .model-point [aria-label]').length === 3);
     const plotted = await page.$$eval('#plot svg .model-point [aria-label]', (e) => e.map((x) => x.getAttribute('aria-label')!.split(':')[0]));
     expect(plotted.sort()).toEqual([...three].sort());
+  });
+
+  it('a CSV dropped with the models adapts the others to the measured ones, which read "measured"', async () => {
+    const names = ['nb201-good.onnx', 'nb201-poor.onnx', 'nb201-x0.onnx', 'nb201-x1.onnx', 'nb201-x2.onnx'];
+    const batch = page.waitForResponse((r) => r.url().includes('/v1/predict/batch'));
+    await drop([...names, 'known.csv']);
+    const res = await batch;
+    expect(res.status()).toBe(200);
+    const body = (await res.json()) as { file: string; known?: Record<string, number> }[];
+    expect(body.map((b) => b.file)).toEqual(names);
+    expect(body.map((b) => b.known?.cifar10 ?? null)).toEqual([93.5, 60.25, 88, null, null]);
+    await page.waitForSelector('#ranked-table');
+    expect(await page.textContent('#status')).toBe('Predicted 5 of 5 files. Adapted to 3 known cifar10 results from known.csv.');
+    const rows = await page.$$eval('#ranked-table tbody tr', (trs) => trs.map((tr) => tr.textContent ?? ''));
+    expect(rows.filter((r) => r.includes('measured'))).toHaveLength(3);
+    expect(rows.find((r) => r.includes('nb201-good.onnx'))).toMatch(/93\.5/);
+  });
+
+  it('BAD CALL: a CSV with a single model is refused before any upload', async () => {
+    await drop(['nb201-good.onnx', 'known.csv']);
+    await page.waitForSelector('#error:not([hidden])');
+    expect(await page.textContent('#error')).toMatch(/goes with several \.onnx files/);
   });
 
   it('a failed file in a batch is a row with its sentence', async () => {

@@ -375,9 +375,13 @@ async function uploadSingle(file: File): Promise<void> {
   await renderPlot();
 }
 
-async function uploadBatch(files: readonly File[]): Promise<void> {
+/** A CSV among the chosen files is the known results (file,accuracy[,target]): sent as the `known` part. */
+const isCsv = (f: File): boolean => /\.csv$/i.test(f.name);
+
+async function uploadBatch(files: readonly File[], known: File | null = null): Promise<void> {
   const form = new FormData();
   for (const f of files) form.append('files', f, f.name);
+  if (known !== null) form.append('known', known, known.name);
   const total = files.reduce((s, f) => s + f.size, 0);
   progress(`Uploading ${files.length} files`, 0, total);
   const items = await request<BatchItem[]>(client, 'POST', 'v1/predict/batch', form, {
@@ -389,7 +393,9 @@ async function uploadBatch(files: readonly File[]): Promise<void> {
   fillTargetSelect();
   renderBatch();
   const failed = items.filter(isErrorItem).length;
-  setStatus(`Predicted ${items.length - failed} of ${items.length} files${failed > 0 ? `; ${failed} failed` : ''}.`);
+  const adaptation = (items.find((it) => !isErrorItem(it) && 'adaptation' in it) as { adaptation?: { target: string; k: number; state: unknown }[] } | undefined)?.adaptation ?? [];
+  const adapted = adaptation.map((a) => (a.state === null ? ` ${a.k} known result${a.k === 1 ? '' : 's'} for ${a.target} matched, fewer than 3: predictions are the model's own.` : ` Adapted to ${a.k} known ${a.target} results from ${known?.name ?? 'the CSV'}.`)).join('');
+  setStatus(`Predicted ${items.length - failed} of ${items.length} files${failed > 0 ? `; ${failed} failed` : ''}.${adapted}`);
   await renderPlot();
 }
 
@@ -426,8 +432,12 @@ async function handleFiles(list: FileList | readonly File[] | null): Promise<voi
   ui.plotSection.hidden = true;
   state.items = [];
   try {
-    if (files.length === 1) await uploadSingle(files[0]!);
-    else await uploadBatch(files);
+    const csvs = files.filter(isCsv);
+    const models = files.filter((f) => !isCsv(f));
+    if (csvs.length > 1) throw new PageError('USAGE', `Choose one CSV of known results, not ${csvs.length}.`);
+    if (csvs.length === 1 && models.length < 2) throw new PageError('USAGE', 'A CSV of known results goes with several .onnx files: choose them together.');
+    if (models.length === 1) await uploadSingle(models[0]!);
+    else await uploadBatch(models, csvs[0] ?? null);
   } catch (e) {
     if (e instanceof PageError && e.code === 'UNAUTHORIZED') {
       ui.keyRow.hidden = false;
