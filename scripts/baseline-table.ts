@@ -6,7 +6,7 @@
  * by key) and prints a Markdown table.
  *
  *   npx tsx scripts/baseline-table.ts [--data data] [--out out/baseline.jsonl] [--only loso,lfo]
- *       [--representation node-graph|numeric-only] [--train-size 10000]
+ *       [--representation node-graph|numeric-only] [--train-size 10000] [--tests nb201-ninapro,pycls]
  *
  * Leave-family-out: 5 folds of whole families (manifest `family`) of one zoo and label; the
  * training side is the zoo's other families plus every other built space, minus any architecture
@@ -30,7 +30,7 @@ import { PROXY_FEATURES, SCALAR_FEATURES } from '../src/predictor/scalars.ts';
 
 const { values } = parseArgs({ options: {
   data: { type: 'string', default: 'data' }, out: { type: 'string', default: 'out/baseline.jsonl' }, only: { type: 'string' },
-  representation: { type: 'string', default: 'node-graph' }, 'train-size': { type: 'string', default: '10000' },
+  representation: { type: 'string', default: 'node-graph' }, 'train-size': { type: 'string', default: '10000' }, tests: { type: 'string' },
 } });
 const DATA = values.data!;
 const R = values.representation as Representation;
@@ -53,7 +53,7 @@ const record = (l: Line) => {
 };
 
 if (!only || only.has('loso')) {
-  for (const test of spaces) {
+  for (const test of values.tests ? values.tests.split(',') : spaces) {
     const target = PRIMARY_TARGET[test]!;
     const key = `loso|${test}|${target}|${R}`;
     if (done.has(key)) { lines.push(done.get(key) as unknown as Line); continue; }
