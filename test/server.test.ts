@@ -167,9 +167,12 @@ describe('app factory on an in-process listener', () => {
     for (const it of items.slice(3)) {
       expect(it.known).toEqual({});
       expect(it.adaptation[0]).toMatchObject({ target: 'cifar10', k: 3 });
-      // Quantile-matched: an adapted accuracy stays within what the known results measured.
-      expect(it.predictions.cifar10!.accuracy).toBeGreaterThanOrEqual(70);
-      expect(it.predictions.cifar10!.accuracy).toBeLessThanOrEqual(91.5);
+      // Quantile-matched on the known results (continued at half their slope beyond them): near their range.
+      const p = it.predictions.cifar10!;
+      expect(p.accuracy).toBeGreaterThan(60);
+      expect(p.accuracy).toBeLessThan(100);
+      expect(p.low).toBeLessThanOrEqual(p.accuracy);
+      expect(p.high).toBeGreaterThanOrEqual(p.accuracy);
       expect(typeof it.modelPredictions.cifar10!.accuracy).toBe('number');
       expect(it.model.predictor).toMatch(/ v\d/);
     }
