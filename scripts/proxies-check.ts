@@ -10,6 +10,9 @@
  * Prints a markdown report (docs/PROXIES.md holds its output).
  *
  *   npx tsx scripts/proxies-check.ts [--data data] [--naslib ../shared/data/naslib_suite_zero_samples]
+ *   npx tsx scripts/proxies-check.ts --old <proxies.jsonl of an older version>
+ *       adds a table of both versions side by side on the NB201 cells both caches hold (and on
+ *       NASLib's 725 among them): the check that a new PROXY_VERSION loses no proxy's ρ
  *   npx tsx scripts/proxies-check.ts --ablate 150 '{"samples":16,"centerWeights":false}' ...
  *       recomputes proxies on a fixed subset of 150 NB201 cells once per settings object given
  *       and prints ρ with CIFAR-10 for each (the experiments behind docs/PROXIES.md's "why").
@@ -66,10 +69,10 @@ function jsonl<T>(path: string): T[] {
   });
 }
 
-function load(space: string): { rows: { m: Manifest; p: Cached }[]; settings: string; skipped: number; seconds: number[] } {
+function load(space: string, file = `${DATA}/${space}/proxies.jsonl`): { rows: { m: Manifest; p: Cached }[]; settings: string; skipped: number; seconds: number[] } {
   const man = new Map(jsonl<Manifest>(`${DATA}/${space}/manifest.jsonl`).map((m) => [m.id, m]));
   const cache = new Map<string, Cached>();
-  for (const c of jsonl<Cached>(`${DATA}/${space}/proxies.jsonl`)) cache.set(c.id, c);
+  for (const c of jsonl<Cached>(file)) cache.set(c.id, c);
   const rows: { m: Manifest; p: Cached }[] = [];
   let skipped = 0;
   const seconds: number[] = [];
@@ -162,6 +165,41 @@ if (existsSync(zc201Path) && nb201.rows.length > 0) {
   table("NASLib's 725 NB201 samples, their val_accuracy (NASLib proxies: PyTorch, real CIFAR-10 images, BN in train mode)", T201, cols, ys, keys.length);
   print(`ρ(our naswot, NASLib nwot) = ${f3(spearmanRho(cols['naswot']!, cols['NASLib nwot']!))}; ρ(our meco, NASLib nwot) = ${f3(spearmanRho(cols['meco']!, cols['NASLib nwot']!))}; ρ(our naswot, params) = ${f3(spearmanRho(cols['naswot']!, cols['params']!))}.`);
   print();
+}
+
+// ---------------- NB201, an older version beside this one ----------------
+if (argv.includes('--old') && nb201.rows.length > 0) {
+  const old = load('nb201', opt('--old', ''));
+  const oldBy = new Map(old.rows.map((r) => [r.m.id, r]));
+  const common = nb201.rows.filter((r) => oldBy.has(r.m.id));
+  const versions = (rows: readonly { p: Cached }[]) => [...new Set(rows.map((r) => r.p.version))].join(', ');
+  const side = (title: string, rowsNew: typeof common, ys: Record<string, readonly number[]>) => {
+    const rowsOld = rowsNew.map((r) => oldBy.get(r.m.id)!);
+    const a = ourCols(rowsOld);
+    const b = ourCols(rowsNew);
+    print(`**${title}** (n = ${rowsNew.length}; ρ cifar10 / cifar100 / imagenet16-120)`);
+    print();
+    print(`| signal | ${versions(rowsOld)} | ${versions(rowsNew)} | change (worst target) |`);
+    print('|---|---|---|---:|');
+    for (const k of [...OURS, 'rank sum naswot+meco+MACs']) {
+      const ra = T201.map((t) => spearmanRho(a[k]!, ys[t]!));
+      const rb = T201.map((t) => spearmanRho(b[k]!, ys[t]!));
+      const worst = Math.min(...rb.map((x, i) => x - ra[i]!));
+      print(`| ${k} | ${ra.map(f3).join(' / ')} | ${rb.map(f3).join(' / ')} | ${worst >= 0 ? '+' : ''}${worst.toFixed(3)} |`);
+    }
+    print();
+  };
+  print(`## NB201: ${versions(old.rows)} against ${versions(nb201.rows)}`);
+  print();
+  side('Cells both caches hold, 200-epoch test accuracy', common, Object.fromEntries(T201.map((t) => [t, common.map((r) => r.m.labels[t]!)])));
+  if (existsSync(zc201Path)) {
+    const zc = JSON.parse(pythonJson(readFileSync(zc201Path, 'utf8'))) as Record<string, Record<string, { val_accuracy: number }>>;
+    const sets: Record<string, string> = { cifar10: 'cifar10', cifar100: 'cifar100', 'ImageNet16-120': 'imagenet16-120' };
+    const byArch = new Map(common.map((r) => [r.m.arch, r]));
+    const keys = Object.keys(zc['cifar10'] ?? {}).filter((k) => byArch.has(naslibArch(k)) && Object.keys(sets).every((x) => zc[x]?.[k]));
+    const rows = keys.map((k) => byArch.get(naslibArch(k))!);
+    side("NASLib's Suite-Zero NB201 samples among them, their val_accuracy", rows, Object.fromEntries(Object.entries(sets).map(([x, t]) => [t, keys.map((k) => zc[x]![k]!.val_accuracy)])));
+  }
 }
 
 // ---------------- NB101 ----------------

@@ -255,9 +255,13 @@ export async function computeProxies(model: Model, options: ProxyOptions = {}): 
     return skip({ code: 'unsupported-input', message: `static analysis failed: ${(e as Error).message}` });
   }
   const { plan } = prep;
+  // Without an explicit sample count, big models get fewer samples by a rule of their MACs alone.
+  if (options.samples === undefined) samples = defaultSamples(prep.macs, seeds);
   // Memory: weights live ~3× as initializers (synthetic floats, encoded bytes, onnxruntime's copy);
-  // big models feed them as inputs instead (held once).
-  const externalWeights = prep.params * 4 > EXTERNAL_WEIGHT_BYTES;
+  // big models feed them as inputs instead (held once). So do models run on two samples or fewer:
+  // parsing and prepacking initializers cost more than the two forward passes lose without them
+  // (ResNet-50: 0.90 → 0.75 CPU-s, docs/PROXIES.md).
+  const externalWeights = prep.params * 4 > EXTERNAL_WEIGHT_BYTES || samples <= 2;
   const weightBytes = prep.params * 4 * (externalWeights ? 1.25 : 3);
   // onnxruntime reuses activation buffers: a quarter of the sum of all node outputs bounds its arena
   // on the models measured (ViT-L/16, ResNet-50); the reduction's copies are counted per sample below.
@@ -278,8 +282,6 @@ export async function computeProxies(model: Model, options: ProxyOptions = {}): 
   const maps4 = activations.filter((t) => t.dims.length === 4 && t.dims[0] === 1);
   const maps = thin(maps4.length > 0 ? maps4 : plan.maps, room / 2 - perSample);
   if (activations.length === 0 && maps.length === 0) return skip({ code: 'no-activations', message: 'no ReLU-like activations and no 4-D feature maps to read' });
-  // Without an explicit sample count, big models get fewer samples by a rule of their MACs alone.
-  if (options.samples === undefined) samples = defaultSamples(prep.macs, seeds);
   const batchMax = Math.max(1, Math.min(samples, Math.floor(room / Math.max(1, perSample + prep.activationBytes / 16))));
 
   let ort: typeof Ort;
