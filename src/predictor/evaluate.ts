@@ -132,6 +132,17 @@ export async function spaceRows(o: RowSource, space: string, stage: string = `fe
 
 const agreement = (a: ArrayLike<number>, b: ArrayLike<number>): BaselineReport => ({ kendall: kendallTau(a, b), spearman: spearmanRho(a, b) });
 
+/** The transfer sets candidates are scored on: other built spaces, never a training or the test space. */
+async function transferSets(o: RowSource & Pick<EvalOptions, 'selectionSpaces' | 'test' | 'train' | 'seed'>): Promise<NonNullable<FitModelOptions['transfer']>[number][]> {
+  const transfer: NonNullable<FitModelOptions['transfer']>[number][] = [];
+  for (const sel of o.selectionSpaces ?? []) {
+    if (sel.space === o.test || o.train.includes(sel.space)) throw new UsageError(`selection space '${sel.space}' must be neither a training nor the test space`);
+    const pool = shuffled((await spaceRows(o, sel.space, `features ${sel.space}`)).filter(({ record }) => Number.isFinite(record.labels[sel.target])), o.seed + 2).slice(0, sel.size ?? 2000);
+    transfer.push({ space: sel.space, X: pool.map((x) => x.x), scalars: pool.map((x) => x.scalars), y: pool.map(({ record }) => record.labels[sel.target]!) });
+  }
+  return transfer;
+}
+
 export async function evaluate(o: EvalOptions): Promise<EvalReport> {
   if (o.protocol === 'in-space' && (o.train.length !== 1 || o.train[0] !== o.test)) {
     throw new UsageError(`in-space evaluation trains and tests on one space: train ${o.test}, test ${o.test}`);
@@ -166,12 +177,7 @@ export async function evaluate(o: EvalOptions): Promise<EvalReport> {
   // (space-normalised labels); the head masks the missing label. In-space keeps labelled ones.
   if (o.protocol === 'in-space') trainPool = trainPool.filter(({ record }) => Number.isFinite(record.labels[trainedTarget]));
 
-  const transfer: NonNullable<FitModelOptions['transfer']>[number][] = [];
-  for (const sel of o.selectionSpaces ?? []) {
-    if (sel.space === o.test || o.train.includes(sel.space)) throw new UsageError(`selection space '${sel.space}' must be neither a training nor the test space`);
-    const pool = shuffled((await spaceRows(o, sel.space, `features ${sel.space}`)).filter(({ record }) => Number.isFinite(record.labels[sel.target])), o.seed + 2).slice(0, sel.size ?? 2000);
-    transfer.push({ space: sel.space, X: pool.map((x) => x.x), scalars: pool.map((x) => x.scalars), y: pool.map(({ record }) => record.labels[sel.target]!) });
-  }
+  const transfer = await transferSets(o);
   const t1 = performance.now();
   const scored = scoreSplit(trainPool, testPool, { target: o.target, trainedTarget, counts, head: o.head, rankerCandidates: o.rankerCandidates ?? DEFAULT_RANKER_CANDIDATES, pcaInputs: featureLayout(o.representation, o.encoderDim).textLength, gateText: featureLayout(o.representation, o.encoderDim).textLength > 0 ? o.encoderDim : 0, seed: o.seed, transfer });
   const t3 = performance.now();
@@ -307,12 +313,7 @@ export async function evaluateFewShot(o: FewShotEvalOptions): Promise<FewShotRep
   for (const { record } of trainPool) for (const t of Object.keys(record.labels)) counts.set(t, (counts.get(t) ?? 0) + 1);
   const trainedTarget = counts.has(o.target) ? o.target : [...counts].sort((a, b) => b[1] - a[1])[0]?.[0];
   if (trainedTarget === undefined) throw new UsageError('no labelled training architectures');
-  const transfer: NonNullable<FitModelOptions['transfer']>[number][] = [];
-  for (const sel of o.selectionSpaces ?? []) {
-    if (sel.space === o.test || o.train.includes(sel.space)) throw new UsageError(`selection space '${sel.space}' must be neither a training nor the test space`);
-    const pool = shuffled((await spaceRows(o, sel.space, `features ${sel.space}`)).filter(({ record }) => Number.isFinite(record.labels[sel.target])), o.seed + 2).slice(0, sel.size ?? 2000);
-    transfer.push({ space: sel.space, X: pool.map((x) => x.x), scalars: pool.map((x) => x.scalars), y: pool.map(({ record }) => record.labels[sel.target]!) });
-  }
+  const transfer = await transferSets(o);
   const layout = featureLayout(o.representation, o.encoderDim);
   const scored = scoreSplit(trainPool, testPool, { target: o.target, trainedTarget, counts, head: o.head, rankerCandidates: o.rankerCandidates ?? DEFAULT_RANKER_CANDIDATES, pcaInputs: layout.textLength, gateText: layout.textLength > 0 ? o.encoderDim : 0, seed: o.seed, transfer });
   const cells = fewShot({
