@@ -13,6 +13,8 @@ import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyAdapter, conformalHalfWidth, fitAdapter, type KnownResult } from '../src/predictor/adapt.ts';
 import { bestSignal, fewShot } from '../src/predictor/few-shot.ts';
+import { evaluateFewShot } from '../src/predictor/evaluate.ts';
+import { HEAD_CANDIDATES } from '../src/predictor/head/train.ts';
 import { kendallTau } from '../src/predictor/metrics.ts';
 import { adaptItems, parseKnownCsv, readKnownCsv } from '../src/batch/known.ts';
 import { SCALAR_FEATURES } from '../src/predictor/scalars.ts';
@@ -145,6 +147,31 @@ describe('few-shot protocol bookkeeping', () => {
     // Signals a and b decide the label: with 20 known the adapted order beats the half-noise model.
     expect(cells[1]!.tau.adapted.mean).toBeGreaterThan(cells[1]!.tau.zeroShot.mean);
   });
+});
+
+describe('evaluateFewShot on built datasets (NB101 → NB201, structure only)', () => {
+  let data: string;
+  beforeAll(async () => {
+    data = mkdtempSync(join(tmpdir(), 'onnx-predict-fewshot-'));
+    await buildDataset('nb101', { out: join(data, 'nb101'), limit: 60, seed: 3 });
+    await buildDataset('nb201', { out: join(data, 'nb201'), limit: 60, seed: 4 });
+  }, 120_000);
+  afterAll(() => rmSync(data, { recursive: true, force: true }));
+
+  it('trains on the training space, draws k known from the test space, and reports every method per k', async () => {
+    const r = await evaluateFewShot({
+      train: ['nb101'], test: 'nb201', target: 'cifar10', seed: 0, dataDir: data, representation: 'numeric-only',
+      head: HEAD_CANDIDATES, embeddings: null, encoderKey: 'none', encoderDim: 384, useProxies: false, ks: [5, 10, 100], draws: 2,
+    });
+    expect(r).toMatchObject({ protocol: 'few-shot', test: 'nb201', n_train: 60, n_test: 60, proxyCoverage: 0 });
+    expect(r.cells.map((c) => c.k)).toEqual([5, 10]); // 100 leaves nothing to rank
+    for (const c of r.cells) {
+      expect(c.draws).toBe(2);
+      expect(Number.isFinite(c.tau.adapted.mean)).toBe(true);
+      expect(c.coverage80.mean).toBeGreaterThanOrEqual(0);
+    }
+    await expect(evaluateFewShot({ train: ['nb201'], test: 'nb201', target: 'cifar10', seed: 0, dataDir: data, representation: 'numeric-only', head: HEAD_CANDIDATES, embeddings: null, encoderKey: 'none', encoderDim: 384 })).rejects.toThrow(/must not be among the training spaces/);
+  }, 120_000);
 });
 
 describe('known-results CSV', () => {
