@@ -32,6 +32,7 @@ describe.skipIf(!present)('proxies over libonnx-testdata', () => {
     expect(files.length).toBe(manifest.models);
     const codes: Record<string, number> = {};
     let ok = 0;
+    let oldOpsetOk = 0;
     const t0 = performance.now();
     for (const f of files) {
       let model: Model;
@@ -48,11 +49,15 @@ describe.skipIf(!present)('proxies over libonnx-testdata', () => {
         codes[r.skipped.code] = (codes[r.skipped.code] ?? 0) + 1;
       } else {
         ok++;
+        if ((model.opsetImports.get('') ?? 7) < 7) oldOpsetOk++;
         for (const [k, v] of Object.entries(r.proxies!)) if (v !== null) expect(Number.isFinite(v), `${relative(root, f)} ${k}`).toBe(true);
       }
     }
     console.log(`proxies over libonnx-testdata: ${files.length} models, ${ok} with proxies, skipped ${JSON.stringify(codes)}, ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     // Measured: 100 of 1,072 (most are single-op tests without a ReLU-like op or 4-D map, or take integer inputs).
     expect(ok).toBeGreaterThanOrEqual(90);
+    // Graphs older than opset 7 (no numpy broadcasting) run with the reduction tail in a session of
+    // its own: 26 of the 100 (Elu, Selu, LeakyRelu, ConvTranspose, MaxPool … at opsets 1–6).
+    expect(oldOpsetOk).toBeGreaterThanOrEqual(20);
   }, 600_000);
 });

@@ -9,6 +9,8 @@ import type * as Ort from 'onnxruntime-node';
 import type { Dim, Graph, Model, TensorType } from '../onnx-to-text/ir.ts';
 import { profileModel } from '../onnx-to-text/profile.ts';
 import { UsageError } from '../errors.ts';
+import { dtypeCode } from '../onnx-to-text/reader.ts';
+import { encodeModel } from './encode.ts';
 import { isFloat, runnableCopy } from './runnable.ts';
 import { Rng } from './rng.ts';
 import { buildReduction, MAX_UNITS_PER_TAP, PATTERN_WEIGHTS, patternWeights, type Reduction } from './reduce.ts';
@@ -292,7 +294,9 @@ export async function computeProxies(model: Model, options: ProxyOptions = {}): 
   }
   tick('prepare');
   const opset = prep.model.opsetImports.get('') ?? prep.model.opsetImports.get('ai.onnx') ?? 0;
-  if (opset < 7) return skip({ code: 'unsupported-input', message: `opset ${opset}: proxies need opset 7 or later` });
+  // Before opset 7 the tail's ops lack numpy broadcasting: such a graph runs on its own, exposing
+  // the taps, and the tail runs in a second session at TAIL_OPSET (same values, a copy more).
+  const split = opset < 7;
   const level = optimizationLevel(model.graph);
 
   const per: Record<'naswot' | 'swap' | 'meco' | 'az_expressivity' | 'az_progressivity', number[]> = { naswot: [], swap: [], meco: [], az_expressivity: [], az_progressivity: [] };
@@ -304,31 +308,34 @@ export async function computeProxies(model: Model, options: ProxyOptions = {}): 
   for (let s = 0; s < seeds; s++) {
     if (s > 0 && elapsed() > budget) break;
     const runSeed = (seed * 1009 + s) >>> 0;
-    let session: Ort.InferenceSession | null = null;
+    let session: Runner | null = null;
     try {
       const copyFor = (batchDim: boolean) => {
         reduction = buildReduction({
-          activations, maps, blocks, opset, samples, rng: new Rng(runSeed ^ 0x2545f491),
+          activations, maps, blocks, opset: split ? TAIL_OPSET : opset, samples, rng: new Rng(runSeed ^ 0x2545f491),
           ...(options.mecoChannels !== undefined ? { mecoChannels: options.mecoChannels } : {}),
           ...(options.mecoPositions !== undefined ? { mecoPositions: options.mecoPositions } : {}),
         });
-        return runnableCopy(model, {
+        const common = {
           externalWeights,
           inputShapes: prep.shapes, valueShapes: prep.valueShapes, batchDim, seed: runSeed, centerWeights: options.centerWeights ?? true,
-          taps: [],
-          extension: {
-            nodes: reduction.nodes, initializers: reduction.initializers,
-            inputs: [{ name: PATTERN_WEIGHTS, dtype: 'float32', shape: ['rows', batchDim ? 'batch' : 1] }],
-            outputs: reduction.outputs.map((name) => ({ name, dtype: 'float32' as const })),
-          },
-        });
+        };
+        const extension = {
+          nodes: reduction.nodes, initializers: reduction.initializers,
+          inputs: [{ name: PATTERN_WEIGHTS, dtype: 'float32' as const, shape: ['rows', batchDim ? 'batch' : 1] }],
+          outputs: reduction.outputs.map((name) => ({ name, dtype: 'float32' as const })),
+        };
+        // (A tail without outputs has nothing to run: the graph alone, as for any opset.)
+        if (!split || reduction.outputs.length === 0) return { ...runnableCopy(model, { ...common, taps: [], extension }), tail: null };
+        const taps = tappedValues(activations, maps, blocks);
+        return { ...runnableCopy(model, { ...common, taps }), tail: { bytes: tailModel(extension, taps), taps: taps.map((t) => t.name) } };
       };
       let copy: ReturnType<typeof copyFor>;
-      let opened: Ort.InferenceSession | Error;
+      let opened: Runner | Error;
       try {
         copy = copyFor(batchDim);
         tick('build');
-        opened = await openSession(ort, copy.bytes, level);
+        opened = await openRunner(ort, copy, level);
         tick('create');
         if (opened instanceof Error && batchDim) {
           // onnxruntime rejected the batch-symbolic copy (a Reshape that hard-codes batch 1 deep
@@ -337,7 +344,7 @@ export async function computeProxies(model: Model, options: ProxyOptions = {}): 
           batchDim = false;
           batched = false;
           copy = copyFor(false);
-          opened = await openSession(ort, copy.bytes, level);
+          opened = await openRunner(ort, copy, level);
         }
       } catch (e) {
         if (e instanceof ProxySkip) return skip({ code: e.code, message: e.message });
@@ -419,7 +426,7 @@ export async function computeProxies(model: Model, options: ProxyOptions = {}): 
  * runtime shapes show the batch is not the leading dimension (or a batched run fails).
  */
 async function runSeedSamples(
-  ort: typeof Ort, session: Ort.InferenceSession, red: Reduction, weights: ReadonlyMap<string, { data: Float32Array; dims: readonly number[] }>, prep: Prepared,
+  ort: typeof Ort, session: Runner, red: Reduction, weights: ReadonlyMap<string, { data: Float32Array; dims: readonly number[] }>, prep: Prepared,
   o: { runSeed: number; samples: number; batch: number; budget: number; elapsed: () => number },
 ): Promise<SeedResult | 'retry'> {
   const rng = new Rng(o.runSeed ^ 0x5bd1e995);
@@ -506,6 +513,75 @@ export const LAYOUT_SAFE_OPS: ReadonlySet<string> = new Set([
 
 function optimizationLevel(graph: Graph): 'all' | 'basic' {
   return graph.nodes.every((n) => (n.domain === '' || n.domain === 'ai.onnx') && LAYOUT_SAFE_OPS.has(n.op)) ? 'all' : 'basic';
+}
+
+/** Opset of the reduction tail's own model when the graph's opset is older than 7. */
+const TAIL_OPSET = 13;
+
+/** What runSeedSamples needs of a session: one run of feeds to fetches, and release. */
+interface Runner {
+  run(feeds: Ort.InferenceSession.FeedsType, fetches: readonly string[]): Promise<Ort.InferenceSession.OnnxValueMapType>;
+  release(): Promise<void>;
+}
+
+/** The distinct tapped values, in plan order. */
+function tappedValues(...groups: (readonly Tap[])[]): { name: string; dtype: Tap['dtype'] }[] {
+  const seen = new Map<string, { name: string; dtype: Tap['dtype'] }>();
+  for (const g of groups) for (const t of g) if (!seen.has(t.name)) seen.set(t.name, { name: t.name, dtype: t.dtype });
+  return [...seen.values()];
+}
+
+/** The reduction tail as a model of its own, reading the taps as graph inputs. */
+function tailModel(
+  ext: { nodes: Reduction['nodes']; initializers: Reduction['initializers']; inputs: readonly { name: string; shape: readonly Dim[] }[]; outputs: readonly { name: string }[] },
+  taps: readonly { name: string; dtype: Tap['dtype'] }[],
+): Uint8Array {
+  const float = dtypeCode('float32');
+  return encodeModel({
+    irVersion: 7,
+    producerName: 'onnx-predict proxies tail',
+    opsets: [{ domain: '', version: TAIL_OPSET }],
+    graph: {
+      name: 'tail',
+      nodes: ext.nodes,
+      initializers: ext.initializers,
+      inputs: [...taps.map((t) => ({ name: t.name, dataType: dtypeCode(t.dtype), shape: null })), ...ext.inputs.map((v) => ({ name: v.name, dataType: float, shape: v.shape }))],
+      outputs: ext.outputs.map((v) => ({ name: v.name, dataType: float, shape: null })),
+    },
+  });
+}
+
+/** A session on the copy, or two (the graph exposing its taps, then the tail over them). */
+async function openRunner(ort: typeof Ort, copy: { bytes: Uint8Array; tail: { bytes: Uint8Array; taps: readonly string[] } | null }, level: 'all' | 'basic'): Promise<Runner | Error> {
+  const head = await openSession(ort, copy.bytes, level);
+  if (head instanceof Error || !copy.tail) return head;
+  const tail = await openSession(ort, copy.tail.bytes, 'basic');
+  if (tail instanceof Error) {
+    await head.release().catch(() => undefined);
+    return tail;
+  }
+  const taps = copy.tail.taps;
+  const tailOutputs = new Set(tail.outputNames);
+  return {
+    async run(feeds, fetches) {
+      const { [PATTERN_WEIGHTS]: pw, ...headFeeds } = feeds;
+      const wanted = fetches.filter((n) => !tailOutputs.has(n));
+      const a = await head.run(headFeeds, [...new Set([...wanted, ...taps])]);
+      try {
+        const tailFeeds: Record<string, Ort.Tensor> = { [PATTERN_WEIGHTS]: pw! };
+        for (const t of taps) tailFeeds[t] = a[t] as Ort.Tensor;
+        const b = await tail.run(tailFeeds, fetches.filter((n) => tailOutputs.has(n)));
+        const out: Ort.InferenceSession.OnnxValueMapType = { ...b };
+        for (const n of wanted) (out as Record<string, Ort.OnnxValue>)[n] = a[n]!;
+        return out;
+      } finally {
+        for (const t of taps) if (!wanted.includes(t)) (a[t] as Ort.Tensor).dispose?.();
+      }
+    },
+    async release() {
+      await Promise.all([head.release(), tail.release()]);
+    },
+  };
 }
 
 /**
