@@ -408,7 +408,7 @@ export async function computeProxies(model: Model, options: ProxyOptions = {}): 
     samples: used,
     ...base,
     batched,
-    taps: { activations: activations.length, neurons, maps: maps.length, blocks: blocks.length },
+    taps: { activations: activations.length, neurons: (reduction as Reduction | null)?.neurons ?? neurons, maps: maps.length, blocks: blocks.length },
     ...(Object.keys(nulls).length > 0 ? { nulls } : {}),
   };
 }
