@@ -38,6 +38,7 @@ export { DEFAULT_HEAD_CONFIG, HEAD_CANDIDATES, HEAD_PRESETS, type HeadPreset } f
 export type { HeadConfig } from './predictor/head/infer.ts';
 export { kendallTau, spearmanRho, rankReport } from './predictor/metrics.ts';
 export { computeProxies, PROXY_NAMES, PROXY_VERSION, PROXY_DEFAULTS, SKIP_CODES, type ProxyName, type ProxyOptions, type ProxyReport, type SkipReason } from './proxies/index.ts';
+export { cacheProxies, proxyCoverage, type CacheOptions, type CacheSummary, type Coverage } from './proxies/index.ts';
 export { WARNING_CODES, type PredictionWarning, type WarningCode } from './predictor/warnings.ts';
 export { checkDomain, graphSignature, type TargetDomain, type GraphSignature, type DomainCheck } from './predictor/domain.ts';
 export { formatStats, type StatsReport } from './stats.ts';
