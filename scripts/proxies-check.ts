@@ -10,7 +10,7 @@
  * Prints a markdown report (docs/PROXIES.md holds its output).
  *
  *   npx tsx scripts/proxies-check.ts [--data data] [--naslib ../shared/data/naslib_suite_zero_samples]
- *   npx tsx scripts/proxies-check.ts --old <proxies.jsonl of an older version>
+ *   npx tsx scripts/proxies-check.ts --old datasets/proxies/reference/nb201.proxies-2.jsonl.gz
  *       adds a table of both versions side by side on the NB201 cells both caches hold (and on
  *       NASLib's 725 among them): the check that a new PROXY_VERSION loses no proxy's ρ
  *   npx tsx scripts/proxies-check.ts --ablate 150 '{"samples":16,"centerWeights":false}' ...
@@ -18,6 +18,7 @@
  *       and prints ρ with CIFAR-10 for each (the experiments behind docs/PROXIES.md's "why").
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
 import { ranks, spearmanRho } from '../src/predictor/metrics.ts';
 import { PROXY_NAMES } from '../src/proxies/index.ts';
 import { hashSpec, pruneSpec, type Nb101Label, type Nb101Spec } from '../datasets/nb101/spec.ts';
@@ -64,7 +65,8 @@ interface Cached { id: string; version: string; settings: Record<string, number>
 
 function jsonl<T>(path: string): T[] {
   if (!existsSync(path)) return [];
-  return readFileSync(path, 'utf8').split('\n').filter((l) => l.trim() !== '').flatMap((l) => {
+  const text = path.endsWith('.gz') ? gunzipSync(readFileSync(path)).toString('utf8') : readFileSync(path, 'utf8');
+  return text.split('\n').filter((l) => l.trim() !== '').flatMap((l) => {
     try { return [JSON.parse(l) as T]; } catch { return []; }
   });
 }

@@ -370,7 +370,8 @@ export async function computeProxies(model: Model, options: ProxyOptions = {}): 
       }
       tick('signs');
       per.meco.push(red.meco.length > 0 || maps.length > 0 ? result.meco : NaN);
-      const az = azScores(result.entropies);
+      // Stages: runs of taps of one spatial size (positions of a 4-D map, tokens of a 3-D one).
+      const az = azScores(result.entropies, blocks.map((t) => (t.dims.length === 4 ? t.dims[2]! * t.dims[3]! : t.dims[1]!)));
       per.az_expressivity.push(blocks.length > 0 ? az.expressivity : NaN);
       per.az_progressivity.push(blocks.length >= 2 ? az.progressivity : NaN);
     } catch (e) {

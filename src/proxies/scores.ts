@@ -370,10 +370,28 @@ export class BlockScatter {
   }
 }
 
-/** AZ-style scores from block entropies in graph order: their sum, and the smallest step between neighbours. */
-export function azScores(entropies: readonly number[]): { expressivity: number; progressivity: number } {
+/**
+ * AZ-style scores from the taps' entropies in graph order: expressivity is their sum;
+ * progressivity the smallest step between consecutive stages, a stage being a run of consecutive
+ * taps of one spatial size (`stages[i]`: positions of tap i) scored by its mean entropy — as AZ-NAS
+ * compares a network's stages. With fewer than two stages (a ViT: every block at 197 tokens), the
+ * smallest step between consecutive taps.
+ */
+export function azScores(entropies: readonly number[], stages?: readonly number[]): { expressivity: number; progressivity: number } {
   const expressivity = entropies.reduce((a, b) => a + b, 0);
-  let progressivity = entropies.length >= 2 ? Infinity : 0;
-  for (let i = 1; i < entropies.length; i++) progressivity = Math.min(progressivity, entropies[i]! - entropies[i - 1]!);
+  const means: number[] = [];
+  if (stages && stages.length === entropies.length) {
+    let sum = 0;
+    let n = 0;
+    entropies.forEach((e, i) => {
+      if (i > 0 && stages[i] !== stages[i - 1]) { means.push(sum / n); sum = 0; n = 0; }
+      sum += e;
+      n++;
+    });
+    if (n > 0) means.push(sum / n);
+  }
+  const steps = means.length >= 2 ? means : entropies;
+  let progressivity = steps.length >= 2 ? Infinity : 0;
+  for (let i = 1; i < steps.length; i++) progressivity = Math.min(progressivity, steps[i]! - steps[i - 1]!);
   return { expressivity, progressivity };
 }
