@@ -173,8 +173,9 @@ export function logAbsDet(a: Float64Array, n: number): number {
 
 /**
  * Eigenvalues of a symmetric row-major n×n matrix (unsorted): Householder reduction to
- * tridiagonal form, then implicit QL, eigenvalues only (EISPACK tred1 + tql1; ~4n³/3 flops).
- * `a` is not modified.
+ * tridiagonal form on the full symmetric storage (rows read contiguously; the same operations in
+ * the same order as EISPACK's tred1 on the lower triangle, so the same values), then implicit QL,
+ * eigenvalues only (tql1; ~4n³/3 flops). `a` is not modified.
  */
 export function symmetricEigenvalues(a: ArrayLike<number>, n: number): Float64Array {
   const d = new Float64Array(n);
@@ -182,42 +183,39 @@ export function symmetricEigenvalues(a: ArrayLike<number>, n: number): Float64Ar
   if (n === 1) { d[0] = a[0]!; return d; }
   const m = Float64Array.from({ length: n * n }, (_, i) => a[i]!);
   const e = new Float64Array(n);
+  const u = new Float64Array(n);
+  const q = new Float64Array(n);
   for (let i = n - 1; i > 0; i--) {
     const l = i - 1;
     const ri = i * n;
+    if (l === 0) { e[i] = m[ri]!; continue; }
+    let scale = 0;
+    for (let k = 0; k <= l; k++) scale += Math.abs(m[ri + k]!);
+    if (scale === 0) { e[i] = m[ri + l]!; continue; }
     let h = 0;
-    if (l > 0) {
-      let scale = 0;
-      for (let k = 0; k <= l; k++) scale += Math.abs(m[ri + k]!);
-      if (scale === 0) {
-        e[i] = m[ri + l]!;
-      } else {
-        for (let k = 0; k <= l; k++) { m[ri + k]! /= scale; h += m[ri + k]! * m[ri + k]!; }
-        let f = m[ri + l]!;
-        let g = f >= 0 ? -Math.sqrt(h) : Math.sqrt(h);
-        e[i] = scale * g;
-        h -= f * g;
-        m[ri + l] = f - g;
-        f = 0;
-        for (let j = 0; j <= l; j++) {
-          g = 0;
-          const rj = j * n;
-          for (let k = 0; k <= j; k++) g += m[rj + k]! * m[ri + k]!;
-          for (let k = j + 1; k <= l; k++) g += m[k * n + j]! * m[ri + k]!;
-          e[j] = g / h;
-          f += e[j]! * m[ri + j]!;
-        }
-        const hh = f / (h + h);
-        for (let j = 0; j <= l; j++) {
-          f = m[ri + j]!;
-          g = e[j]! - hh * f;
-          e[j] = g;
-          const rj = j * n;
-          for (let k = 0; k <= j; k++) m[rj + k]! -= f * e[k]! + g * m[ri + k]!;
-        }
-      }
-    } else {
-      e[i] = m[ri + l]!;
+    for (let k = 0; k <= l; k++) { const v = m[ri + k]! / scale; u[k] = v; h += v * v; }
+    const f = u[l]!;
+    const g = f >= 0 ? -Math.sqrt(h) : Math.sqrt(h);
+    e[i] = scale * g;
+    h -= f * g;
+    u[l] = f - g;
+    // p = A u / h over rows 0..l; K = uᵀp / 2h; q = p − K u; A ← A − u qᵀ − q uᵀ.
+    let fsum = 0;
+    for (let j = 0; j <= l; j++) {
+      const rj = j * n;
+      let s = 0;
+      for (let k = 0; k <= l; k++) s += m[rj + k]! * u[k]!;
+      s /= h;
+      q[j] = s;
+      fsum += s * u[j]!;
+    }
+    const hh = fsum / (h + h);
+    for (let j = 0; j <= l; j++) q[j]! -= hh * u[j]!;
+    for (let j = 0; j <= l; j++) {
+      const rj = j * n;
+      const uj = u[j]!;
+      const qj = q[j]!;
+      for (let k = 0; k <= l; k++) m[rj + k]! -= uj * q[k]! + qj * u[k]!;
     }
   }
   for (let i = 0; i < n; i++) d[i] = m[i * n + i]!;
@@ -240,9 +238,8 @@ export function symmetricEigenvalues(a: ArrayLike<number>, n: number): Float64Ar
         let s = 1;
         let c = 1;
         let p = 0;
-        let i: number;
         let underflow = false;
-        for (i = mm - 1; i >= l; i--) {
+        for (let i = mm - 1; i >= l; i--) {
           const f = s * e[i]!;
           const b = c * e[i]!;
           r = Math.hypot(f, g);
