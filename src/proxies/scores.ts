@@ -181,7 +181,8 @@ export function symmetricEigenvalues(a: ArrayLike<number>, n: number): Float64Ar
   const d = new Float64Array(n);
   if (n === 0) return d;
   if (n === 1) { d[0] = a[0]!; return d; }
-  const m = Float64Array.from({ length: n * n }, (_, i) => a[i]!);
+  const m = new Float64Array(n * n);
+  for (let i = 0; i < n * n; i++) m[i] = a[i]!;
   const e = new Float64Array(n);
   const u = new Float64Array(n);
   const q = new Float64Array(n);
