@@ -1,5 +1,5 @@
 /**
- * Checks the cached proxies (data/<space>/proxies.jsonl, from scripts/proxies-cache.ts) against
+ * Checks the cached proxies (data/<space>/proxies.jsonl: `onnx-predict dataset proxies`, scripts/proxies-cache.ts) against
  * published numbers: Spearman ρ of each proxy with accuracy
  *   - on the 725 NASLib NAS-Bench-Suite-Zero NB201 samples (their val_accuracy), beside NASLib's
  *     own proxy values for the same archs (nwot, synflow, params, flops, ...), and ρ between our
