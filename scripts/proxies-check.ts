@@ -114,12 +114,21 @@ function lowestForMissing(xs: readonly (number | null | undefined)[]): number[] 
 const out: string[] = [];
 const print = (s = '') => out.push(s);
 
-function table(title: string, targets: readonly string[], cols: Record<string, readonly number[]>, ys: Record<string, readonly number[]>, n: number): void {
-  print(`**${title}** (n = ${n})`);
+/** NASWOT and SWAP mean something only with the full 16 samples; the predictor masks them otherwise (asPredicted). */
+const SAMPLE_DEPENDENT = new Set(['naswot', 'swap', 'swap_reg', 'rank sum naswot+meco+MACs']);
+
+function table(title: string, targets: readonly string[], cols: Record<string, readonly number[]>, ys: Record<string, readonly number[]>, n: number, samples?: readonly number[]): void {
+  const full = samples ? samples.map((x, i) => (x === 16 ? i : -1)).filter((i) => i >= 0) : null;
+  const partial = full !== null && full.length < n;
+  print(`**${title}** (n = ${n}${partial ? `; ${n - full.length} models above 2.5 G MACs ran 2 samples, so NASWOT, SWAP and the rank sum are over the ${full.length} that ran 16` : ''})`);
   print();
   print(`| signal | ${targets.join(' | ')} |`);
   print(`|---|${targets.map(() => '---:').join('|')}|`);
-  for (const [name, xs] of Object.entries(cols)) print(`| ${name} | ${targets.map((t) => f3(spearmanRho(xs, ys[t]!))).join(' | ')} |`);
+  for (const [name, xs] of Object.entries(cols)) {
+    const pick = partial && SAMPLE_DEPENDENT.has(name) ? full : null;
+    const rho = (t: string) => (pick ? spearmanRho(pick.map((i) => xs[i]!), pick.map((i) => ys[t]![i]!)) : spearmanRho(xs, ys[t]!));
+    print(`| ${name}${pick ? ` (n = ${pick.length})` : ''} | ${targets.map((t) => f3(rho(t))).join(' | ')} |`);
+  }
   print();
 }
 
@@ -211,7 +220,7 @@ print();
 print(`Cache: ${nb101.rows.length} archs with proxies, ${nb101.skipped} skipped; ${nb101.settings || 'none'}; median ${median(nb101.seconds).toFixed(3)} s per arch as cached.`);
 print();
 if (nb101.rows.length > 0) {
-  table('All cached NB101 cells, 108-epoch validation accuracy (manifest labels)', ['cifar10'], ourCols(nb101.rows), { cifar10: nb101.rows.map((r) => r.m.labels['cifar10']!) }, nb101.rows.length);
+  table('All cached NB101 cells, 108-epoch validation accuracy (manifest labels)', ['cifar10'], ourCols(nb101.rows), { cifar10: nb101.rows.map((r) => r.m.labels['cifar10']!) }, nb101.rows.length, nb101.rows.map((r) => r.p.samples));
   const zc101Path = `${NASLIB}/zc_nasbench101.json`;
   if (existsSync(zc101Path)) {
     const zc = (JSON.parse(pythonJson(readFileSync(zc101Path, 'utf8'))) as { nasbench101: { cifar10: Record<string, Record<string, number>> } }).nasbench101.cifar10;
@@ -246,7 +255,7 @@ for (const space of ['accel', 'transnas-micro']) {
   print(`Cache: ${s.rows.length} archs with proxies, ${s.skipped} skipped; ${s.settings}; median ${median(s.seconds).toFixed(3)} s per arch.`);
   print();
   const ok = s.rows.filter((r) => targets.every((t) => Number.isFinite(r.m.labels[t])));
-  table(`All cached ${space} archs`, targets, ourCols(ok), Object.fromEntries(targets.map((t) => [t, ok.map((r) => r.m.labels[t]!)])), ok.length);
+  table(`All cached ${space} archs`, targets, ourCols(ok), Object.fromEntries(targets.map((t) => [t, ok.map((r) => r.m.labels[t]!)])), ok.length, ok.map((r) => r.p.samples));
 }
 
 process.stdout.write(`${out.join('\n')}\n`);
