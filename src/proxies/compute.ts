@@ -275,9 +275,10 @@ export async function computeProxies(model: Model, options: ProxyOptions = {}): 
   const spatial = activations.filter((t) => (t.dims.length === 3 || t.dims.length === 4) && t.dims[0] === 1);
   // Only slices of them are copied (AZ_ROWS rows of ≤ AZ_CHANNELS per tap), so none is left out for memory.
   const blocks = spatial.length >= 2 ? spatial : plan.blocks.filter((t) => (t.dims.length === 3 || t.dims.length === 4) && t.dims[0] === 1);
-  // Held per sample while the tail reduces them: the tapped tensors (kept alive), the sign bytes and
-  // their float copy, the blocks' copies.
-  const perSample = activations.reduce((a, t) => a + t.elements, 0) + neurons * 1.25 + 2 * blocks.reduce((a, t) => a + t.elements, 0);
+  // Held per sample while the tail reduces them: the tapped tensors (kept alive until their tail
+  // runs), the sign bytes and their float copy; AZ's slices and MeCo's sample-0 copies are small
+  // beside them (the merge outputs, when they stand in, are copied whole).
+  const perSample = activations.reduce((a, t) => a + t.elements, 0) + neurons * 1.25 + (blocks === spatial ? 0 : blocks.reduce((a, t) => a + t.elements, 0));
   if (perSample * 2 > room) return skip({ code: 'memory-bound', message: `${Math.round(perSample)} exposed activation values per sample exceed the memory bound` });
   const maps4 = activations.filter((t) => t.dims.length === 4 && t.dims[0] === 1);
   const maps = thin(maps4.length > 0 ? maps4 : plan.maps, room / 2 - perSample);
