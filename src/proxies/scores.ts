@@ -24,15 +24,14 @@ export class SignCodes {
   readonly neurons: number;
   private readonly patterns: Uint32Array;
   /** Weight of every unit (ReLU modules reading its tensor). */
-  private readonly weights: Float64Array;
+  /** Units per chunk and each chunk's weight (units of a chunk are contiguous). */
+  private readonly chunks: readonly { readonly units: number; readonly weight: number }[];
   private samples = 0;
 
   constructor(chunks: readonly { units: number; weight: number }[]) {
     this.neurons = chunks.reduce((a, c) => a + c.units, 0);
     this.patterns = new Uint32Array(this.neurons);
-    this.weights = new Float64Array(this.neurons);
-    let u = 0;
-    for (const c of chunks) { this.weights.fill(c.weight, u, u + c.units); u += c.units; }
+    this.chunks = chunks.map((c) => ({ units: c.units, weight: c.weight }));
   }
 
   get count(): number {
@@ -71,10 +70,17 @@ export class SignCodes {
     // f[mask] = Σ weights of units whose pattern contains mask (superset sums).
     const f = new Float64Array(size);
     let total = 0;
-    for (let u = 0; u < this.neurons; u++) { f[this.patterns[u]!]! += this.weights[u]!; total += this.weights[u]!; }
+    let u = 0;
+    for (const c of this.chunks) {
+      const w = c.weight;
+      for (const end = u + c.units; u < end; u++) { f[this.patterns[u]!]! += w; total += w; }
+    }
     for (let b = 0; b < n; b++) {
       const bit = 1 << b;
-      for (let mask = 0; mask < size; mask++) if ((mask & bit) === 0) f[mask]! += f[mask | bit]!;
+      // Every mask without `bit`, ascending: blocks of `bit` masks every 2·bit.
+      for (let base = 0; base < size; base += 2 * bit) {
+        for (let mask = base, end = base + bit; mask < end; mask++) f[mask]! += f[mask + bit]!;
+      }
     }
     const k = new Float64Array(n * n);
     for (let i = 0; i < n; i++) {
@@ -94,9 +100,11 @@ export class SignCodes {
     const n = this.samples;
     // Bit rows per distinct weight (taps read by one, two, ... ReLU modules).
     const classes = new Map<number, number[]>();
-    for (let u = 0; u < this.neurons; u++) {
-      const w = this.weights[u]!;
-      (classes.get(w) ?? classes.set(w, []).get(w)!).push(u);
+    let at = 0;
+    for (const c of this.chunks) {
+      const list = classes.get(c.weight) ?? classes.set(c.weight, []).get(c.weight)!;
+      for (let u = at; u < at + c.units; u++) list.push(u);
+      at += c.units;
     }
     const k = new Float64Array(n * n);
     for (const [w, units] of classes) {
