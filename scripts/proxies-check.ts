@@ -1,5 +1,5 @@
 /**
- * Checks the cached proxies (data/<space>/proxies.jsonl, from scripts/proxies-cache.ts) against
+ * Checks the cached proxies (data/<space>/proxies.jsonl: `onnx-predict dataset proxies`, scripts/proxies-cache.ts) against
  * published numbers: Spearman ρ of each proxy with accuracy
  *   - on the 725 NASLib NAS-Bench-Suite-Zero NB201 samples (their val_accuracy), beside NASLib's
  *     own proxy values for the same archs (nwot, synflow, params, flops, ...), and ρ between our
@@ -10,7 +10,7 @@
  * Prints a markdown report (docs/PROXIES.md holds its output).
  *
  *   npx tsx scripts/proxies-check.ts [--data data] [--naslib ../shared/data/naslib_suite_zero_samples]
- *   npx tsx scripts/proxies-check.ts --old <proxies.jsonl of an older version>
+ *   npx tsx scripts/proxies-check.ts --old datasets/proxies/reference/nb201.proxies-2.jsonl.gz
  *       adds a table of both versions side by side on the NB201 cells both caches hold (and on
  *       NASLib's 725 among them): the check that a new PROXY_VERSION loses no proxy's ρ
  *   npx tsx scripts/proxies-check.ts --ablate 150 '{"samples":16,"centerWeights":false}' ...
@@ -18,6 +18,7 @@
  *       and prints ρ with CIFAR-10 for each (the experiments behind docs/PROXIES.md's "why").
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
 import { ranks, spearmanRho } from '../src/predictor/metrics.ts';
 import { PROXY_NAMES } from '../src/proxies/index.ts';
 import { hashSpec, pruneSpec, type Nb101Label, type Nb101Spec } from '../datasets/nb101/spec.ts';
@@ -64,7 +65,8 @@ interface Cached { id: string; version: string; settings: Record<string, number>
 
 function jsonl<T>(path: string): T[] {
   if (!existsSync(path)) return [];
-  return readFileSync(path, 'utf8').split('\n').filter((l) => l.trim() !== '').flatMap((l) => {
+  const text = path.endsWith('.gz') ? gunzipSync(readFileSync(path)).toString('utf8') : readFileSync(path, 'utf8');
+  return text.split('\n').filter((l) => l.trim() !== '').flatMap((l) => {
     try { return [JSON.parse(l) as T]; } catch { return []; }
   });
 }
@@ -112,12 +114,21 @@ function lowestForMissing(xs: readonly (number | null | undefined)[]): number[] 
 const out: string[] = [];
 const print = (s = '') => out.push(s);
 
-function table(title: string, targets: readonly string[], cols: Record<string, readonly number[]>, ys: Record<string, readonly number[]>, n: number): void {
-  print(`**${title}** (n = ${n})`);
+/** NASWOT and SWAP mean something only with the full 16 samples; the predictor masks them otherwise (asPredicted). */
+const SAMPLE_DEPENDENT = new Set(['naswot', 'swap', 'swap_reg', 'rank sum naswot+meco+MACs']);
+
+function table(title: string, targets: readonly string[], cols: Record<string, readonly number[]>, ys: Record<string, readonly number[]>, n: number, samples?: readonly number[]): void {
+  const full = samples ? samples.map((x, i) => (x === 16 ? i : -1)).filter((i) => i >= 0) : null;
+  const partial = full !== null && full.length < n;
+  print(`**${title}** (n = ${n}${partial ? `; ${n - full.length} models above 2.5 G MACs ran 2 samples, so NASWOT, SWAP and the rank sum are over the ${full.length} that ran 16` : ''})`);
   print();
   print(`| signal | ${targets.join(' | ')} |`);
   print(`|---|${targets.map(() => '---:').join('|')}|`);
-  for (const [name, xs] of Object.entries(cols)) print(`| ${name} | ${targets.map((t) => f3(spearmanRho(xs, ys[t]!))).join(' | ')} |`);
+  for (const [name, xs] of Object.entries(cols)) {
+    const pick = partial && SAMPLE_DEPENDENT.has(name) ? full : null;
+    const rho = (t: string) => (pick ? spearmanRho(pick.map((i) => xs[i]!), pick.map((i) => ys[t]![i]!)) : spearmanRho(xs, ys[t]!));
+    print(`| ${name}${pick ? ` (n = ${pick.length})` : ''} | ${targets.map((t) => f3(rho(t))).join(' | ')} |`);
+  }
   print();
 }
 
@@ -209,7 +220,7 @@ print();
 print(`Cache: ${nb101.rows.length} archs with proxies, ${nb101.skipped} skipped; ${nb101.settings || 'none'}; median ${median(nb101.seconds).toFixed(3)} s per arch as cached.`);
 print();
 if (nb101.rows.length > 0) {
-  table('All cached NB101 cells, 108-epoch validation accuracy (manifest labels)', ['cifar10'], ourCols(nb101.rows), { cifar10: nb101.rows.map((r) => r.m.labels['cifar10']!) }, nb101.rows.length);
+  table('All cached NB101 cells, 108-epoch validation accuracy (manifest labels)', ['cifar10'], ourCols(nb101.rows), { cifar10: nb101.rows.map((r) => r.m.labels['cifar10']!) }, nb101.rows.length, nb101.rows.map((r) => r.p.samples));
   const zc101Path = `${NASLIB}/zc_nasbench101.json`;
   if (existsSync(zc101Path)) {
     const zc = (JSON.parse(pythonJson(readFileSync(zc101Path, 'utf8'))) as { nasbench101: { cifar10: Record<string, Record<string, number>> } }).nasbench101.cifar10;
@@ -244,7 +255,7 @@ for (const space of ['accel', 'transnas-micro']) {
   print(`Cache: ${s.rows.length} archs with proxies, ${s.skipped} skipped; ${s.settings}; median ${median(s.seconds).toFixed(3)} s per arch.`);
   print();
   const ok = s.rows.filter((r) => targets.every((t) => Number.isFinite(r.m.labels[t])));
-  table(`All cached ${space} archs`, targets, ourCols(ok), Object.fromEntries(targets.map((t) => [t, ok.map((r) => r.m.labels[t]!)])), ok.length);
+  table(`All cached ${space} archs`, targets, ourCols(ok), Object.fromEntries(targets.map((t) => [t, ok.map((r) => r.m.labels[t]!)])), ok.length, ok.map((r) => r.p.samples));
 }
 
 process.stdout.write(`${out.join('\n')}\n`);

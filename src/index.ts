@@ -41,6 +41,7 @@ export { DEFAULT_HEAD_CONFIG, HEAD_CANDIDATES, HEAD_PRESETS, type HeadPreset } f
 export type { HeadConfig } from './predictor/head/infer.ts';
 export { kendallTau, spearmanRho, rankReport } from './predictor/metrics.ts';
 export { computeProxies, PROXY_NAMES, PROXY_VERSION, PROXY_DEFAULTS, SKIP_CODES, type ProxyName, type ProxyOptions, type ProxyReport, type SkipReason } from './proxies/index.ts';
+export { cacheProxies, proxyCoverage, type CacheOptions, type CacheSummary, type Coverage } from './proxies/index.ts';
 export { WARNING_CODES, WARNING_SUMMARIES, type PredictionWarning, type WarningCode } from './predictor/warnings.ts';
 export { checkDomain, graphSignature, fittingTargets, targetClasses, targetFacts, TARGET_FACTS, type TargetDomain, type TargetFacts, type GraphSignature, type DomainCheck } from './predictor/domain.ts';
 export { ARCH_FINGERPRINT_VERSION } from './predictor/fingerprint.ts';

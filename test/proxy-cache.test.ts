@@ -13,10 +13,11 @@ import { runCli } from './helpers/cli.ts';
 
 describe('proxy cache', () => {
   const root = mkdtempSync(join(tmpdir(), 'proxy-cache-'));
-  const dir = join(root, 'nb201');
+  // NB201 on NinaPro: no committed cache, so its proxies are computed.
+  const dir = join(root, 'nb201-ninapro');
 
   it('dataset build --proxies computes every architecture, in child processes', async () => {
-    const r = await runCli(['dataset', 'build', 'nb201', '--out', dir, '--limit', '5', '--seed', '4', '--proxies', '--workers', '2']);
+    const r = await runCli(['dataset', 'build', 'nb201-ninapro', '--out', dir, '--limit', '5', '--seed', '4', '--proxies', '--workers', '2']);
     expect(r.code).toBe(0);
     const j = JSON.parse(r.stdout) as { built: number; proxies: { coverage: number; computed: number; workers: number; version: string } };
     expect(j.built).toBe(5);
@@ -24,6 +25,15 @@ describe('proxy cache', () => {
     const cache = readCache(dir);
     expect(cache.size).toBe(5);
     for (const line of cache.values()) expect(Object.keys(line.proxies!)).toEqual([...PROXY_NAMES]);
+  }, 120_000);
+
+  it('dataset build --proxies imports the committed NB201 cache instead of computing', async () => {
+    const nb201 = join(root, 'nb201');
+    const r = await runCli(['dataset', 'build', 'nb201', '--out', nb201, '--limit', '5', '--seed', '4', '--proxies']);
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.stdout) as { proxies: { coverage: number; computed: number; imported: number } };
+    expect(j.proxies).toMatchObject({ coverage: 1, computed: 0, imported: 5 });
+    for (const line of readCache(nb201).values()) expect(line.version).toBe(PROXY_VERSION);
   }, 120_000);
 
   it('is resumable, and a model that cannot run costs one skipped line', async () => {

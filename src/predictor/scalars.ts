@@ -73,7 +73,7 @@ export function asPredicted(p: ProxyValues, macs: number): ProxyValues {
   return !p || defaultSamples(macs) === PROXY_DEFAULTS.samples ? p : withoutSampleDependent(p);
 }
 
-/** Line format of `<dataset>/proxies.jsonl` (scripts/proxies-cache.ts, docs/PROXIES.md). */
+/** Line format of `<dataset>/proxies.jsonl` (src/proxies/cache.ts, docs/PROXIES.md). */
 interface ProxyLine {
   readonly id: string;
   readonly version?: string;

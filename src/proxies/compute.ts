@@ -19,7 +19,7 @@ import { ProxySkip, type SkipReason } from './skip.ts';
 import { planTaps, type Tap, type TapPlan } from './taps.ts';
 
 /** Bumped whenever a definition, default or sampling rule changes a value. */
-export const PROXY_VERSION = 'proxies-3';
+export const PROXY_VERSION = 'proxies-4';
 
 export const PROXY_NAMES = ['naswot', 'swap', 'swap_reg', 'meco', 'az_expressivity', 'az_progressivity', 'trainable_layers'] as const;
 export type ProxyName = (typeof PROXY_NAMES)[number];
@@ -277,9 +277,10 @@ export async function computeProxies(model: Model, options: ProxyOptions = {}): 
   const spatial = activations.filter((t) => (t.dims.length === 3 || t.dims.length === 4) && t.dims[0] === 1);
   // Only slices of them are copied (AZ_ROWS rows of ≤ AZ_CHANNELS per tap), so none is left out for memory.
   const blocks = spatial.length >= 2 ? spatial : plan.blocks.filter((t) => (t.dims.length === 3 || t.dims.length === 4) && t.dims[0] === 1);
-  // Held per sample while the tail reduces them: the tapped tensors (kept alive), the sign bytes and
-  // their float copy, the blocks' copies.
-  const perSample = activations.reduce((a, t) => a + t.elements, 0) + neurons * 1.25 + 2 * blocks.reduce((a, t) => a + t.elements, 0);
+  // Held per sample while the tail reduces them: the tapped tensors (kept alive until their tail
+  // runs), the sign bytes and their float copy; AZ's slices and MeCo's sample-0 copies are small
+  // beside them (the merge outputs, when they stand in, are copied whole).
+  const perSample = activations.reduce((a, t) => a + t.elements, 0) + neurons * 1.25 + (blocks === spatial ? 0 : blocks.reduce((a, t) => a + t.elements, 0));
   if (perSample * 2 > room) return skip({ code: 'memory-bound', message: `${Math.round(perSample)} exposed activation values per sample exceed the memory bound` });
   const maps4 = activations.filter((t) => t.dims.length === 4 && t.dims[0] === 1);
   const maps = thin(maps4.length > 0 ? maps4 : plan.maps, room / 2 - perSample);
@@ -377,7 +378,8 @@ export async function computeProxies(model: Model, options: ProxyOptions = {}): 
       }
       tick('signs');
       per.meco.push(red.meco.length > 0 || maps.length > 0 ? result.meco : NaN);
-      const az = azScores(result.entropies);
+      // Stages: runs of taps of one spatial size (positions of a 4-D map, tokens of a 3-D one).
+      const az = azScores(result.entropies, blocks.map((t) => (t.dims.length === 4 ? t.dims[2]! * t.dims[3]! : t.dims[1]!)));
       per.az_expressivity.push(blocks.length > 0 ? az.expressivity : NaN);
       per.az_progressivity.push(blocks.length >= 2 ? az.progressivity : NaN);
     } catch (e) {
@@ -415,7 +417,7 @@ export async function computeProxies(model: Model, options: ProxyOptions = {}): 
     samples: used,
     ...base,
     batched,
-    taps: { activations: activations.length, neurons, maps: maps.length, blocks: blocks.length },
+    taps: { activations: activations.length, neurons: (reduction as Reduction | null)?.neurons ?? neurons, maps: maps.length, blocks: blocks.length },
     ...(Object.keys(nulls).length > 0 ? { nulls } : {}),
   };
 }

@@ -6,3 +6,4 @@
  */
 export { computeProxies, defaultSamples, PROXY_VERSION, PROXY_NAMES, PROXY_DEFAULTS, SAMPLE_MACS_LIMIT, type ProxyName, type ProxyOptions, type ProxyReport } from './compute.ts';
 export { SKIP_CODES, type SkipCode, type SkipReason } from './skip.ts';
+export { cacheProxies, defaultWorkers, importCommitted, proxyCoverage, readCache, type CacheLine, type CacheOptions, type CacheProgress, type CacheSummary, type Coverage } from './cache.ts';

@@ -1,5 +1,5 @@
 /**
- * In-graph reductions (proxies-3): instead of exposing every tapped tensor as a graph output and
+ * In-graph reductions (proxies-4): instead of exposing every tapped tensor as a graph output and
  * copying it out of onnxruntime (tens of MB per run for an NB201 cell), the runnable copy gets a
  * small tail of standard ONNX nodes that reduce the taps to what the proxies need:
  *
@@ -182,7 +182,8 @@ function groupBy<T>(items: readonly T[], key: (t: T) => string): Map<string, num
 }
 
 /** The reduction tail for `plan`; seeded choices are drawn from `plan.rng` in a fixed order. */
-export function buildReduction(plan: ReductionPlan): Reduction {
+export function buildReduction(input: ReductionPlan): Reduction {
+  let plan = input;
   const b = new Builder(plan.opset);
   const outputs: string[] = [];
   const rng = plan.rng;
@@ -198,6 +199,26 @@ export function buildReduction(plan: ReductionPlan): Reduction {
     flats.set(t.name, f);
     return f;
   };
+
+  // A 4-D tap of more units than are read is first thinned spatially by a 1×1 MaxPool of stride s
+  // (every s-th row and column, all channels), which every proxy then reads: onnxruntime keeps
+  // the pooled copy in its blocked NCHWc layout, so only the small grid is converted back, not the
+  // whole tensor of every sample (Accel's 16 × 192 × 128 × 128 maps: 40 ms each).
+  const pooledTaps = new Map<string, Tap>();
+  const thinned = (t: Tap): Tap => {
+    if (t.dims.length !== 4 || t.dims[0] !== 1 || t.elements <= MAX_UNITS_PER_TAP) return t;
+    const known = pooledTaps.get(t.name);
+    if (known) return { ...known, weight: t.weight };
+    const [c, h, w] = [t.dims[1]!, t.dims[2]!, t.dims[3]!];
+    let stride = 2;
+    while (c * Math.ceil(h / stride) * Math.ceil(w / stride) > MAX_UNITS_PER_TAP && (Math.ceil(h / stride) > 1 || Math.ceil(w / stride) > 1)) stride++;
+    const dims = [1, c, Math.ceil(h / stride), Math.ceil(w / stride)];
+    const name = b.op('MaxPool', [t.name], { kernel_shape: [1, 1], strides: [stride, stride] });
+    const tap: Tap = { ...t, name, dims, elements: dims[1]! * dims[2]! * dims[3]! };
+    pooledTaps.set(t.name, tap);
+    return tap;
+  };
+  plan = { ...plan, activations: plan.activations.map(thinned), maps: plan.maps.map(thinned), blocks: plan.blocks.map(thinned) };
 
   // ---- Sign codes of the activation inputs (NASWOT's kernel, SWAP's patterns), one chunk per
   // weight (taps read by one, two, ... ReLU modules) so no column is scaled in the graph.
@@ -219,7 +240,8 @@ export function buildReduction(plan: ReductionPlan): Reduction {
     const units = Math.min(t.elements, MAX_UNITS_PER_TAP);
     let x = flat(t);
     if (t.elements > MAX_UNITS_PER_TAP) {
-      // Every step-th unit from a seeded offset (one strided Slice).
+      // Every step-th unit from a seeded offset (one strided Slice): taps that are not 4-D, or
+      // whose channels alone outnumber the units read.
       const step = Math.floor(t.elements / MAX_UNITS_PER_TAP);
       const off = Math.floor(rng.uniform() * (t.elements - MAX_UNITS_PER_TAP * step + 1));
       x = b.stride(x, 1, off, MAX_UNITS_PER_TAP, step);

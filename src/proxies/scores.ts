@@ -24,15 +24,14 @@ export class SignCodes {
   readonly neurons: number;
   private readonly patterns: Uint32Array;
   /** Weight of every unit (ReLU modules reading its tensor). */
-  private readonly weights: Float64Array;
+  /** Units per chunk and each chunk's weight (units of a chunk are contiguous). */
+  private readonly chunks: readonly { readonly units: number; readonly weight: number }[];
   private samples = 0;
 
   constructor(chunks: readonly { units: number; weight: number }[]) {
     this.neurons = chunks.reduce((a, c) => a + c.units, 0);
     this.patterns = new Uint32Array(this.neurons);
-    this.weights = new Float64Array(this.neurons);
-    let u = 0;
-    for (const c of chunks) { this.weights.fill(c.weight, u, u + c.units); u += c.units; }
+    this.chunks = chunks.map((c) => ({ units: c.units, weight: c.weight }));
   }
 
   get count(): number {
@@ -71,10 +70,17 @@ export class SignCodes {
     // f[mask] = Σ weights of units whose pattern contains mask (superset sums).
     const f = new Float64Array(size);
     let total = 0;
-    for (let u = 0; u < this.neurons; u++) { f[this.patterns[u]!]! += this.weights[u]!; total += this.weights[u]!; }
+    let u = 0;
+    for (const c of this.chunks) {
+      const w = c.weight;
+      for (const end = u + c.units; u < end; u++) { f[this.patterns[u]!]! += w; total += w; }
+    }
     for (let b = 0; b < n; b++) {
       const bit = 1 << b;
-      for (let mask = 0; mask < size; mask++) if ((mask & bit) === 0) f[mask]! += f[mask | bit]!;
+      // Every mask without `bit`, ascending: blocks of `bit` masks every 2·bit.
+      for (let base = 0; base < size; base += 2 * bit) {
+        for (let mask = base, end = base + bit; mask < end; mask++) f[mask]! += f[mask + bit]!;
+      }
     }
     const k = new Float64Array(n * n);
     for (let i = 0; i < n; i++) {
@@ -94,9 +100,11 @@ export class SignCodes {
     const n = this.samples;
     // Bit rows per distinct weight (taps read by one, two, ... ReLU modules).
     const classes = new Map<number, number[]>();
-    for (let u = 0; u < this.neurons; u++) {
-      const w = this.weights[u]!;
-      (classes.get(w) ?? classes.set(w, []).get(w)!).push(u);
+    let at = 0;
+    for (const c of this.chunks) {
+      const list = classes.get(c.weight) ?? classes.set(c.weight, []).get(c.weight)!;
+      for (let u = at; u < at + c.units; u++) list.push(u);
+      at += c.units;
     }
     const k = new Float64Array(n * n);
     for (const [w, units] of classes) {
@@ -173,51 +181,50 @@ export function logAbsDet(a: Float64Array, n: number): number {
 
 /**
  * Eigenvalues of a symmetric row-major n×n matrix (unsorted): Householder reduction to
- * tridiagonal form, then implicit QL, eigenvalues only (EISPACK tred1 + tql1; ~4n³/3 flops).
- * `a` is not modified.
+ * tridiagonal form on the full symmetric storage (rows read contiguously; the same operations in
+ * the same order as EISPACK's tred1 on the lower triangle, so the same values), then implicit QL,
+ * eigenvalues only (tql1; ~4n³/3 flops). `a` is not modified.
  */
 export function symmetricEigenvalues(a: ArrayLike<number>, n: number): Float64Array {
   const d = new Float64Array(n);
   if (n === 0) return d;
   if (n === 1) { d[0] = a[0]!; return d; }
-  const m = Float64Array.from({ length: n * n }, (_, i) => a[i]!);
+  const m = new Float64Array(n * n);
+  for (let i = 0; i < n * n; i++) m[i] = a[i]!;
   const e = new Float64Array(n);
+  const u = new Float64Array(n);
+  const q = new Float64Array(n);
   for (let i = n - 1; i > 0; i--) {
     const l = i - 1;
     const ri = i * n;
+    if (l === 0) { e[i] = m[ri]!; continue; }
+    let scale = 0;
+    for (let k = 0; k <= l; k++) scale += Math.abs(m[ri + k]!);
+    if (scale === 0) { e[i] = m[ri + l]!; continue; }
     let h = 0;
-    if (l > 0) {
-      let scale = 0;
-      for (let k = 0; k <= l; k++) scale += Math.abs(m[ri + k]!);
-      if (scale === 0) {
-        e[i] = m[ri + l]!;
-      } else {
-        for (let k = 0; k <= l; k++) { m[ri + k]! /= scale; h += m[ri + k]! * m[ri + k]!; }
-        let f = m[ri + l]!;
-        let g = f >= 0 ? -Math.sqrt(h) : Math.sqrt(h);
-        e[i] = scale * g;
-        h -= f * g;
-        m[ri + l] = f - g;
-        f = 0;
-        for (let j = 0; j <= l; j++) {
-          g = 0;
-          const rj = j * n;
-          for (let k = 0; k <= j; k++) g += m[rj + k]! * m[ri + k]!;
-          for (let k = j + 1; k <= l; k++) g += m[k * n + j]! * m[ri + k]!;
-          e[j] = g / h;
-          f += e[j]! * m[ri + j]!;
-        }
-        const hh = f / (h + h);
-        for (let j = 0; j <= l; j++) {
-          f = m[ri + j]!;
-          g = e[j]! - hh * f;
-          e[j] = g;
-          const rj = j * n;
-          for (let k = 0; k <= j; k++) m[rj + k]! -= f * e[k]! + g * m[ri + k]!;
-        }
-      }
-    } else {
-      e[i] = m[ri + l]!;
+    for (let k = 0; k <= l; k++) { const v = m[ri + k]! / scale; u[k] = v; h += v * v; }
+    const f = u[l]!;
+    const g = f >= 0 ? -Math.sqrt(h) : Math.sqrt(h);
+    e[i] = scale * g;
+    h -= f * g;
+    u[l] = f - g;
+    // p = A u / h over rows 0..l; K = uᵀp / 2h; q = p − K u; A ← A − u qᵀ − q uᵀ.
+    let fsum = 0;
+    for (let j = 0; j <= l; j++) {
+      const rj = j * n;
+      let s = 0;
+      for (let k = 0; k <= l; k++) s += m[rj + k]! * u[k]!;
+      s /= h;
+      q[j] = s;
+      fsum += s * u[j]!;
+    }
+    const hh = fsum / (h + h);
+    for (let j = 0; j <= l; j++) q[j]! -= hh * u[j]!;
+    for (let j = 0; j <= l; j++) {
+      const rj = j * n;
+      const uj = u[j]!;
+      const qj = q[j]!;
+      for (let k = 0; k <= l; k++) m[rj + k]! -= uj * q[k]! + qj * u[k]!;
     }
   }
   for (let i = 0; i < n; i++) d[i] = m[i * n + i]!;
@@ -240,9 +247,8 @@ export function symmetricEigenvalues(a: ArrayLike<number>, n: number): Float64Ar
         let s = 1;
         let c = 1;
         let p = 0;
-        let i: number;
         let underflow = false;
-        for (i = mm - 1; i >= l; i--) {
+        for (let i = mm - 1; i >= l; i--) {
           const f = s * e[i]!;
           const b = c * e[i]!;
           r = Math.hypot(f, g);
@@ -370,10 +376,28 @@ export class BlockScatter {
   }
 }
 
-/** AZ-style scores from block entropies in graph order: their sum, and the smallest step between neighbours. */
-export function azScores(entropies: readonly number[]): { expressivity: number; progressivity: number } {
+/**
+ * AZ-style scores from the taps' entropies in graph order: expressivity is their sum;
+ * progressivity the smallest step between consecutive stages, a stage being a run of consecutive
+ * taps of one spatial size (`stages[i]`: positions of tap i) scored by its mean entropy — as AZ-NAS
+ * compares a network's stages. With fewer than two stages (a ViT: every block at 197 tokens), the
+ * smallest step between consecutive taps.
+ */
+export function azScores(entropies: readonly number[], stages?: readonly number[]): { expressivity: number; progressivity: number } {
   const expressivity = entropies.reduce((a, b) => a + b, 0);
-  let progressivity = entropies.length >= 2 ? Infinity : 0;
-  for (let i = 1; i < entropies.length; i++) progressivity = Math.min(progressivity, entropies[i]! - entropies[i - 1]!);
+  const means: number[] = [];
+  if (stages && stages.length === entropies.length) {
+    let sum = 0;
+    let n = 0;
+    entropies.forEach((e, i) => {
+      if (i > 0 && stages[i] !== stages[i - 1]) { means.push(sum / n); sum = 0; n = 0; }
+      sum += e;
+      n++;
+    });
+    if (n > 0) means.push(sum / n);
+  }
+  const steps = means.length >= 2 ? means : entropies;
+  let progressivity = steps.length >= 2 ? Infinity : 0;
+  for (let i = 1; i < steps.length; i++) progressivity = Math.min(progressivity, steps[i]! - steps[i - 1]!);
   return { expressivity, progressivity };
 }
