@@ -1,21 +1,29 @@
 /**
- * Predictor v6 lab (issue 22): leave-one-space-out over every built space, comparing learners that
- * see each signal *within its set* (normal scores of the signal among the architectures scored
- * together, as the training-free aggregate does) and the context the file shows, against params,
- * MACs and the aggregate. Lab only: nothing here ships; selection would use training spaces only.
+ * Predictor v6 lab (issue 22): leave-one-space-out over every built space, with the choice among
+ * learners made by an *inner* leave-one-space-out on the training spaces only (the held-out space
+ * never chooses), against params, MACs and the training-free aggregate on the same architectures.
  *
- *   npx tsx scripts/v6-lab.ts [--data data] [--per-space 2000] [--proxies-only]
+ *   npx tsx scripts/v6-lab.ts [--data data] [--per-space 2000] [--text] [--out out/v6-lab.json]
  *
- * Learners (each trained on the other spaces, every space capped at --per-space rows so none
- * dominates; labels are within-space normal scores):
- *  - rank-ridge: ridge on the within-set normal scores of every scalar feature;
- *  - rank-trees: boosted trees on those scores plus raw context (size, resolution, depth, op mix);
- *  - raw-trees:  boosted trees on the raw scalar features (what v5's trees read, here cross-space).
+ * Every learner is trained on the other spaces, each capped at --per-space rows (seeded) so none
+ * dominates; labels are within-space normal scores of the space's primary target. Feature sets:
+ *  - raw:        the scalar features as they are (size, depth, op mix, resolution, proxies);
+ *  - rank:       each scalar as a normal score within the set scored together (what the
+ *                training-free aggregate does), so a proxy's scale never has to transfer;
+ *  - rank+ctx:   rank plus the raw context the file shows (size, resolution, depth, op mix), so
+ *                how much a signal counts can depend on the kind of network;
+ *  - rank+ctx+set: plus the set's own spread (does it share one skeleton, or is it a zoo?).
+ * `--text` adds the encoder's embedding of the graph text, reduced by PCA fitted on the training
+ * spaces (8 components), to each feature set: the text-path ablation.
+ * Learners: ridge on `rank` (rank-ridge) and boosted trees on each feature set.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
-import { Matrix, solve } from 'ml-matrix';
-import { spaceRows } from '../src/predictor/evaluate.ts';
+import { EVD, Matrix, solve } from 'ml-matrix';
+import { loadEncoder } from '../src/encoder/index.ts';
+import { spaceRows, type RowSource } from '../src/predictor/evaluate.ts';
+import { featureLayout, PhraseEmbeddings, textEmbedder } from '../src/predictor/features.ts';
 import { kendallTau } from '../src/predictor/metrics.ts';
 import { normalScores, rankAggregate } from '../src/predictor/ranker.ts';
 import { AGGREGATE_FEATURES } from '../src/predictor/ranker-candidates.ts';
@@ -24,13 +32,19 @@ import { SCALAR_FEATURES } from '../src/predictor/scalars.ts';
 import { fitTrees, predictTrees } from '../src/predictor/trees.ts';
 import { shuffled } from '../src/random.ts';
 
-const { values } = parseArgs({ options: { data: { type: 'string', default: 'data' }, 'per-space': { type: 'string', default: '2000' }, 'proxies-only': { type: 'boolean' } } });
+const { values } = parseArgs({ options: {
+  data: { type: 'string', default: 'data' }, 'per-space': { type: 'string', default: '2000' }, text: { type: 'boolean' },
+  out: { type: 'string', default: 'out/v6-lab.json' }, spaces: { type: 'string' },
+} });
 const DATA = values.data!;
 const CAP = Number(values['per-space']);
-const spaces = Object.keys(PRIMARY_TARGET).filter((s) => existsSync(`${DATA}/${s}/manifest.jsonl`));
-const CONTEXT = ['log_params', 'log_macs', 'log_resolution', 'log_depth_weighted', 'frac_depthwise', 'frac_conv1', 'frac_conv3', 'n_skip_adds', 'log_max_channels'].map((n) => SCALAR_FEATURES.indexOf(n));
+const spaces = (values.spaces?.split(',') ?? Object.keys(PRIMARY_TARGET)).filter((s) => existsSync(`${DATA}/${s}/manifest.jsonl`));
+const col = (n: string) => SCALAR_FEATURES.indexOf(n);
+const CONTEXT = ['log_params', 'log_macs', 'log_resolution', 'log_depth_weighted', 'frac_depthwise', 'frac_conv1', 'frac_conv3', 'n_skip_adds', 'log_max_channels'].map(col);
+const SET_SPREAD = ['log_params', 'log_macs', 'log_resolution', 'log_depth_weighted', 'frac_depthwise'].map(col);
+const PCA_DIMS = 8;
 
-interface SetData { space: string; X: Float64Array[]; y: number[]; u: Float64Array; params: number[]; macs: number[] }
+interface SetData { space: string; X: Float64Array[]; text: Float32Array[] | null; y: number[]; u: number[]; params: number[]; macs: number[] }
 
 /** Each column as normal scores within the set (a missing value, or a column missing everywhere, at 0). */
 function rankColumns(X: readonly Float64Array[]): Float64Array[] {
@@ -45,44 +59,135 @@ function rankColumns(X: readonly Float64Array[]): Float64Array[] {
   return out;
 }
 
+function std(xs: readonly number[]): number {
+  const f = xs.filter(Number.isFinite);
+  if (f.length < 2) return 0;
+  const m = f.reduce((a, b) => a + b, 0) / f.length;
+  return Math.sqrt(f.reduce((a, b) => a + (b - m) ** 2, 0) / f.length);
+}
+
+const encoder = values.text ? await loadEncoder({ dtype: 'q8' }) : null;
+const source: RowSource = encoder
+  ? { dataDir: DATA, representation: 'node-graph', embeddings: new PhraseEmbeddings(textEmbedder(encoder)), encoderKey: `${encoder.id}/${encoder.dtype}`, encoderDim: encoder.dim }
+  : { dataDir: DATA, representation: 'numeric-only', embeddings: null, encoderKey: 'none', encoderDim: 384 };
+const textLength = encoder ? featureLayout('node-graph', encoder.dim).textLength : 0;
+
 const sets: SetData[] = [];
 for (const space of spaces) {
   const target = PRIMARY_TARGET[space]!;
-  const rows = (await spaceRows({ dataDir: DATA, representation: 'numeric-only', encoderDim: 384, embeddings: null, encoderKey: 'none', ...(values['proxies-only'] ? { proxiesOnly: true } : {}) }, space))
-    .filter((r) => Number.isFinite(r.record.labels[target]));
+  const rows = (await spaceRows(source, space)).filter((r) => Number.isFinite(r.record.labels[target]));
   const pick = shuffled(rows, 7).slice(0, CAP);
   if (pick.length < 20) continue;
   const y = pick.map((r) => r.record.labels[target]!);
-  sets.push({ space, X: pick.map((r) => r.scalars), y, u: normalScores(y), params: pick.map((r) => r.record.params), macs: pick.map((r) => r.record.macs) });
+  const proxied = pick.filter((r) => Number.isFinite(r.scalars[col('proxy_naswot')]!)).length;
+  console.error(`${space}: ${pick.length} rows, proxies on ${proxied}`);
+  sets.push({ space, X: pick.map((r) => r.scalars), text: encoder ? pick.map((r) => r.x.subarray(0, textLength)) : null, y, u: [...normalScores(y)], params: pick.map((r) => r.record.params), macs: pick.map((r) => r.record.macs) });
 }
 
-const features = {
-  rank: (s: SetData) => rankColumns(s.X),
-  rankCtx: (s: SetData) => rankColumns(s.X).map((r, i) => Float64Array.from([...r, ...CONTEXT.map((j) => s.X[i]![j]!)])),
-  raw: (s: SetData) => s.X,
+const FEATURES: Record<'raw' | 'rank' | 'rank+ctx' | 'rank+ctx+set', (s: SetData) => number[][]> = {
+  raw: (s: SetData) => s.X.map((r) => [...r]),
+  rank: (s: SetData) => rankColumns(s.X).map((r) => [...r]),
+  'rank+ctx': (s: SetData) => rankColumns(s.X).map((r, i) => [...r, ...CONTEXT.map((j) => s.X[i]![j]!)]),
+  'rank+ctx+set': (s: SetData) => {
+    const spread = SET_SPREAD.map((j) => std(s.X.map((r) => r[j]!)));
+    return rankColumns(s.X).map((r, i) => [...r, ...CONTEXT.map((j) => s.X[i]![j]!), ...spread]);
+  },
+};
+type FeatureSet = keyof typeof FEATURES;
+
+/** PCA of the text embeddings of the training sets (each set weighing the same): mean and components. */
+function fitPca(train: readonly SetData[]): { mean: Float64Array; comps: Float64Array[] } | null {
+  if (!train[0]?.text) return null;
+  const d = train[0].text[0]!.length;
+  const mean = new Float64Array(d);
+  const cov = new Matrix(d, d);
+  let w = 0;
+  for (const s of train) {
+    const rows = s.text!.slice(0, 500);
+    for (const r of rows) for (let j = 0; j < d; j++) mean[j]! += r[j]! / rows.length;
+    w++;
+  }
+  for (let j = 0; j < d; j++) mean[j]! /= w;
+  for (const s of train) {
+    const rows = s.text!.slice(0, 500);
+    const A = new Matrix(rows.map((r) => Array.from(r, (v, j) => v - mean[j]!)));
+    cov.add(A.transpose().mmul(A).div(rows.length));
+  }
+  const evd = new EVD(cov, { assumeSymmetric: true });
+  const order = evd.realEigenvalues.map((v, i) => [v, i] as const).sort((a, b) => b[0] - a[0]).slice(0, PCA_DIMS);
+  return { mean, comps: order.map(([, i]) => Float64Array.from(evd.eigenvectorMatrix.getColumn(i))) };
+}
+
+type Pca = ReturnType<typeof fitPca>;
+// Memoised: the same training spaces give the same PCA, and a set's projection on it is reused.
+const pcas = new Map<string, Pca>();
+const pcaFor = (train: readonly SetData[]): Pca => {
+  const key = train.map((s) => s.space).join(',');
+  if (!pcas.has(key)) pcas.set(key, fitPca(train));
+  return pcas.get(key)!;
+};
+const projections = new WeakMap<NonNullable<Pca>, Map<string, number[][]>>();
+const project = (pca: Pca, s: SetData): number[][] => {
+  if (!pca) return s.X.map(() => []);
+  const memo = projections.get(pca) ?? projections.set(pca, new Map()).get(pca)!;
+  if (!memo.has(s.space)) memo.set(s.space, s.X.map((_, i) => pca.comps.map((c) => c.reduce((a, v, j) => a + v * (s.text![i]![j]! - pca.mean[j]!), 0))));
+  return memo.get(s.space)!;
+};
+const featureMemo = new Map<string, number[][]>();
+const features = (fs: FeatureSet, s: SetData): number[][] => {
+  const key = `${fs}|${s.space}`;
+  if (!featureMemo.has(key)) featureMemo.set(key, FEATURES[fs](s));
+  return featureMemo.get(key)!;
 };
 
-function ridge(X: readonly Float64Array[], y: readonly number[], lambda: number): (x: Float64Array) => number {
-  const A = new Matrix(X.map((r) => Array.from(r, (v) => (Number.isFinite(v) ? v : 0))));
+
+function ridge(X: readonly number[][], y: readonly number[], lambda: number): (x: number[]) => number {
+  const A = new Matrix(X.map((r) => r.map((v) => (Number.isFinite(v) ? v : 0))));
   const AtA = A.transpose().mmul(A);
   for (let j = 0; j < AtA.rows; j++) AtA.set(j, j, AtA.get(j, j) + lambda * X.length);
   const w = solve(AtA, A.transpose().mmul(Matrix.columnVector([...y]))).getColumn(0);
   return (x) => x.reduce((s, v, j) => s + (Number.isFinite(v) ? v : 0) * w[j]!, 0);
 }
 
-const aggCols = AGGREGATE_FEATURES.map((n) => SCALAR_FEATURES.indexOf(n));
-const header = ['held-out', 'n', 'params', 'MACs', 'aggregate', 'rank-ridge', 'rank-trees', 'raw-trees'];
-console.log(`| ${header.join(' | ')} |\n|${header.map(() => ' --- ').join('|')}|`);
+const TREES = { trees: 150, depth: 3, learningRate: 0.05, subsample: 0.8, minLeaf: 20, lambda: 1, bins: 32, seed: 0 };
+const LEARNERS: { name: string; fit: (train: readonly SetData[]) => (s: SetData) => ArrayLike<number> }[] = [
+  { name: 'rank-ridge', fit: (train) => { const f = ridge(train.flatMap((s) => features('rank', s)), train.flatMap((s) => s.u), 1); return (s) => features('rank', s).map(f); } },
+  ...(Object.keys(FEATURES) as FeatureSet[]).flatMap((fs) => [false, ...(encoder ? [true] : [])].map((text) => ({
+    name: `trees(${fs}${text ? '+text' : ''})`,
+    fit: (train: readonly SetData[]) => {
+      const pca = text ? pcaFor(train) : null;
+      const rows = (s: SetData) => { const p = project(pca, s); return features(fs, s).map((r, i) => [...r, ...p[i]!]); };
+      const st = fitTrees(train.flatMap(rows), train.flatMap((s) => s.u), TREES);
+      return (s: SetData) => predictTrees(st, rows(s));
+    },
+  }))),
+];
+
+const aggCols = AGGREGATE_FEATURES.map(col);
+const tauOf = (s: SetData, pred: ArrayLike<number>) => kendallTau(pred, s.y);
+const result: Record<string, Record<string, number | string>> = {};
+const t0 = performance.now();
 for (const test of sets) {
   const train = sets.filter((s) => s !== test);
-  const tau = (pred: ArrayLike<number>) => kendallTau(pred, test.y).toFixed(3);
-  const agg = rankAggregate(test.X, aggCols, aggCols.map(() => 1));
-  const cols: string[] = [tau(test.params), tau(test.macs), test.X.some((r) => aggCols.some((j) => Number.isFinite(r[j]!) && j !== SCALAR_FEATURES.indexOf('log_macs'))) ? tau(agg) : 'n/a'];
-  const rr = ridge(train.flatMap((s) => features.rank(s)), train.flatMap((s) => [...s.u]), 1);
-  cols.push(tau(features.rank(test).map(rr)));
-  for (const kind of ['rankCtx', 'raw'] as const) {
-    const st = fitTrees(train.flatMap((s) => features[kind](s)), train.flatMap((s) => [...s.u]), { trees: 200, depth: 3, learningRate: 0.05, subsample: 0.8, minLeaf: 20, lambda: 1, bins: 32, seed: 0 });
-    cols.push(tau(predictTrees(st, features[kind](test))));
+  const hasProxies = test.X.some((r) => Number.isFinite(r[col('proxy_naswot')]!));
+  const row: Record<string, number | string> = { n: test.y.length, params: tauOf(test, test.params), macs: tauOf(test, test.macs), aggregate: hasProxies ? tauOf(test, rankAggregate(test.X, aggCols, aggCols.map(() => 1))) : NaN };
+  // Inner leave-one-space-out on the training spaces: the choice among learners.
+  const inner: Record<string, number> = {};
+  for (const L of LEARNERS) {
+    const taus = train.map((h) => tauOf(h, L.fit(train.filter((s) => s !== h))(h)));
+    inner[L.name] = taus.reduce((a, b) => a + b, 0) / taus.length;
+    row[L.name] = tauOf(test, L.fit(train)(test));
   }
-  console.log(`| ${test.space} | ${test.y.length} | ${cols.join(' | ')} |`);
+  const chosen = Object.entries(inner).sort((a, b) => b[1] - a[1])[0]![0];
+  row.chosen = chosen;
+  row.selected = row[chosen]!;
+  result[test.space] = row;
+  console.error(`${test.space} done (${((performance.now() - t0) / 1000).toFixed(0)} s): chose ${chosen} (inner τ ${inner[chosen]!.toFixed(3)})`);
 }
+
+const names = ['params', 'macs', 'aggregate', ...LEARNERS.map((l) => l.name), 'selected'];
+console.log(`| held-out | n | ${names.join(' | ')} | chosen |\n|---|---:|${names.map(() => '---:').join('|')}|---|`);
+const f = (v: number | string | undefined) => (typeof v === 'number' ? (Number.isFinite(v) ? v.toFixed(3) : 'n/a') : (v ?? ''));
+for (const [space, r] of Object.entries(result)) console.log(`| ${space} | ${r.n} | ${names.map((n) => f(r[n])).join(' | ')} | ${r.chosen} |`);
+mkdirSync(dirname(values.out!), { recursive: true });
+writeFileSync(values.out!, `${JSON.stringify({ spaces: sets.map((s) => s.space), perSpace: CAP, text: !!encoder, result }, null, 1)}\n`);
