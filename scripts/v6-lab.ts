@@ -29,6 +29,7 @@ import { normalScores, rankAggregate } from '../src/predictor/ranker.ts';
 import { AGGREGATE_FEATURES } from '../src/predictor/ranker-candidates.ts';
 import { PRIMARY_TARGET } from '../src/predictor/records.ts';
 import { SCALAR_FEATURES } from '../src/predictor/scalars.ts';
+import { setFeatures } from '../src/predictor/set-ranker.ts';
 import { fitTrees, predictTrees } from '../src/predictor/trees.ts';
 import { shuffled } from '../src/random.ts';
 
@@ -41,7 +42,6 @@ const CAP = Number(values['per-space']);
 const spaces = (values.spaces?.split(',') ?? Object.keys(PRIMARY_TARGET)).filter((s) => existsSync(`${DATA}/${s}/manifest.jsonl`));
 const col = (n: string) => SCALAR_FEATURES.indexOf(n);
 const CONTEXT = ['log_params', 'log_macs', 'log_resolution', 'log_depth_weighted', 'frac_depthwise', 'frac_conv1', 'frac_conv3', 'n_skip_adds', 'log_max_channels'].map(col);
-const SET_SPREAD = ['log_params', 'log_macs', 'log_resolution', 'log_depth_weighted', 'frac_depthwise'].map(col);
 const PCA_DIMS = 8;
 
 interface SetData { space: string; X: Float64Array[]; text: Float32Array[] | null; y: number[]; u: number[]; params: number[]; macs: number[] }
@@ -57,13 +57,6 @@ function rankColumns(X: readonly Float64Array[]): Float64Array[] {
     idx.forEach(([i], k) => { out[i]![j] = z[k]!; });
   }
   return out;
-}
-
-function std(xs: readonly number[]): number {
-  const f = xs.filter(Number.isFinite);
-  if (f.length < 2) return 0;
-  const m = f.reduce((a, b) => a + b, 0) / f.length;
-  return Math.sqrt(f.reduce((a, b) => a + (b - m) ** 2, 0) / f.length);
 }
 
 const encoder = values.text ? await loadEncoder({ dtype: 'q8' }) : null;
@@ -88,10 +81,8 @@ const FEATURES: Record<'raw' | 'rank' | 'rank+ctx' | 'rank+ctx+set', (s: SetData
   raw: (s: SetData) => s.X.map((r) => [...r]),
   rank: (s: SetData) => rankColumns(s.X).map((r) => [...r]),
   'rank+ctx': (s: SetData) => rankColumns(s.X).map((r, i) => [...r, ...CONTEXT.map((j) => s.X[i]![j]!)]),
-  'rank+ctx+set': (s: SetData) => {
-    const spread = SET_SPREAD.map((j) => std(s.X.map((r) => r[j]!)));
-    return rankColumns(s.X).map((r, i) => [...r, ...CONTEXT.map((j) => s.X[i]![j]!), ...spread]);
-  },
+  // The shipped set ranker's inputs (src/predictor/set-ranker.ts).
+  'rank+ctx+set': (s: SetData) => setFeatures(SCALAR_FEATURES, s.X).map((r) => [...r]),
 };
 type FeatureSet = keyof typeof FEATURES;
 

@@ -17,6 +17,7 @@ import { predictTrees } from './trees.ts';
 import { fitModel, modelGateDistances, predictModel, rankerScores, type FitModelOptions, type ModelRow, type NearSource } from './model.ts';
 import { DEFAULT_RANKER_CANDIDATES, AGGREGATE_FEATURES } from './ranker-candidates.ts';
 import { rankAggregate } from './ranker.ts';
+import { fitSetRanker, MIN_SET, scoreSet, setsBySpace } from './set-ranker.ts';
 import { fewShot, type FewShotCell } from './few-shot.ts';
 import { loadManifest, recordFeatures, shuffled } from './records.ts';
 import { asPredicted, headRow, loadProxyCache, type ProxyValues, PROXY_FEATURES, scalarRow, SCALAR_FEATURES } from './scalars.ts';
@@ -94,7 +95,11 @@ export interface EvalReport extends RankReport {
    * The parts alone on the same test set: the head everywhere, the ranker everywhere, the trees
    * everywhere (when the model kept them); and the share of test graphs each near part answered.
    */
-  readonly parts: { readonly head: BaselineReport; readonly ranker: BaselineReport; readonly trees?: BaselineReport; readonly headShare: number; readonly treesShare: number };
+  readonly parts: {
+    readonly head: BaselineReport; readonly ranker: BaselineReport; readonly trees?: BaselineReport; readonly headShare: number; readonly treesShare: number;
+    /** The set ranker (v6) fitted on the same training pool, the test pool scored as one set. */
+    readonly setRanker?: BaselineReport;
+  };
   /** Share of test architectures with proxies. */
   readonly proxyCoverage: number;
   /** Which part the model lets answer graphs near its training data, and the held-out τ that chose it. */
@@ -218,7 +223,7 @@ export type SplitReport = RankReport & Pick<EvalReport, 'coverage80' | 'validati
  * Fits the model on one training pool and scores one test pool: the shipped model's answers
  * (gate included), each part alone, the baselines, interval coverage.
  */
-export function scoreSplit(trainPool: readonly ModelRow[], testPool: readonly ModelRow[], o: SplitOptions): { report: SplitReport; preds: number[]; truth: number[]; low: number[]; high: number[]; trainSeconds: number } {
+export function scoreSplit(trainPool: readonly ModelRow[], testPool: readonly ModelRow[], o: SplitOptions): { report: SplitReport; preds: number[]; truth: number[]; low: number[]; high: number[]; setScores: Float64Array | null; trainSeconds: number } {
   const t1 = performance.now();
   const trainedTarget = o.trainedTarget;
   const model = fitModel(trainPool, {
@@ -243,6 +248,10 @@ export function scoreSplit(trainPool: readonly ModelRow[], testPool: readonly Mo
   const aggCols = AGGREGATE_FEATURES.map((n) => SCALAR_FEATURES.indexOf(n));
   const proxyCols = PROXY_FEATURES.map((n) => SCALAR_FEATURES.indexOf(n));
   const withProxies = testPool.filter((r) => proxyCols.some((j) => Number.isFinite(r.scalars[j]!)));
+  // The set ranker on the same pools: each training space one set of its primary label.
+  const primaryOf = (space: string) => (PRIMARY_TARGET[space] !== undefined && o.counts.has(PRIMARY_TARGET[space]!) ? PRIMARY_TARGET[space]! : trainedTarget);
+  const sets = setsBySpace(trainPool.map((r) => ({ space: r.record.space, scalars: r.scalars, label: r.record.labels[primaryOf(r.record.space)] ?? NaN })), o.seed + 31);
+  const setScores = sets.some((s) => s.y.length >= MIN_SET) ? scoreSet(fitSetRanker(SCALAR_FEATURES, sets), testPool.map((r) => r.scalars)) : null;
   let inside = 0;
   preds.forEach((p, i) => { const q = p[trainedTarget]!; if (truth[i]! >= q.low && truth[i]! <= q.high) inside++; });
   const report: SplitReport = {
@@ -266,10 +275,11 @@ export function scoreSplit(trainPool: readonly ModelRow[], testPool: readonly Mo
       ...(model.trees?.[trainedTarget] ? { trees: agreement(predictTrees(model.trees[trainedTarget].state, testPool.map((r) => r.scalars)), truth) } : {}),
       headShare: preds.filter((p) => p[trainedTarget]!.source === 'head').length / Math.max(1, preds.length),
       treesShare: preds.filter((p) => p[trainedTarget]!.source === 'trees').length / Math.max(1, preds.length),
+      ...(setScores ? { setRanker: agreement(setScores, truth) } : {}),
     },
     proxyCoverage: withProxies.length / Math.max(1, testPool.length),
   };
-  return { report, preds: pred, truth, low: preds.map((p) => p[trainedTarget]!.low), high: preds.map((p) => p[trainedTarget]!.high), trainSeconds: (t2 - t1) / 1000 };
+  return { report, preds: pred, truth, low: preds.map((p) => p[trainedTarget]!.low), high: preds.map((p) => p[trainedTarget]!.high), setScores, trainSeconds: (t2 - t1) / 1000 };
 }
 
 export interface FewShotEvalOptions extends Omit<EvalOptions, 'protocol' | 'testSize' | 'keepPoints'> {
