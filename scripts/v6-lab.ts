@@ -29,7 +29,7 @@ import { normalScores, rankAggregate } from '../src/predictor/ranker.ts';
 import { AGGREGATE_FEATURES } from '../src/predictor/ranker-candidates.ts';
 import { PRIMARY_TARGET } from '../src/predictor/records.ts';
 import { SCALAR_FEATURES } from '../src/predictor/scalars.ts';
-import { setFeatures } from '../src/predictor/set-ranker.ts';
+import { fitSetRanker, scoreSet } from '../src/predictor/set-ranker.ts';
 import { fitTrees, predictTrees } from '../src/predictor/trees.ts';
 import { shuffled } from '../src/random.ts';
 
@@ -77,12 +77,10 @@ for (const space of spaces) {
   sets.push({ space, X: pick.map((r) => r.scalars), text: encoder ? pick.map((r) => r.x.subarray(0, textLength)) : null, y, u: [...normalScores(y)], params: pick.map((r) => r.record.params), macs: pick.map((r) => r.record.macs) });
 }
 
-const FEATURES: Record<'raw' | 'rank' | 'rank+ctx' | 'rank+ctx+set', (s: SetData) => number[][]> = {
+const FEATURES: Record<'raw' | 'rank' | 'rank+ctx', (s: SetData) => number[][]> = {
   raw: (s: SetData) => s.X.map((r) => [...r]),
   rank: (s: SetData) => rankColumns(s.X).map((r) => [...r]),
   'rank+ctx': (s: SetData) => rankColumns(s.X).map((r, i) => [...r, ...CONTEXT.map((j) => s.X[i]![j]!)]),
-  // The shipped set ranker's inputs (src/predictor/set-ranker.ts).
-  'rank+ctx+set': (s: SetData) => setFeatures(SCALAR_FEATURES, s.X).map((r) => [...r]),
 };
 type FeatureSet = keyof typeof FEATURES;
 
@@ -140,6 +138,56 @@ function ridge(X: readonly number[][], y: readonly number[], lambda: number): (x
   return (x) => x.reduce((s, v, j) => s + (Number.isFinite(v) ? v : 0) * w[j]!, 0);
 }
 
+
+/**
+ * Gated experts: a stump on one statistic of the set (a spread) sends the whole set to one side;
+ * each side has its expert. The stump is the (statistic, threshold) whose sides, each given the
+ * better of the two fixed experts there (aggregate, MACs), maximise the training sets' mean τ;
+ * the threshold sits midway between the nearest training sets on either side.
+ */
+const aggCols = AGGREGATE_FEATURES.map(col);
+const GATE_STATS = ['log_nodes', 'log_max_channels', 'log_resolution', 'frac_depthwise', 'log_params', 'log_macs'].map(col);
+const spreadOf = (s: SetData, j: number) => { const f = s.X.map((r) => r[j]!).filter(Number.isFinite); const m = f.reduce((a, b) => a + b, 0) / Math.max(1, f.length); return Math.sqrt(f.reduce((a, b) => a + (b - m) ** 2, 0) / Math.max(1, f.length)); };
+const FIXED = { aggregate: (s: SetData) => rankAggregate(s.X, aggCols, aggCols.map(() => 1)), macs: (s: SetData) => s.macs } as const;
+const fixedTau = new Map<string, number>();
+const tauFixed = (e: keyof typeof FIXED, s: SetData) => { const k = `${e}|${s.space}`; if (!fixedTau.has(k)) fixedTau.set(k, kendallTau(FIXED[e](s), s.y)); return fixedTau.get(k)!; };
+function fitStump(train: readonly SetData[]): { stat: number; threshold: number; low: keyof typeof FIXED; high: keyof typeof FIXED } {
+  let best = { score: -Infinity, margin: -Infinity, stat: GATE_STATS[0]!, threshold: Infinity, low: 'macs' as keyof typeof FIXED, high: 'macs' as keyof typeof FIXED };
+  for (const stat of GATE_STATS) {
+    const v = train.map((s) => spreadOf(s, stat)).sort((a, b) => a - b);
+    const cuts = [v[0]! - 1, ...v.slice(1).map((x, i) => (x + v[i]!) / 2), v[v.length - 1]! + 1];
+    for (const t of cuts) {
+      const lowSets = train.filter((s) => spreadOf(s, stat) <= t);
+      const highSets = train.filter((s) => spreadOf(s, stat) > t);
+      const pick = (sets: readonly SetData[]) => (['aggregate', 'macs'] as const).map((e) => [e, sets.reduce((a, s) => a + tauFixed(e, s), 0)] as const).sort((a, b) => b[1] - a[1])[0]!;
+      const [lo, loScore] = pick(lowSets);
+      const [hi, hiScore] = pick(highSets);
+      const score = (loScore + hiScore) / train.length;
+      const margin = Math.min(...train.map((s) => Math.abs(spreadOf(s, stat) - t) / (v[v.length - 1]! - v[0]! || 1)));
+      if (score > best.score + 1e-9 || (Math.abs(score - best.score) <= 1e-9 && margin > best.margin)) best = { score, margin, stat, threshold: t, low: lo, high: hi };
+    }
+  }
+  return best;
+}
+const gated = (expert: (side: readonly SetData[], fixed: keyof typeof FIXED) => (s: SetData) => ArrayLike<number>) => (train: readonly SetData[]) => {
+  const g = fitStump(train);
+  const sides = { low: train.filter((s) => spreadOf(s, g.stat) <= g.threshold), high: train.filter((s) => spreadOf(s, g.stat) > g.threshold) };
+  const fits = { low: expert(sides.low, g.low), high: expert(sides.high, g.high) };
+  return (s: SetData) => (spreadOf(s, g.stat) <= g.threshold ? fits.low : fits.high)(s);
+};
+/** Sets that teach: some fixed expert ranks them at τ ≥ TEACH_TAU (a set no signal orders — NB201 cells on NinaPro — teaches only noise). */
+const TEACH_TAU = 0.2;
+const teaches = (s: SetData) => Math.max(tauFixed('aggregate', s), tauFixed('macs', s)) >= TEACH_TAU;
+/** Per side: the learned expert when an inner leave-one-set-out over that side's teaching sets prefers it to the fixed one. */
+const sideChoice = (learn: (side: readonly SetData[]) => (s: SetData) => ArrayLike<number>) => (side: readonly SetData[], e: keyof typeof FIXED) => {
+  const teach = side.filter(teaches);
+  if (teach.length < 3) return FIXED[e];
+  const inner = (f: (tr: readonly SetData[]) => (s: SetData) => ArrayLike<number>) => teach.reduce((a, h) => a + kendallTau(f(teach.filter((x) => x !== h))(h), h.y), 0) / teach.length;
+  return inner(learn) > inner(() => FIXED[e]) ? learn(teach) : FIXED[e];
+};
+const rankRidge = (train: readonly SetData[]) => { const f = ridge(train.flatMap((s) => features('rank', s)), train.flatMap((s) => s.u), 1); return (s: SetData) => features('rank', s).map(f); };
+const rankTrees = (train: readonly SetData[]) => { const st = fitTrees(train.flatMap((s) => features('rank+ctx', s)), train.flatMap((s) => s.u), TREES); return (s: SetData) => predictTrees(st, features('rank+ctx', s)); };
+
 const TREES = { trees: 150, depth: 3, learningRate: 0.05, subsample: 0.8, minLeaf: 20, lambda: 1, bins: 32, seed: 0 };
 const LEARNERS: { name: string; fit: (train: readonly SetData[]) => (s: SetData) => ArrayLike<number> }[] = [
   { name: 'rank-ridge', fit: (train) => { const f = ridge(train.flatMap((s) => features('rank', s)), train.flatMap((s) => s.u), 1); return (s) => features('rank', s).map(f); } },
@@ -152,9 +200,15 @@ const LEARNERS: { name: string; fit: (train: readonly SetData[]) => (s: SetData)
       return (s: SetData) => predictTrees(st, rows(s));
     },
   }))),
+  { name: 'set ranker (shipped)', fit: (train) => { const st = fitSetRanker(SCALAR_FEATURES, train.map((s) => ({ name: s.space, scalars: s.X, y: s.y }))); return (s) => scoreSet(st, s.X)!; } },
+  { name: 'gate(fixed)', fit: gated((_, e) => FIXED[e]) },
+  { name: 'gate(ridge)', fit: gated((side, e) => (side.length >= 2 ? rankRidge(side) : FIXED[e])) },
+  { name: 'gate(trees)', fit: gated((side, e) => (side.length >= 2 ? rankTrees(side) : FIXED[e])) },
+  { name: 'gate(trees, teaching sets)', fit: gated((side, e) => (side.filter(teaches).length >= 2 ? rankTrees(side.filter(teaches)) : FIXED[e])) },
+  { name: 'gate(trees or fixed per side)', fit: gated(sideChoice(rankTrees)) },
+  { name: 'gate(ridge or fixed per side)', fit: gated(sideChoice(rankRidge)) },
 ];
 
-const aggCols = AGGREGATE_FEATURES.map(col);
 const tauOf = (s: SetData, pred: ArrayLike<number>) => kendallTau(pred, s.y);
 const result: Record<string, Record<string, number | string>> = {};
 const t0 = performance.now();

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { kendallTau } from '../src/predictor/metrics.ts';
-import { fitSetRanker, MIN_SET, reorderByScore, scoreSet, SET_CONTEXT, setFeatures } from '../src/predictor/set-ranker.ts';
+import { fitSetRanker, MIN_SET, reorderByScore, scoreSet, SET_CONTEXT, setFeatures, setSide } from '../src/predictor/set-ranker.ts';
 import { mulberry32 } from '../src/random.ts';
 
 const NAMES = ['log_params', 'log_macs', 'log_resolution', 'proxy_naswot', 'frac_depthwise'];
@@ -40,16 +40,21 @@ describe('set ranker', () => {
     const a = setFeatures(NAMES, scalars);
     const b = setFeatures(NAMES, scalars.map((r) => Float64Array.from(r, (v, j) => (j === 3 ? 1000 * v + 7 : v))));
     for (let i = 0; i < a.length; i++) expect(a[i]![3]).toBeCloseTo(b[i]![3]!, 12);
-    // Within-set scores, then the raw context, then the set's spread.
-    expect(a[0]!.length).toBe(NAMES.length + SET_CONTEXT.length + 5);
+    // Within-set scores, then the raw context.
+    expect(a[0]!.length).toBe(NAMES.length + SET_CONTEXT.length);
   });
 
   it('learns which signal ranks which kind of set, and transfers to new sets of each kind', () => {
     const train = [0, 1, 2, 3].flatMap((s) => [{ name: `cells-${s}`, ...makeSet('cells', 200, 10 + s) }, { name: `zoo-${s}`, ...makeSet('zoo', 200, 20 + s) }]);
     const state = fitSetRanker(NAMES, train);
     expect(Object.keys(state.trainedOn)).toHaveLength(8);
+    // The gate splits cells from zoos by a spread, and each side learns its own expert.
+    for (const [name, t] of Object.entries(state.trainedOn)) expect(t.side, name).toBe(name.startsWith('cells') ? 'low' : 'high');
+    expect(state.low.kind).toBe('trees');
+    expect(state.high.kind).toBe('trees');
     for (const kind of ['cells', 'zoo'] as const) {
       const test = makeSet(kind, 150, 99);
+      expect(setSide(state, test.scalars)).toBe(kind === 'cells' ? 'low' : 'high');
       const tau = kendallTau(scoreSet(state, test.scalars)!, test.y);
       expect(tau, kind).toBeGreaterThan(0.6);
       // Neither a single global signal does that on both kinds.
@@ -57,6 +62,13 @@ describe('set ranker', () => {
       const sizeTau = kendallTau(test.scalars.map((r) => r[0]!), test.y);
       expect(tau).toBeGreaterThan(Math.min(proxyTau, sizeTau) + 0.3);
     }
+  });
+
+  it('a set no fixed expert orders teaches nothing: its side falls back to the fixed expert', () => {
+    const noise = (seed: number) => { const s = makeSet('cells', 200, seed); const r = mulberry32(seed + 1); return { ...s, y: s.y.map(() => r()) }; };
+    const state = fitSetRanker(NAMES, [{ name: 'cells', ...makeSet('cells', 200, 1) }, { name: 'noise', ...noise(2) }, { name: 'zoo-a', ...makeSet('zoo', 200, 3) }, { name: 'zoo-b', ...makeSet('zoo', 200, 4) }]);
+    expect(state.low).toMatchObject({ kind: 'fixed', name: 'aggregate' });
+    expect(state.high.kind).toBe('trees');
   });
 
   it('is deterministic and permutation-equivariant; no score below MIN_SET graphs', () => {

@@ -1,65 +1,59 @@
 /**
  * The set ranker (predictor v6, issue 22): when many graphs are ranked together, the set itself is
- * context. Every scalar signal (size, depth, op mix, each proxy) is read as its normal score
- * *within the set* — as the training-free aggregate does, so no proxy's scale has to transfer
- * between spaces — beside the raw context each file shows (size, resolution, depth, op mix) and
- * the set's own spread (one skeleton, or a zoo of families?). Boosted trees learn, across every
- * training space at once, how much each within-set signal counts for which kind of network;
- * the label is the within-space normal score of each space's primary accuracy.
+ * context. Which signal orders a set depends on the kind of set: the training-free aggregate of
+ * the proxies ranks the cells of one search-space skeleton, size ranks a zoo of hand-designed
+ * families, and each turns weak or negative on the other kind (docs/RESULTS.md). So:
  *
- * A score depends on the rest of the set by design: callers say so in their output. Permuting the
- * set permutes the scores; nothing else about the order matters. Pure numerics, plain-JSON state.
+ *  1. **A gate on the set**: a stump on one spread statistic of the set (e.g. the standard
+ *     deviation of log node count: cells of one skeleton vary little, a zoo a lot) sends the whole
+ *     set to one side. The statistic and threshold are those whose sides, each answered by the
+ *     better fixed expert there (aggregate or MACs), rank the training sets best; the threshold
+ *     sits midway between the nearest training sets on either side.
+ *  2. **An expert per side**: boosted trees on the within-set normal scores of every scalar
+ *     signal and the raw context the file shows, trained on that side's *teaching* sets (sets some
+ *     fixed expert ranks at τ ≥ TEACH_TAU: NB201 cells trained on NinaPro, which no signal orders,
+ *     teach only noise and, being the same cells, drowned NB201's order: τ 0.72 → 0.14), or the
+ *     side's fixed expert when fewer than MIN_TEACHING sets teach.
+ *
+ * Signals are read within the set, so no proxy's scale has to transfer between spaces. A score
+ * depends on the rest of the set by design: callers say so. Permuting the set permutes the
+ * scores. Pure numerics, plain-JSON state.
  */
 import { shuffled } from '../random.ts';
-import { normalScores } from './ranker.ts';
+import { kendallTau } from './metrics.ts';
+import { normalScores, rankAggregate } from './ranker.ts';
+import { AGGREGATE_FEATURES } from './ranker-candidates.ts';
 import { fitTrees, predictTrees, type TreesConfig, type TreesState } from './trees.ts';
 
 /** Raw context columns the trees read beside the within-set scores (by scalar name). */
 export const SET_CONTEXT = Object.freeze(['log_params', 'log_macs', 'log_resolution', 'log_depth_weighted', 'frac_depthwise', 'frac_conv1', 'frac_conv3', 'n_skip_adds', 'log_max_channels']);
-/** Columns whose spread over the set describes it (a search space's cells vary little in these). */
-export const SET_SPREAD = Object.freeze(['log_params', 'log_macs', 'log_resolution', 'log_depth_weighted', 'frac_depthwise']);
+/** Spread statistics the gate may split on (standard deviation over the set of each column). */
+export const GATE_STATISTICS = Object.freeze(['log_nodes', 'log_max_channels', 'log_resolution', 'frac_depthwise', 'log_params', 'log_macs']);
+export const FIXED_EXPERTS = ['aggregate', 'macs'] as const;
+export type FixedExpert = (typeof FIXED_EXPERTS)[number];
 /** Fewest graphs a set ranking is made for: below it, within-set normal scores are too coarse. */
 export const MIN_SET = 10;
+/** A training set teaches an expert when some fixed expert ranks it at least this well. */
+export const TEACH_TAU = 0.2;
+/** Teaching sets a side needs before its expert is learnt rather than fixed. */
+export const MIN_TEACHING = 2;
+/** Rows per training space the set ranker learns from (seeded): no space dominates the fit. */
+export const SET_TRAIN_CAP = 2000;
 
 export const SET_TREES_CONFIG: TreesConfig = Object.freeze({ trees: 150, depth: 3, learningRate: 0.05, subsample: 0.8, minLeaf: 20, lambda: 1, bins: 32, seed: 0 });
 
+export type Expert = { readonly kind: 'fixed'; readonly name: FixedExpert } | { readonly kind: 'trees'; readonly trees: TreesState; readonly sets: readonly string[] };
+
 export interface SetRankerState {
-  readonly version: 1;
+  readonly version: 2;
   /** The scalar names rows are read in (the checkpoint's scalar layout). */
   readonly scalarNames: readonly string[];
-  readonly trees: TreesState;
-  /** Training sets and rows per set (provenance). */
-  readonly trainedOn: Readonly<Record<string, number>>;
-}
-
-function std(xs: readonly number[]): number {
-  const f = xs.filter(Number.isFinite);
-  if (f.length < 2) return 0;
-  const m = f.reduce((a, b) => a + b, 0) / f.length;
-  return Math.sqrt(f.reduce((a, b) => a + (b - m) ** 2, 0) / f.length);
-}
-
-/**
- * The trees' input rows for one set: each scalar as a normal score within the set (a value missing
- * in a row, or a column with fewer than two values, at 0), the raw context, the set's spread.
- */
-export function setFeatures(scalarNames: readonly string[], rows: readonly ArrayLike<number>[]): Float64Array[] {
-  const d = scalarNames.length;
-  const ctx = SET_CONTEXT.map((n) => scalarNames.indexOf(n));
-  const spread = SET_SPREAD.map((n) => scalarNames.indexOf(n)).map((j) => (j < 0 ? 0 : std(rows.map((r) => r[j]!))));
-  const out = rows.map(() => new Float64Array(d + ctx.length + spread.length));
-  for (let j = 0; j < d; j++) {
-    const idx: number[] = [];
-    for (let i = 0; i < rows.length; i++) if (Number.isFinite(rows[i]![j]!)) idx.push(i);
-    if (idx.length < 2) continue;
-    const z = normalScores(Float64Array.from(idx, (i) => rows[i]![j]!));
-    idx.forEach((i, k) => { out[i]![j] = z[k]!; });
-  }
-  rows.forEach((r, i) => {
-    ctx.forEach((j, k) => { out[i]![d + k] = j < 0 ? NaN : r[j]!; });
-    spread.forEach((v, k) => { out[i]![d + ctx.length + k] = v; });
-  });
-  return out;
+  /** Sets whose spread of `statistic` is at most `threshold` go to `low`, the others to `high`. */
+  readonly gate: { readonly statistic: string; readonly threshold: number };
+  readonly low: Expert;
+  readonly high: Expert;
+  /** Per training set: rows, the side the gate put it on, its spread, and the fixed experts' τ on it. */
+  readonly trainedOn: Readonly<Record<string, { readonly n: number; readonly side: 'low' | 'high'; readonly spread: number; readonly aggregate: number; readonly macs: number }>>;
 }
 
 export interface TrainingSet {
@@ -69,19 +63,109 @@ export interface TrainingSet {
   readonly y: readonly number[];
 }
 
-/** Trees on every training set at once (each set's labels as normal scores within it). */
+/** Standard deviation of column `j` over the set (finite values; 0 with fewer than two). */
+export function spread(rows: readonly ArrayLike<number>[], j: number): number {
+  if (j < 0) return 0;
+  const f: number[] = [];
+  for (const r of rows) if (Number.isFinite(r[j]!)) f.push(r[j]!);
+  if (f.length < 2) return 0;
+  const m = f.reduce((a, b) => a + b, 0) / f.length;
+  return Math.sqrt(f.reduce((a, b) => a + (b - m) ** 2, 0) / f.length);
+}
+
+/**
+ * The trees' input rows for one set: each scalar as a normal score within the set (a value missing
+ * in a row, or a column with fewer than two values, at 0), then the raw context.
+ */
+export function setFeatures(scalarNames: readonly string[], rows: readonly ArrayLike<number>[]): Float64Array[] {
+  const d = scalarNames.length;
+  const ctx = SET_CONTEXT.map((n) => scalarNames.indexOf(n));
+  const out = rows.map(() => new Float64Array(d + ctx.length));
+  for (let j = 0; j < d; j++) {
+    const idx: number[] = [];
+    for (let i = 0; i < rows.length; i++) if (Number.isFinite(rows[i]![j]!)) idx.push(i);
+    if (idx.length < 2) continue;
+    const z = normalScores(Float64Array.from(idx, (i) => rows[i]![j]!));
+    idx.forEach((i, k) => { out[i]![j] = z[k]!; });
+  }
+  rows.forEach((r, i) => ctx.forEach((j, k) => { out[i]![d + k] = j < 0 ? NaN : r[j]!; }));
+  return out;
+}
+
+/** A fixed expert's scores for a set: the training-free aggregate, or log MACs (missing lowest). */
+export function fixedScores(name: FixedExpert, scalarNames: readonly string[], rows: readonly ArrayLike<number>[]): Float64Array {
+  if (name === 'aggregate') {
+    const cols = AGGREGATE_FEATURES.map((n) => scalarNames.indexOf(n)).filter((j) => j >= 0);
+    return rankAggregate(rows, cols, cols.map(() => 1));
+  }
+  const j = scalarNames.indexOf('log_macs');
+  return Float64Array.from(rows, (r) => (j >= 0 && Number.isFinite(r[j]!) ? r[j]! : -Infinity));
+}
+
+/** Trees over the teaching sets of one side (labels as normal scores within each set). */
+function fitExpertTrees(scalarNames: readonly string[], sets: readonly TrainingSet[], config: TreesConfig): TreesState {
+  return fitTrees(sets.flatMap((s) => setFeatures(scalarNames, s.scalars)), sets.flatMap((s) => [...normalScores(s.y)]), config);
+}
+
+/** The gate and an expert per side, from every training set at once. */
 export function fitSetRanker(scalarNames: readonly string[], sets: readonly TrainingSet[], config: TreesConfig = SET_TREES_CONFIG): SetRankerState {
   const use = sets.filter((s) => s.y.length >= MIN_SET);
   if (use.length === 0) throw new RangeError(`the set ranker needs a training set of at least ${MIN_SET} labelled graphs`);
-  const X = use.flatMap((s) => setFeatures(scalarNames, s.scalars));
-  const y = use.flatMap((s) => [...normalScores(s.y)]);
-  return { version: 1, scalarNames: [...scalarNames], trees: fitTrees(X, y, config), trainedOn: Object.fromEntries(use.map((s) => [s.name, s.y.length])) };
+  const tau = use.map((s) => ({ aggregate: kendallTau(fixedScores('aggregate', scalarNames, s.scalars), s.y), macs: kendallTau(fixedScores('macs', scalarNames, s.scalars), s.y) }));
+  const tauOf = (i: number, e: FixedExpert) => (Number.isFinite(tau[i]![e]) ? tau[i]![e] : 0);
+  const best = (idx: readonly number[]): { name: FixedExpert; sum: number } => {
+    const sums = FIXED_EXPERTS.map((e) => ({ name: e, sum: idx.reduce((a, i) => a + tauOf(i, e), 0) }));
+    return sums.reduce((a, b) => (b.sum > a.sum + 1e-12 ? b : a));
+  };
+  let gate = { score: -Infinity, margin: -Infinity, statistic: GATE_STATISTICS[0]!, threshold: Infinity, spreads: [] as number[] };
+  for (const statistic of GATE_STATISTICS) {
+    const j = scalarNames.indexOf(statistic);
+    if (j < 0) continue;
+    const spreads = use.map((s) => spread(s.scalars, j));
+    const sorted = [...spreads].sort((a, b) => a - b);
+    const range = sorted[sorted.length - 1]! - sorted[0]! || 1;
+    // Every split between neighbouring training sets, and none (all on the low side).
+    const cuts = [...sorted.slice(1).map((x, i) => (x + sorted[i]!) / 2).filter((t, i) => sorted[i + 1]! > sorted[i]!), sorted[sorted.length - 1]!];
+    for (const threshold of cuts) {
+      const low = use.map((_, i) => i).filter((i) => spreads[i]! <= threshold);
+      const high = use.map((_, i) => i).filter((i) => spreads[i]! > threshold);
+      const score = (best(low).sum + best(high).sum) / use.length;
+      const margin = high.length === 0 ? 0 : Math.min(...spreads.map((v) => Math.abs(v - threshold))) / range;
+      if (score > gate.score + 1e-9 || (Math.abs(score - gate.score) <= 1e-9 && margin > gate.margin)) gate = { score, margin, statistic, threshold, spreads };
+    }
+  }
+  const sideOf = (i: number): 'low' | 'high' => (gate.spreads[i]! <= gate.threshold ? 'low' : 'high');
+  const expertFor = (side: 'low' | 'high'): Expert => {
+    const idx = use.map((_, i) => i).filter((i) => sideOf(i) === side);
+    const teaching = idx.filter((i) => Math.max(tauOf(i, 'aggregate'), tauOf(i, 'macs')) >= TEACH_TAU);
+    if (teaching.length >= MIN_TEACHING) return { kind: 'trees', trees: fitExpertTrees(scalarNames, teaching.map((i) => use[i]!), config), sets: teaching.map((i) => use[i]!.name) };
+    return { kind: 'fixed', name: best(idx.length > 0 ? idx : use.map((_, i) => i)).name };
+  };
+  return {
+    version: 2,
+    scalarNames: [...scalarNames],
+    gate: { statistic: gate.statistic, threshold: gate.threshold },
+    low: expertFor('low'),
+    high: expertFor('high'),
+    trainedOn: Object.fromEntries(use.map((s, i) => [s.name, { n: s.y.length, side: sideOf(i), spread: gate.spreads[i]!, aggregate: tau[i]!.aggregate, macs: tau[i]!.macs }])),
+  };
+}
+
+/** Which side of the gate a set falls on. */
+export function setSide(state: SetRankerState, scalars: readonly ArrayLike<number>[]): 'low' | 'high' {
+  return spread(scalars, state.scalarNames.indexOf(state.gate.statistic)) <= state.gate.threshold ? 'low' : 'high';
+}
+
+/** A short description of an expert (reports, the CLI). */
+export function describeExpert(e: Expert): string {
+  return e.kind === 'fixed' ? (e.name === 'aggregate' ? 'the proxies\' training-free aggregate' : 'MACs') : `trees on within-set signals (learnt on ${e.sets.join(', ')})`;
 }
 
 /** Scores of a set of graphs (higher: more accurate); null below MIN_SET graphs. */
 export function scoreSet(state: SetRankerState, scalars: readonly ArrayLike<number>[]): Float64Array | null {
   if (scalars.length < MIN_SET) return null;
-  return predictTrees(state.trees, setFeatures(state.scalarNames, scalars));
+  const e = state[setSide(state, scalars)];
+  return e.kind === 'fixed' ? fixedScores(e.name, state.scalarNames, scalars) : predictTrees(e.trees, setFeatures(state.scalarNames, scalars));
 }
 
 /**
@@ -97,9 +181,6 @@ export function reorderByScore(score: ArrayLike<number>, perFile: readonly numbe
   byScore.forEach((i, r) => { out[i] = values[r]!; });
   return out;
 }
-
-/** Rows per training space the set ranker learns from (seeded): no space dominates the fit. */
-export const SET_TRAIN_CAP = 2000;
 
 /**
  * Training sets from labelled rows: one set per space (its rows with a finite label), at most
