@@ -21,7 +21,7 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadEncoder } from '../src/encoder/index.ts';
-import { evaluate, scoreSplit, spaceRows, type RowSource } from '../src/predictor/evaluate.ts';
+import { blendScores, evaluate, scoreSplit, spaceRows, type RowSource } from '../src/predictor/evaluate.ts';
 import { PhraseEmbeddings, textEmbedder, type Representation } from '../src/predictor/features.ts';
 import { HEAD_CANDIDATES } from '../src/predictor/head/train.ts';
 import { recordArchKey, recordFamily } from '../src/predictor/manifest.ts';
@@ -48,12 +48,12 @@ const aggCols = AGGREGATE_FEATURES.map((n) => SCALAR_FEATURES.indexOf(n));
 const proxyCols = PROXY_FEATURES.map((n) => SCALAR_FEATURES.indexOf(n));
 const tau = (a: ArrayLike<number>, b: ArrayLike<number>) => ({ kendall: kendallTau(a, b), spearman: spearmanRho(a, b) });
 
-interface Line { key: string; protocol: string; test: string; target: string; n: number; proxyCoverage: number; model: { kendall: number }; setRanker?: { kendall: number } | null; params: { kendall: number }; macs: { kendall: number }; aggregate: { kendall: number } | null; coverage80: number }
+interface Line { key: string; protocol: string; test: string; target: string; n: number; proxyCoverage: number; model: { kendall: number }; setRanker?: { kendall: number } | null; setBlend?: { kendall: number } | null; params: { kendall: number }; macs: { kendall: number }; aggregate: { kendall: number } | null; coverage80: number }
 const lines: Line[] = [];
 const record = (l: Line) => {
   appendFileSync(values.out!, `${JSON.stringify(l)}\n`);
   lines.push(l);
-  console.error(`${l.key}: model τ ${l.model.kendall.toFixed(3)} set ranker ${l.setRanker?.kendall.toFixed(3) ?? 'n/a'} params ${l.params.kendall.toFixed(3)} MACs ${l.macs.kendall.toFixed(3)} aggregate ${l.aggregate?.kendall.toFixed(3) ?? 'n/a'} (n ${l.n}, proxies ${l.proxyCoverage.toFixed(2)})`);
+  console.error(`${l.key}: model τ ${l.model.kendall.toFixed(3)} set ranker ${l.setRanker?.kendall.toFixed(3) ?? 'n/a'} blend ${l.setBlend?.kendall.toFixed(3) ?? 'n/a'} params ${l.params.kendall.toFixed(3)} MACs ${l.macs.kendall.toFixed(3)} aggregate ${l.aggregate?.kendall.toFixed(3) ?? 'n/a'} (n ${l.n}, proxies ${l.proxyCoverage.toFixed(2)})`);
 };
 
 if (!only || only.has('loso')) {
@@ -62,7 +62,7 @@ if (!only || only.has('loso')) {
     const key = `loso|${test}|${target}|${R}`;
     if (done.has(key)) { lines.push(done.get(key) as unknown as Line); continue; }
     const r = await evaluate({ ...base, protocol: 'loso', train: spaces.filter((s) => s !== test), test, target, trainSize: Number(values['train-size']), seed: 0, head: HEAD_CANDIDATES });
-    record({ key, protocol: 'loso', test, target, n: r.n_test, proxyCoverage: r.proxyCoverage, model: r, setRanker: r.parts.setRanker ?? null, params: r.baselines.params, macs: r.baselines.macs, aggregate: r.baselines.aggregate, coverage80: r.coverage80 });
+    record({ key, protocol: 'loso', test, target, n: r.n_test, proxyCoverage: r.proxyCoverage, model: r, setRanker: r.parts.setRanker ?? null, setBlend: r.parts.setBlend ?? null, params: r.baselines.params, macs: r.baselines.macs, aggregate: r.baselines.aggregate, coverage80: r.coverage80 });
   }
 }
 
@@ -83,6 +83,7 @@ if (!only || only.has('lfo')) {
     const truth: number[] = [];
     const testRows: ModelRow[] = [];
     const setPred: number[] = [];
+    const blendPred: number[] = [];
     let inside = 0;
     for (let k = 0; k < 5; k++) {
       const test = rows.filter((r) => fold.get(famOf(r)) === k);
@@ -92,13 +93,14 @@ if (!only || only.has('lfo')) {
       const counts = new Map<string, number>();
       for (const r of train) for (const t of Object.keys(r.record.labels)) counts.set(t, (counts.get(t) ?? 0) + 1);
       const s = scoreSplit(train, test, { target: label, trainedTarget: label, counts, head: HEAD_CANDIDATES, rankerCandidates: DEFAULT_RANKER_CANDIDATES, pcaInputs: R === 'numeric-only' ? 0 : 3 * (encoder?.dim ?? 384), gateText: R === 'numeric-only' ? 0 : encoder?.dim ?? 384, seed: k });
-      s.preds.forEach((p, i) => { pred.push(p); setPred.push(s.setScores?.[i] ?? NaN); truth.push(s.truth[i]!); if (s.truth[i]! >= s.low[i]! && s.truth[i]! <= s.high[i]!) inside++; });
+      const blend = s.setScores ? blendScores(s.setScores, s.preds) : null;
+      s.preds.forEach((p, i) => { blendPred.push(blend?.[i] ?? NaN); pred.push(p); setPred.push(s.setScores?.[i] ?? NaN); truth.push(s.truth[i]!); if (s.truth[i]! >= s.low[i]! && s.truth[i]! <= s.high[i]!) inside++; });
       testRows.push(...test);
     }
     const withProxies = testRows.filter((r) => proxyCols.some((j) => Number.isFinite(r.scalars[j]!)));
     record({
       key, protocol: 'leave-family-out', test: zoo, target: label, n: truth.length, proxyCoverage: withProxies.length / Math.max(1, testRows.length),
-      model: tau(pred, truth), setRanker: setPred.every(Number.isFinite) ? tau(setPred, truth) : null, params: tau(testRows.map((r) => r.record.params), truth), macs: tau(testRows.map((r) => r.record.macs), truth),
+      model: tau(pred, truth), setRanker: setPred.every(Number.isFinite) ? tau(setPred, truth) : null, setBlend: blendPred.every(Number.isFinite) ? tau(blendPred, truth) : null, params: tau(testRows.map((r) => r.record.params), truth), macs: tau(testRows.map((r) => r.record.macs), truth),
       aggregate: withProxies.length > 1 ? tau(rankAggregate(testRows.map((r) => r.scalars), aggCols, aggCols.map(() => 1)), truth) : null,
       coverage80: inside / Math.max(1, truth.length),
     });
@@ -107,9 +109,9 @@ if (!only || only.has('lfo')) {
 await encoder?.dispose();
 
 const f = (v: { kendall: number } | null) => (v && Number.isFinite(v.kendall) ? v.kendall.toFixed(3) : 'n/a');
-console.log('| protocol | test | target | n | proxy coverage | current model (v5) τ | set ranker (v6) τ | params τ | MACs τ | aggregate τ | best trivial | model − best trivial | 80 % coverage |');
-console.log('| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+console.log('| protocol | test | target | n | proxy coverage | current model (v5) τ | set ranker (v6) τ | set ranker + model τ | params τ | MACs τ | aggregate τ | best trivial | model − best trivial | 80 % coverage |');
+console.log('| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
 for (const l of lines) {
   const best = Math.max(l.params.kendall, l.macs.kendall, l.aggregate?.kendall ?? -1);
-  console.log(`| ${l.protocol} | ${l.test} | ${l.target} | ${l.n} | ${l.proxyCoverage.toFixed(2)} | ${f(l.model)} | ${f(l.setRanker ?? null)} | ${f(l.params)} | ${f(l.macs)} | ${f(l.aggregate)} | ${best.toFixed(3)} | ${(l.model.kendall - best).toFixed(3)} | ${Number.isFinite(l.coverage80) ? l.coverage80.toFixed(2) : 'n/a'} |`);
+  console.log(`| ${l.protocol} | ${l.test} | ${l.target} | ${l.n} | ${l.proxyCoverage.toFixed(2)} | ${f(l.model)} | ${f(l.setRanker ?? null)} | ${f(l.setBlend ?? null)} | ${f(l.params)} | ${f(l.macs)} | ${f(l.aggregate)} | ${best.toFixed(3)} | ${(l.model.kendall - best).toFixed(3)} | ${Number.isFinite(l.coverage80) ? l.coverage80.toFixed(2) : 'n/a'} |`);
 }

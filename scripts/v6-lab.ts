@@ -4,6 +4,7 @@
  * never chooses), against params, MACs and the training-free aggregate on the same architectures.
  *
  *   npx tsx scripts/v6-lab.ts [--data data] [--per-space 2000] [--text] [--out out/v6-lab.json]
+ *       [--spaces a,b] [--proxy-dir <snapshot>] [--proxies-only]
  *
  * Every learner is trained on the other spaces, each capped at --per-space rows (seeded) so none
  * dominates; labels are within-space normal scores of the space's primary target. Feature sets:
@@ -35,7 +36,7 @@ import { shuffled } from '../src/random.ts';
 
 const { values } = parseArgs({ options: {
   data: { type: 'string', default: 'data' }, 'per-space': { type: 'string', default: '2000' }, text: { type: 'boolean' },
-  out: { type: 'string', default: 'out/v6-lab.json' }, spaces: { type: 'string' },
+  out: { type: 'string', default: 'out/v6-lab.json' }, spaces: { type: 'string' }, 'proxy-dir': { type: 'string' }, 'proxies-only': { type: 'boolean' },
 } });
 const DATA = values.data!;
 const CAP = Number(values['per-space']);
@@ -63,6 +64,8 @@ const encoder = values.text ? await loadEncoder({ dtype: 'q8' }) : null;
 const source: RowSource = encoder
   ? { dataDir: DATA, representation: 'node-graph', embeddings: new PhraseEmbeddings(textEmbedder(encoder)), encoderKey: `${encoder.id}/${encoder.dtype}`, encoderDim: encoder.dim }
   : { dataDir: DATA, representation: 'numeric-only', embeddings: null, encoderKey: 'none', encoderDim: 384 };
+if (values['proxy-dir']) Object.assign(source, { proxyDir: values['proxy-dir'] });
+if (values['proxies-only']) Object.assign(source, { proxiesOnly: true });
 const textLength = encoder ? featureLayout('node-graph', encoder.dim).textLength : 0;
 
 const sets: SetData[] = [];

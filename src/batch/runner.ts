@@ -9,6 +9,9 @@ import { checkpointTargets, planBatch, type BatchPlan } from './plan.ts';
 import { renameSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { adaptRows, type KnownEntry, type TargetAdaptation } from './known.ts';
+import { loadCheckpoint } from '../predictor/checkpoint.ts';
+import { DEFAULT_CHECKPOINT_DIR } from '../predictor/predictor.ts';
+import { setRankRows, type SetRanking } from './set-rank.ts';
 import { csvHeaderLine, normalizeRow, serializeRow, type BatchFormat, type BatchRow } from './rows.ts';
 import { makeScorer, type Scorer } from './scorers.ts';
 
@@ -37,6 +40,12 @@ export interface BatchOptions {
   readonly known?: readonly KnownEntry[];
   /** Target of known results that name none (default: the target most of the batch fits). */
   readonly knownTarget?: string;
+  /**
+   * Rank the finished batch as a set with the checkpoint's set ranker (default true; without
+   * `known`, from MIN_SET scored files): `out` is rewritten with the set's order and the per-file
+   * predictions beside it (src/batch/set-rank.ts).
+   */
+  readonly setRank?: boolean;
 }
 
 export interface BatchSummary {
@@ -60,6 +69,8 @@ export interface BatchSummary {
   readonly rows: readonly BatchRow[];
   /** What adaptation to the known results did, per target (only with `known`). */
   readonly adaptation?: readonly TargetAdaptation[];
+  /** How the batch was ranked as a set (absent when it was not: `setRank` false, `known` given, too few files, or a checkpoint without a set ranker). */
+  readonly setRanking?: SetRanking;
 }
 
 /** Collects rows that finish in any order and writes them in input order. */
@@ -139,7 +150,23 @@ export async function runBatch(options: BatchOptions, predictorIn?: Predictor): 
     await scorer?.close();
   }
   const summary = summarize(options.out, plan, w, t0);
-  return options.signal?.aborted === true ? summary : adaptSummary(summary, options);
+  return options.signal?.aborted === true ? summary : finishSummary(summary, options);
+}
+
+/** Known results adapt the batch; without them, the batch is ranked as a set (when it may be). */
+export function finishSummary(summary: BatchSummary, options: Pick<BatchOptions, 'known' | 'knownTarget' | 'cwd' | 'setRank' | 'checkpoint'>): BatchSummary {
+  return options.known !== undefined ? adaptSummary(summary, options) : setRankSummary(summary, options);
+}
+
+/** The batch ranked as a set by the checkpoint's set ranker, its output rewritten; unchanged when it may not be. */
+export function setRankSummary(summary: BatchSummary, options: Pick<BatchOptions, 'cwd' | 'setRank' | 'checkpoint'>): BatchSummary {
+  if (options.setRank === false) return summary;
+  const state = loadCheckpoint(options.checkpoint ?? DEFAULT_CHECKPOINT_DIR).model.setRanker;
+  if (state === undefined) return summary;
+  const { rows, report } = setRankRows(summary.rows, state, summary.targets);
+  if (report === null) return summary;
+  rewriteOutput(resolve(options.cwd ?? process.cwd(), summary.out), summary.format, summary.targets, rows);
+  return { ...summary, rows, setRanking: report };
 }
 
 /**

@@ -97,7 +97,7 @@ export function formatSummary(s: { inputs: number; scored: number; failed: numbe
 
 interface BatchFlags {
   out: string; target?: string; concurrency?: number; resume?: boolean; top: number; checkpoint?: string; progress?: boolean;
-  queue?: string; queueName?: string; proxies: boolean; report?: string; known?: string;
+  queue?: string; queueName?: string; proxies: boolean; setRank: boolean; report?: string; known?: string;
 }
 
 /** Writes the HTML zoo report (src/batch/report.ts) for the batch's rows. */
@@ -127,6 +127,7 @@ export function registerBatch(program: Command, io: CliIO): void {
     .option('--queue <url>', 'enqueue the files on this Redis (redis://HOST:PORT[/DB]) for `onnx-predict worker` processes and collect their rows (docs/DISTRIBUTED.md)')
     .option('--queue-name <name>', 'queue name, the same for producer and workers (default: onnx-predict)')
     .option('--no-proxies', 'skip the zero-cost proxies (faster; the prediction uses the graph structure only)')
+    .option('--no-set-rank', 'rank by the per-file predictions only (default: a batch of 10 or more files is ranked as a set by the set ranker, the per-file predictions kept beside it; docs/CLI.md)')
     .option('--known <file.csv>', 'measured accuracies of some of the inputs (columns file,accuracy[,target]; matched by content): the others are adapted to them (docs/CLI.md)')
     .option('--report <file.html>', 'also write a self-contained HTML report: ranked tables, accuracy against MACs and params with the Pareto front, warnings')
     .option('--progress', 'show the progress bar even when stderr is not a terminal')
@@ -143,7 +144,7 @@ export function registerBatch(program: Command, io: CliIO): void {
       const known = opts.known === undefined ? undefined : readKnownCsv(opts.known);
       const bar = progressBar(opts.queue === undefined ? 'batch' : 'queue', { force: opts.progress === true });
       const common = {
-        inputs, out: opts.out, resume: opts.resume === true, proxies: opts.proxies,
+        inputs, out: opts.out, resume: opts.resume === true, proxies: opts.proxies, setRank: opts.setRank,
         ...(known !== undefined ? { known, ...(target !== undefined ? { knownTarget: target } : {}) } : {}),
         ...(opts.checkpoint !== undefined ? { checkpoint: opts.checkpoint } : {}),
         onProgress: (d: number, t: number) => bar.update(d, t),
@@ -155,14 +156,18 @@ export function registerBatch(program: Command, io: CliIO): void {
           summary = await runBatch({ ...common, concurrency: opts.concurrency ?? defaultConcurrency() });
         } else {
           const { runQueueBatch } = await import('../batch/queue/producer.ts');
-          const { adaptSummary } = await import('../batch/runner.ts');
-          summary = adaptSummary(await runQueueBatch({
+          const { finishSummary } = await import('../batch/runner.ts');
+          summary = finishSummary(await runQueueBatch({
             ...common, queue: opts.queue, ...(opts.queueName !== undefined ? { queueName: opts.queueName } : {}),
             onWarning: (line) => io.stderr(`onnx-predict: ${line}\n`),
           }), common);
         }
         bar.stop();
         for (const a of summary.adaptation ?? []) io.stdout(`${formatAdaptation(a)}\n`);
+        if (summary.setRanking) {
+          const { formatSetRanking } = await import('../batch/set-rank.ts');
+          io.stdout(`${formatSetRanking(summary.setRanking)}\n`);
+        }
         if (opts.top > 0) io.stdout(`${formatRanking(summary.rows, target, opts.top)}\n`);
         io.stdout(`${formatSummary(summary)}\n`);
         if (opts.report !== undefined) {

@@ -13,7 +13,8 @@ import type { HeadConfig, HeadState } from './head/infer.ts';
 import type { Representation } from './features.ts';
 import type { TargetDomain } from './domain.ts';
 import type { ModelState, TargetTrees } from './model.ts';
-import type { Tree } from './trees.ts';
+import type { Tree, TreesState } from './trees.ts';
+import type { Expert, FixedExpert, SetRankerState } from './set-ranker.ts';
 
 export const CHECKPOINT_FORMAT = 'onnx-predict-predictor';
 export const CHECKPOINT_VERSION = 2;
@@ -212,24 +213,32 @@ function treeFromJson(j: TreeJson): Tree {
   };
 }
 
-type ModelJson = Omit<LearntParts, 'impute' | 'ranker' | 'gateReference' | 'trees'> & {
+type ExpertJson = { kind: 'fixed'; name: FixedExpert } | { kind: 'trees'; sets: string[]; trees: Omit<TreesState, 'trees'> & { trees: TreeJson[] } };
+type SetRankerJson = Omit<SetRankerState, 'low' | 'high'> & { low: ExpertJson; high: ExpertJson };
+type ModelJson = Omit<LearntParts, 'impute' | 'ranker' | 'gateReference' | 'trees' | 'setRanker'> & {
   impute: string;
   gateReference: string;
   ranker: Omit<LearntParts['ranker'], 'scale' | 'weights' | 'center'> & { scale: number[]; weights: number[]; center: number[] };
   trees?: Record<string, TargetTreesJson>;
+  setRanker?: SetRankerJson;
 };
 
+const expertToJson = (e: Expert): ExpertJson => (e.kind === 'fixed' ? e : { kind: 'trees', sets: [...e.sets], trees: { ...e.trees, trees: e.trees.trees.map(treeToJson) } });
+const expertFromJson = (e: ExpertJson): Expert => (e.kind === 'fixed' ? e : { kind: 'trees', sets: e.sets, trees: { ...e.trees, trees: e.trees.trees.map(treeFromJson) } });
+
 function modelToJson(m: LearntParts): ModelJson {
-  const { trees, ...rest } = m;
+  const { trees, setRanker, ...rest } = m;
   return {
+    ...(setRanker ? { setRanker: { ...setRanker, low: expertToJson(setRanker.low), high: expertToJson(setRanker.high) } } : {}),
     ...rest, impute: b64(m.impute), gateReference: b64(m.gateReference), ranker: { ...m.ranker, scale: [...m.ranker.scale], weights: [...m.ranker.weights], center: [...m.ranker.center] },
     ...(trees ? { trees: Object.fromEntries(Object.entries(trees).map(([t, v]) => [t, { ...v, state: { ...v.state, trees: v.state.trees.map(treeToJson) } }])) } : {}),
   };
 }
 
 function modelFromJson(j: ModelJson): LearntParts {
-  const { trees, ...rest } = j;
+  const { trees, setRanker, ...rest } = j;
   return {
+    ...(setRanker ? { setRanker: { ...setRanker, low: expertFromJson(setRanker.low), high: expertFromJson(setRanker.high) } } : {}),
     ...rest, impute: fromB64(j.impute), gateReference: fromB64(j.gateReference), ranker: { ...j.ranker, scale: Float64Array.from(j.ranker.scale), weights: Float64Array.from(j.ranker.weights), center: Float64Array.from(j.ranker.center) },
     ...(trees ? { trees: Object.fromEntries(Object.entries(trees).map(([t, v]) => [t, { ...v, state: { ...v.state, trees: v.state.trees.map(treeFromJson) } }])) } : {}),
   };

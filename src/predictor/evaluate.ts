@@ -16,8 +16,8 @@ import { baseline, type BaselineReport } from './fit.ts';
 import { predictTrees } from './trees.ts';
 import { fitModel, modelGateDistances, predictModel, rankerScores, type FitModelOptions, type ModelRow, type NearSource } from './model.ts';
 import { DEFAULT_RANKER_CANDIDATES, AGGREGATE_FEATURES } from './ranker-candidates.ts';
-import { rankAggregate } from './ranker.ts';
-import { fitSetRanker, MIN_SET, scoreSet, setsBySpace } from './set-ranker.ts';
+import { normalScores, rankAggregate } from './ranker.ts';
+import { scoreSet } from './set-ranker.ts';
 import { fewShot, type FewShotCell } from './few-shot.ts';
 import { loadManifest, recordFeatures, shuffled } from './records.ts';
 import { asPredicted, headRow, loadProxyCache, type ProxyValues, PROXY_FEATURES, scalarRow, SCALAR_FEATURES } from './scalars.ts';
@@ -99,6 +99,8 @@ export interface EvalReport extends RankReport {
     readonly head: BaselineReport; readonly ranker: BaselineReport; readonly trees?: BaselineReport; readonly headShare: number; readonly treesShare: number;
     /** The set ranker (v6) fitted on the same training pool, the test pool scored as one set. */
     readonly setRanker?: BaselineReport;
+    /** The set ranker's and the model's within-set normal scores, averaged (a candidate for the batch order). */
+    readonly setBlend?: BaselineReport;
   };
   /** Share of test architectures with proxies. */
   readonly proxyCoverage: number;
@@ -248,10 +250,8 @@ export function scoreSplit(trainPool: readonly ModelRow[], testPool: readonly Mo
   const aggCols = AGGREGATE_FEATURES.map((n) => SCALAR_FEATURES.indexOf(n));
   const proxyCols = PROXY_FEATURES.map((n) => SCALAR_FEATURES.indexOf(n));
   const withProxies = testPool.filter((r) => proxyCols.some((j) => Number.isFinite(r.scalars[j]!)));
-  // The set ranker on the same pools: each training space one set of its primary label.
-  const primaryOf = (space: string) => (PRIMARY_TARGET[space] !== undefined && o.counts.has(PRIMARY_TARGET[space]!) ? PRIMARY_TARGET[space]! : trainedTarget);
-  const sets = setsBySpace(trainPool.map((r) => ({ space: r.record.space, scalars: r.scalars, label: r.record.labels[primaryOf(r.record.space)] ?? NaN })), o.seed + 31);
-  const setScores = sets.some((s) => s.y.length >= MIN_SET) ? scoreSet(fitSetRanker(SCALAR_FEATURES, sets), testPool.map((r) => r.scalars)) : null;
+  // The set ranker fitted with the model, the test pool scored as one set.
+  const setScores = model.setRanker ? scoreSet(model.setRanker, testPool.map((r) => r.scalars)) : null;
   let inside = 0;
   preds.forEach((p, i) => { const q = p[trainedTarget]!; if (truth[i]! >= q.low && truth[i]! <= q.high) inside++; });
   const report: SplitReport = {
@@ -275,11 +275,18 @@ export function scoreSplit(trainPool: readonly ModelRow[], testPool: readonly Mo
       ...(model.trees?.[trainedTarget] ? { trees: agreement(predictTrees(model.trees[trainedTarget].state, testPool.map((r) => r.scalars)), truth) } : {}),
       headShare: preds.filter((p) => p[trainedTarget]!.source === 'head').length / Math.max(1, preds.length),
       treesShare: preds.filter((p) => p[trainedTarget]!.source === 'trees').length / Math.max(1, preds.length),
-      ...(setScores ? { setRanker: agreement(setScores, truth) } : {}),
+      ...(setScores ? { setRanker: agreement(setScores, truth), setBlend: agreement(blendScores(setScores, pred), truth) } : {}),
     },
     proxyCoverage: withProxies.length / Math.max(1, testPool.length),
   };
   return { report, preds: pred, truth, low: preds.map((p) => p[trainedTarget]!.low), high: preds.map((p) => p[trainedTarget]!.high), setScores, trainSeconds: (t2 - t1) / 1000 };
+}
+
+/** The average of two scorings' normal scores within the set. */
+export function blendScores(a: ArrayLike<number>, b: ArrayLike<number>): Float64Array {
+  const za = normalScores(a);
+  const zb = normalScores(b);
+  return Float64Array.from(za, (v, i) => (v + zb[i]!) / 2);
 }
 
 export interface FewShotEvalOptions extends Omit<EvalOptions, 'protocol' | 'testSize' | 'keepPoints'> {

@@ -22,6 +22,7 @@
  * `fitModel` is shared by `trainPredictor` (the shipped checkpoint) and `evaluate` (the
  * protocols), so what is measured is what ships. Selection uses training spaces only.
  */
+import { fitSetRanker, MIN_SET, setsBySpace, type SetRankerState } from './set-ranker.ts';
 import { kendallTau } from './metrics.ts';
 import { predictHead, transformFeatures, type HeadConfig, type HeadState } from './head/infer.ts';
 import { fitHead, type FitResult, type TransferSet } from './fit.ts';
@@ -158,6 +159,8 @@ export interface ModelState {
     readonly by: string;
   };
   readonly validation: FitResult['validation'];
+  /** The set ranker (v6): ranks a set of graphs scored together (batch, evaluation); absent in older checkpoints. */
+  readonly setRanker?: SetRankerState;
 }
 
 export interface FitModelOptions {
@@ -748,6 +751,9 @@ export function fitModel(rows: readonly ModelRow[], o: FitModelOptions): ModelSt
     const d = rs.map((r) => ownByRow[r]!).sort((a, b) => a - b);
     if (d.length >= 10) gateBySpace[sp] = { gate: quantile(d, GATE_QUANTILE), p99: quantile(d, 0.99) };
   }
+  // The set ranker: every training space one set of its primary label.
+  const sets = setsBySpace(rankRows.map((r, i) => ({ space: r.record.space, scalars: r.scalars, label: y[i]! })), o.seed + 31);
+  const setRanker = sets.some((st) => st.y.length >= MIN_SET) ? fitSetRanker(o.scalarNames, sets) : undefined;
   return {
     targets: [...o.targets],
     scalarNames: [...o.scalarNames],
@@ -769,6 +775,7 @@ export function fitModel(rows: readonly ModelRow[], o: FitModelOptions): ModelSt
     indexDim,
     selection: { head: fit.selection, ranker: scores, by },
     validation: fit.validation,
+    ...(setRanker ? { setRanker } : {}),
   };
 }
 

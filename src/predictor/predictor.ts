@@ -2,6 +2,7 @@
  * A loaded predictor: graphs in, accuracy per target with an 80 % interval, the nearest known
  * architectures, and an exact-match lookup against the benchmarks it learnt from.
  */
+import { NUMERIC_FEATURES } from './graph-features.ts';
 import { fileURLToPath } from 'node:url';
 import { OnnxPredictError } from '../errors.ts';
 import type { Encoder } from '../encoder/encoder.ts';
@@ -87,6 +88,8 @@ export interface Prediction {
   readonly exact: ExactMatch | null;
   /** The zero-cost proxies (null when the checkpoint reads none or they were turned off). */
   readonly proxies: ProxyReport | null;
+  /** The graph's numeric descriptors (NUMERIC_FEATURES; null where not computable): what the set ranker reads beside the proxies. */
+  readonly descriptors: Readonly<Record<string, number | null>>;
   readonly warnings: readonly PredictionWarning[];
 }
 
@@ -264,6 +267,7 @@ export class Predictor {
         predictions, neighbors,
         exact: hit,
         proxies: proxies[i] ?? null,
+        descriptors: Object.fromEntries(NUMERIC_FEATURES.map((n, j) => { const v = rows[i]!.scalars[j]!; return [n, Number.isFinite(v) ? Math.round(v * 1e6) / 1e6 : null]; })),
         warnings,
       };
     });

@@ -4,16 +4,23 @@
  * the proxies ranks the cells of one search-space skeleton, size ranks a zoo of hand-designed
  * families, and each turns weak or negative on the other kind (docs/RESULTS.md). So:
  *
- *  1. **A gate on the set**: a stump on one spread statistic of the set (e.g. the standard
- *     deviation of log node count: cells of one skeleton vary little, a zoo a lot) sends the whole
- *     set to one side. The statistic and threshold are those whose sides, each answered by the
- *     better fixed expert there (aggregate or MACs), rank the training sets best; the threshold
- *     sits midway between the nearest training sets on either side.
+ *  1. **A gate on the set**: spread statistics of the set (e.g. the standard deviation of log
+ *     max channels: cells of one skeleton vary little, a zoo a lot) vote on which side the whole
+ *     set belongs to. The split of the training sets is the stump (one statistic, one threshold)
+ *     whose sides, each answered by the better fixed expert there (aggregate or MACs), rank the
+ *     training sets best; every statistic that reproduces that split votes, its threshold midway
+ *     between the nearest training sets on either side; the majority decides. A tie goes to the side
+ *     whose fixed expert costs the other side's training sets least when it is wrong (measured on
+ *     them: on our spaces, MACs on cells loses τ 0.11 against the aggregate, the aggregate on zoos
+ *     0.25 against MACs). One statistic alone sent the 36 pycls RegNets (a design space whose
+ *     node counts vary little, whose widths vary a lot) to the cells' side: τ −0.12 where MACs has 0.82.
  *  2. **An expert per side**: boosted trees on the within-set normal scores of every scalar
  *     signal and the raw context the file shows, trained on that side's *teaching* sets (sets some
  *     fixed expert ranks at τ ≥ TEACH_TAU: NB201 cells trained on NinaPro, which no signal orders,
- *     teach only noise and, being the same cells, drowned NB201's order: τ 0.72 → 0.14), or the
- *     side's fixed expert when fewer than MIN_TEACHING sets teach.
+ *     teach only noise and, being the same cells, drowned NB201's order: τ 0.72 → 0.14) — when
+ *     leaving each teaching set out in turn, trees learnt on the others rank it better on average
+ *     than the side's fixed expert; otherwise (and with fewer than MIN_TEACHING teaching sets)
+ *     the fixed expert. The simpler expert wins ties.
  *
  * Signals are read within the set, so no proxy's scale has to transfer between spaces. A score
  * depends on the rest of the set by design: callers say so. Permuting the set permutes the
@@ -48,8 +55,10 @@ export interface SetRankerState {
   readonly version: 2;
   /** The scalar names rows are read in (the checkpoint's scalar layout). */
   readonly scalarNames: readonly string[];
-  /** Sets whose spread of `statistic` is at most `threshold` go to `low`, the others to `high`. */
-  readonly gate: { readonly statistic: string; readonly threshold: number };
+  /** Each vote: a set whose spread of `statistic` is at most `threshold` goes to `low`, else `high`; widest margin first. */
+  readonly gate: readonly { readonly statistic: string; readonly threshold: number; readonly margin: number }[];
+  /** The side a tied vote goes to. */
+  readonly tieSide: 'low' | 'high';
   readonly low: Expert;
   readonly high: Expert;
   /** Per training set: rows, the side the gate put it on, its spread, and the fixed experts' τ on it. */
@@ -134,26 +143,69 @@ export function fitSetRanker(scalarNames: readonly string[], sets: readonly Trai
       if (score > gate.score + 1e-9 || (Math.abs(score - gate.score) <= 1e-9 && margin > gate.margin)) gate = { score, margin, statistic, threshold, spreads };
     }
   }
-  const sideOf = (i: number): 'low' | 'high' => (gate.spreads[i]! <= gate.threshold ? 'low' : 'high');
+  const lowSet = new Set(use.map((_, i) => i).filter((i) => gate.spreads[i]! <= gate.threshold));
+  const sideOf = (i: number): 'low' | 'high' => (lowSet.has(i) ? 'low' : 'high');
+  // Every statistic that splits the training sets the same way votes.
+  const votes: { statistic: string; threshold: number; margin: number }[] = [];
+  for (const statistic of GATE_STATISTICS) {
+    const j = scalarNames.indexOf(statistic);
+    if (j < 0) continue;
+    const v = use.map((st) => spread(st.scalars, j));
+    const lo = use.map((_, i) => i).filter((i) => lowSet.has(i)).map((i) => v[i]!);
+    const hi = use.map((_, i) => i).filter((i) => !lowSet.has(i)).map((i) => v[i]!);
+    const range = Math.max(...v) - Math.min(...v) || 1;
+    if (hi.length === 0) { if (statistic === gate.statistic) votes.push({ statistic, threshold: Math.max(...lo), margin: 0 }); continue; }
+    if (lo.length > 0 && Math.max(...lo) < Math.min(...hi)) votes.push({ statistic, threshold: (Math.max(...lo) + Math.min(...hi)) / 2, margin: (Math.min(...hi) - Math.max(...lo)) / 2 / range });
+  }
+  votes.sort((a, b) => b.margin - a.margin || (a.statistic < b.statistic ? -1 : 1));
+  // Ties: the side whose fixed expert, applied to the other side's sets, loses least against theirs.
+  const lowIdx = use.map((_, i) => i).filter((i) => lowSet.has(i));
+  const highIdx = use.map((_, i) => i).filter((i) => !lowSet.has(i));
+  const lowExpert = best(lowIdx.length > 0 ? lowIdx : use.map((_, i) => i)).name;
+  const highExpert = best(highIdx.length > 0 ? highIdx : use.map((_, i) => i)).name;
+  const loss = (idx: readonly number[], own: FixedExpert, other: FixedExpert) => (idx.length === 0 ? 0 : idx.reduce((a, i) => a + tauOf(i, own) - tauOf(i, other), 0) / idx.length);
+  // Sending a low set high costs loss(low sets, lowExpert, highExpert), and vice versa.
+  const tieSide: 'low' | 'high' = loss(lowIdx, lowExpert, highExpert) <= loss(highIdx, highExpert, lowExpert) ? 'high' : 'low';
   const expertFor = (side: 'low' | 'high'): Expert => {
     const idx = use.map((_, i) => i).filter((i) => sideOf(i) === side);
+    const fixed: Expert = { kind: 'fixed', name: best(idx.length > 0 ? idx : use.map((_, i) => i)).name };
     const teaching = idx.filter((i) => Math.max(tauOf(i, 'aggregate'), tauOf(i, 'macs')) >= TEACH_TAU);
-    if (teaching.length >= MIN_TEACHING) return { kind: 'trees', trees: fitExpertTrees(scalarNames, teaching.map((i) => use[i]!), config), sets: teaching.map((i) => use[i]!.name) };
-    return { kind: 'fixed', name: best(idx.length > 0 ? idx : use.map((_, i) => i)).name };
+    if (teaching.length < MIN_TEACHING) return fixed;
+    // Leave one teaching set out: do trees learnt on the others rank it better than the fixed expert?
+    let gain = 0;
+    for (const h of teaching) {
+      const st = fitExpertTrees(scalarNames, teaching.filter((i) => i !== h).map((i) => use[i]!), config);
+      const t = kendallTau(predictTrees(st, setFeatures(scalarNames, use[h]!.scalars)), use[h]!.y);
+      gain += (Number.isFinite(t) ? t : 0) - tauOf(h, fixed.name);
+    }
+    if (gain <= 0) return fixed;
+    return { kind: 'trees', trees: fitExpertTrees(scalarNames, teaching.map((i) => use[i]!), config), sets: teaching.map((i) => use[i]!.name) };
   };
   return {
     version: 2,
     scalarNames: [...scalarNames],
-    gate: { statistic: gate.statistic, threshold: gate.threshold },
+    gate: votes,
+    tieSide,
     low: expertFor('low'),
     high: expertFor('high'),
     trainedOn: Object.fromEntries(use.map((s, i) => [s.name, { n: s.y.length, side: sideOf(i), spread: gate.spreads[i]!, aggregate: tau[i]!.aggregate, macs: tau[i]!.macs }])),
   };
 }
 
-/** Which side of the gate a set falls on. */
+/** Each vote of the gate for a set: the statistic, the set's spread of it, and the side it says. */
+export function gateVotes(state: SetRankerState, scalars: readonly ArrayLike<number>[]): { statistic: string; threshold: number; spread: number; side: 'low' | 'high' }[] {
+  return state.gate.map((g) => {
+    const v = spread(scalars, state.scalarNames.indexOf(g.statistic));
+    return { statistic: g.statistic, threshold: g.threshold, spread: v, side: v <= g.threshold ? 'low' : 'high' };
+  });
+}
+
+/** Which side of the gate a set falls on: the majority of the votes (ties: `tieSide`). */
 export function setSide(state: SetRankerState, scalars: readonly ArrayLike<number>[]): 'low' | 'high' {
-  return spread(scalars, state.scalarNames.indexOf(state.gate.statistic)) <= state.gate.threshold ? 'low' : 'high';
+  const votes = gateVotes(state, scalars);
+  const low = votes.filter((v) => v.side === 'low').length;
+  if (2 * low === votes.length) return state.tieSide;
+  return 2 * low > votes.length ? 'low' : 'high';
 }
 
 /** A short description of an expert (reports, the CLI). */
