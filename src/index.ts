@@ -72,6 +72,8 @@ export interface PredictReport {
   readonly model: { readonly encoder: string; readonly predictor: string };
   /** Zero-cost proxies of the graph (null when the predictor reads none or they were turned off). */
   readonly proxies: ProxyReport | null;
+  /** The graph's numeric descriptors (size, depth, op mix, resolution; null where not computable): what the set ranker reads beside the proxies. */
+  readonly descriptors: Readonly<Record<string, number | null>>;
   /** What to know before trusting the numbers (unknown ops, incomplete costs, far from training, ...). */
   readonly warnings: readonly PredictionWarning[];
 }
@@ -146,6 +148,7 @@ export async function predictModels(predictor: Predictor, items: readonly { mode
       stats: { params: prof.totals.params, macs: prof.totals.macs, nodes: prof.totals.nodes },
       model: { encoder: `${meta.encoder.id} (${meta.encoder.dtype})`, predictor: `${meta.name} v${meta.version} (${meta.createdAt})` },
       proxies: p.proxies,
+      descriptors: p.descriptors,
       warnings: p.warnings,
     };
   });

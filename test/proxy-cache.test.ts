@@ -13,11 +13,11 @@ import { runCli } from './helpers/cli.ts';
 
 describe('proxy cache', () => {
   const root = mkdtempSync(join(tmpdir(), 'proxy-cache-'));
-  // NB201 on NinaPro: no committed cache, so its proxies are computed.
-  const dir = join(root, 'nb201-ninapro');
+  // NB101: no committed cache, so its proxies are computed.
+  const dir = join(root, 'nb101');
 
   it('dataset build --proxies computes every architecture, in child processes', async () => {
-    const r = await runCli(['dataset', 'build', 'nb201-ninapro', '--out', dir, '--limit', '5', '--seed', '4', '--proxies', '--workers', '2']);
+    const r = await runCli(['dataset', 'build', 'nb101', '--out', dir, '--limit', '5', '--seed', '4', '--proxies', '--workers', '2']);
     expect(r.code).toBe(0);
     const j = JSON.parse(r.stdout) as { built: number; proxies: { coverage: number; computed: number; workers: number; version: string } };
     expect(j.built).toBe(5);
@@ -38,7 +38,7 @@ describe('proxy cache', () => {
 
   it('is resumable, and a model that cannot run costs one skipped line', async () => {
     writeFileSync(join(dir, 'broken.onnx'), 'not an onnx file');
-    appendFileSync(join(dir, 'manifest.jsonl'), `${JSON.stringify({ id: 'broken', space: 'nb201', arch: 'x', file: 'broken.onnx', labels: {}, params: 0, macs: 0 })}\n`);
+    appendFileSync(join(dir, 'manifest.jsonl'), `${JSON.stringify({ id: 'broken', space: 'nb101', arch: 'x', file: 'broken.onnx', labels: {}, params: 0, macs: 0 })}\n`);
     const s = await cacheProxies({ dir, workers: 1 });
     expect(s).toMatchObject({ total: 6, cached: 5, computed: 1, skipped: 1 });
     expect(readCache(dir).get('broken')!.skipped!.code).toBe('run-failed');

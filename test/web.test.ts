@@ -154,23 +154,23 @@ describe('page routes over HTTP (real serve)', () => {
     expect(a.returned).toBe(1000);
     expect(a.points).toHaveLength(1000);
     expect(a.total).toBeGreaterThan(1000);
-    // An equal share per space: NB101 and NB201 both have far more than 500.
-    expect(a.spaces).toEqual({ nb101: 500, nb201: 500 });
+    // An equal share per space: pytorchcv's 45 CIFAR-10 models whole, NB101 and NB201 the rest.
+    expect(a.spaces).toEqual({ pytorchcv: 45, nb201: 477, nb101: 478 });
     for (const p of a.points) {
       expect(typeof p.id).toBe('string');
       expect(p.accuracy).toBeGreaterThan(0);
       expect(p.accuracy).toBeLessThanOrEqual(100);
       if (a.fields.params) expect(p.params === undefined || p.params > 0).toBe(true);
     }
-    // `imagenet` is timm's full-recipe top-1 only (Accel's 16-epoch label is `imagenet-16ep`):
-    // a small space is returned whole.
+    // `imagenet` is the zoos' full-recipe top-1 only (Accel's 16-epoch label is `imagenet-16ep`):
+    // small spaces are returned whole.
     const timm = await get('target=imagenet&limit=1000');
-    expect(timm.spaces).toEqual({ timm: 482 });
-    expect(timm.returned).toBe(482);
+    expect(timm.spaces).toEqual({ pycls: 36, pytorchcv: 320, timm: 482 });
+    expect(timm.returned).toBe(838);
     const accel = await get('target=imagenet-16ep&limit=1000');
     expect(accel.spaces).toEqual({ accel: 1000 });
     const small = await get('target=cifar10&limit=10');
-    expect(small.spaces).toEqual({ nb101: 5, nb201: 5 });
+    expect(small.spaces).toEqual({ pytorchcv: 3, nb201: 3, nb101: 4 });
     expect((await get('target=cifar10')).returned).toBe(3000);
   });
 
@@ -306,7 +306,8 @@ describe.skipIf(CHROMIUM === null)('the page in chromium', { timeout: 120_000 },
     expect(rows.length).toBeGreaterThanOrEqual(1);
     // The cell is a benchmark architecture: its measurement is the answer, the model's prediction beside it.
     expect(await page.textContent('#single .note.exact')).toMatch(/^Known architecture: identical to nb201 \|nor_conv_3x3~0\|/);
-    expect(rows.map((r) => r[0])).toEqual(['cifar10']);
+    // The targets a 32 × 32, 10-class network fits: CIFAR-10 and SVHN.
+    expect(rows.map((r) => r[0])).toEqual(['cifar10', 'svhn']);
     const cifar = rows.find((r) => r[0] === 'cifar10');
     expect(cifar).toBeDefined();
     const acc = Number(cifar![1]);
@@ -428,7 +429,7 @@ describe.skipIf(CHROMIUM === null)('the page in chromium', { timeout: 120_000 },
     expect(rows.map((r) => r[0])).toEqual(['imagenet']);
     expect(rows[0]![1]).toBe('73.3');
     expect(rows[0]![2]).toMatch(/^measured; the model predicts [\d.]+ \([\d.]+–[\d.]+\)$/);
-    expect(await page.textContent('label[for="show-all-targets"]')).toBe('Show all targets (6 hidden: the model does not fit cifar10, cifar100, class_object, class_scene, imagenet16-120; imagenet-16ep is a training proxy of a target shown)');
+    expect(await page.textContent('label[for="show-all-targets"]')).toBe('Show all targets (9 hidden: the model does not fit cifar10, cifar100, class_object, class_scene, cub200, imagenet16-120, ninapro, svhn; imagenet-16ep is a training proxy of a target shown)');
     expect(await page.inputValue('#target')).toBe('imagenet');
     // A known architecture is not also "unlike the training architectures".
     expect(await page.$$('#single .warnings')).toHaveLength(0);

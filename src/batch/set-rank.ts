@@ -1,13 +1,14 @@
 /**
  * A finished batch ranked as a set (predictor v6's set ranker, src/predictor/set-ranker.ts): the
  * files scored together are context — cells of one skeleton, or a zoo of families — so their
- * order comes from the set ranker, and each target's per-file predicted accuracies are handed out
- * in that order (the same values, reordered; each interval moves with its value). The per-file
+ * order comes from the set ranker blended with the model's own per-file order (the average of
+ * their normal scores within the set), and each target's per-file predicted accuracies are handed
+ * out in that order (the same values, reordered; each interval moves with its value). The per-file
  * predictions stay beside them (`modelPredictions`, the CSV's `<target>_model` columns), and the
  * output says which numbers depend on the set. Known architectures keep their measurement.
  */
 import { NUMERIC_FEATURES } from '../predictor/graph-features.ts';
-import { describeExpert, gateVotes, MIN_SET, reorderByScore, scoreSet, setSide, type SetRankerState } from '../predictor/set-ranker.ts';
+import { blendScores, describeExpert, gateVotes, MIN_SET, reorderByScore, scoreSet, setSide, type SetRankerState } from '../predictor/set-ranker.ts';
 import { modelPredictions, scalarsOf } from './known.ts';
 import type { BatchRow, RowPrediction } from './rows.ts';
 
@@ -44,7 +45,8 @@ export function setRankRows(rows: readonly BatchRow[], state: SetRankerState, ta
       return p !== undefined && p.source !== 'measured' && Number.isFinite(p.accuracy);
     });
     if (k.length < MIN_SET) continue;
-    const values = reorderByScore(k.map(([, j]) => score[j]!), k.map(([i]) => modelPredictions(rows[i]!)[t]!.accuracy));
+    const own = k.map(([i]) => modelPredictions(rows[i]!)[t]!.accuracy);
+    const values = reorderByScore(blendScores(k.map(([, j]) => score[j]!), own), own);
     k.forEach(([i], m) => {
       const p = modelPredictions(rows[i]!)[t]!;
       const delta = values[m]! - p.accuracy;
@@ -65,5 +67,5 @@ export function formatSetRanking(s: SetRanking): string {
   const agree = s.votes.filter((v) => v.side === s.side);
   const first = agree[0];
   const why = first ? `${agree.length} of ${s.votes.length} spreads agree, e.g. ${first.statistic} ${first.spread.toFixed(2)} ${s.side === 'low' ? '≤' : '>'} ${first.threshold.toFixed(2)}` : 'no spread statistic';
-  return `ranked as a set of ${s.n} (${kind}: ${why}) by ${s.expert}: the order depends on the files ranked together; per-file predictions are kept (<target>_model columns, --no-set-rank to rank by them)${left}`;
+  return `ranked as a set of ${s.n} (${kind}: ${why}) by ${s.expert}, blended with the per-file predictions: the order depends on the files ranked together; per-file predictions are kept (<target>_model columns, --no-set-rank to rank by them)${left}`;
 }

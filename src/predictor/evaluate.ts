@@ -16,8 +16,9 @@ import { baseline, type BaselineReport } from './fit.ts';
 import { predictTrees } from './trees.ts';
 import { fitModel, modelGateDistances, predictModel, rankerScores, type FitModelOptions, type ModelRow, type NearSource } from './model.ts';
 import { DEFAULT_RANKER_CANDIDATES, AGGREGATE_FEATURES } from './ranker-candidates.ts';
-import { normalScores, rankAggregate } from './ranker.ts';
-import { scoreSet } from './set-ranker.ts';
+import { rankAggregate } from './ranker.ts';
+import { blendScores, scoreSet } from './set-ranker.ts';
+export { blendScores } from './set-ranker.ts';
 import { fewShot, type FewShotCell } from './few-shot.ts';
 import { loadManifest, recordFeatures, shuffled } from './records.ts';
 import { asPredicted, headRow, loadProxyCache, type ProxyValues, PROXY_FEATURES, scalarRow, SCALAR_FEATURES } from './scalars.ts';
@@ -280,13 +281,6 @@ export function scoreSplit(trainPool: readonly ModelRow[], testPool: readonly Mo
     proxyCoverage: withProxies.length / Math.max(1, testPool.length),
   };
   return { report, preds: pred, truth, low: preds.map((p) => p[trainedTarget]!.low), high: preds.map((p) => p[trainedTarget]!.high), setScores, trainSeconds: (t2 - t1) / 1000 };
-}
-
-/** The average of two scorings' normal scores within the set. */
-export function blendScores(a: ArrayLike<number>, b: ArrayLike<number>): Float64Array {
-  const za = normalScores(a);
-  const zb = normalScores(b);
-  return Float64Array.from(za, (v, i) => (v + zb[i]!) / 2);
 }
 
 export interface FewShotEvalOptions extends Omit<EvalOptions, 'protocol' | 'testSize' | 'keepPoints'> {

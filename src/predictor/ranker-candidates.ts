@@ -5,18 +5,14 @@
  */
 import type { RankerCandidate } from './model.ts';
 import type { RankerConfig } from './ranker.ts';
-import { PROXY_FEATURES, SAMPLE_DEPENDENT_FEATURES } from './scalars.ts';
+import { AGGREGATE_FEATURES, PROXY_FEATURES, SAMPLE_DEPENDENT_FEATURES } from './scalars.ts';
 
 /** Size alone: what the params/MACs baselines know. */
 const SIZE = ['log_params', 'log_macs'];
 /** Depth of the weighted-layer DAG: the static descriptors that transferred in the lab. */
 const DEPTH = ['log_depth_weighted', 'mean_depth_weighted'];
 
-/**
- * The training-free aggregate: every forward-only proxy and MACs with equal weight, each as its
- * rank within the set being compared (AZ-NAS-style; no selection, no sign flips learnt).
- */
-export const AGGREGATE_FEATURES: readonly string[] = Object.freeze(['proxy_naswot', 'proxy_swap', 'proxy_meco', 'proxy_az_expressivity', 'proxy_az_progressivity', 'proxy_trainable_layers', 'log_macs']);
+export { AGGREGATE_FEATURES } from './scalars.ts';
 
 /** A fitted ridge ranker: sign filter on, every training space weighing the same. */
 const fitted = (lambda: number): RankerConfig => ({ lambda, signFilter: true, balance: true });

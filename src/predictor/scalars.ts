@@ -10,6 +10,11 @@ import { NUMERIC_FEATURES } from './graph-features.ts';
 
 export const PROXY_FEATURES: readonly string[] = Object.freeze(PROXY_NAMES.map((n) => `proxy_${n}`));
 export const SCALAR_FEATURES: readonly string[] = Object.freeze([...NUMERIC_FEATURES, ...PROXY_FEATURES]);
+/**
+ * The training-free aggregate: every forward-only proxy and MACs with equal weight, each as its
+ * rank within the set being compared (AZ-NAS-style; no selection, no sign flips learnt).
+ */
+export const AGGREGATE_FEATURES: readonly string[] = Object.freeze(['proxy_naswot', 'proxy_swap', 'proxy_meco', 'proxy_az_expressivity', 'proxy_az_progressivity', 'proxy_trainable_layers', 'log_macs']);
 
 /**
  * Counts spanning orders of magnitude (distinct activation patterns, trainable layers) enter as

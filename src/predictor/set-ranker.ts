@@ -29,7 +29,7 @@
 import { shuffled } from '../random.ts';
 import { kendallTau } from './metrics.ts';
 import { normalScores, rankAggregate } from './ranker.ts';
-import { AGGREGATE_FEATURES } from './ranker-candidates.ts';
+import { AGGREGATE_FEATURES } from './scalars.ts';
 import { fitTrees, predictTrees, type TreesConfig, type TreesState } from './trees.ts';
 
 /** Raw context columns the trees read beside the within-set scores (by scalar name). */
@@ -218,6 +218,17 @@ export function scoreSet(state: SetRankerState, scalars: readonly ArrayLike<numb
   if (scalars.length < MIN_SET) return null;
   const e = state[setSide(state, scalars)];
   return e.kind === 'fixed' ? fixedScores(e.name, state.scalarNames, scalars) : predictTrees(e.trees, setFeatures(state.scalarNames, scalars));
+}
+
+/**
+ * The set ranker's order blended with the model's own: the average of the two scorings' normal
+ * scores within the set (what the batch ranks by; in leave-one-space-out it beat either alone on
+ * most spaces, docs/RESULTS.md).
+ */
+export function blendScores(a: ArrayLike<number>, b: ArrayLike<number>): Float64Array {
+  const za = normalScores(a);
+  const zb = normalScores(b);
+  return Float64Array.from(za, (v, i) => (v + zb[i]!) / 2);
 }
 
 /**
