@@ -165,6 +165,7 @@ export function setRankSummary(summary: BatchSummary, options: Pick<BatchOptions
   if (state === undefined) return summary;
   const { rows, report } = setRankRows(summary.rows, state, summary.targets);
   if (report === null) return summary;
+  if (!report.applied) return { ...summary, setRanking: report };
   rewriteOutput(resolve(options.cwd ?? process.cwd(), summary.out), summary.format, summary.targets, rows);
   return { ...summary, rows, setRanking: report };
 }

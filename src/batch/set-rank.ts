@@ -3,7 +3,8 @@
  * files scored together are context — cells of one skeleton, or a zoo of families — so their
  * order comes from the set ranker blended with the model's own per-file order (the average of
  * their normal scores within the set), and each target's per-file predicted accuracies are handed
- * out in that order (the same values, reordered; each interval moves with its value). The per-file
+ * out in that order (the same values, reordered; each interval moves with its value). Only when
+ * most files are far from the training data: near it the per-file model ranks better. The per-file
  * predictions stay beside them (`modelPredictions`, the CSV's `<target>_model` columns), and the
  * output says which numbers depend on the set. Known architectures keep their measurement.
  */
@@ -13,6 +14,14 @@ import { modelPredictions, scalarsOf } from './known.ts';
 import type { BatchRow, RowPrediction } from './rows.ts';
 
 export interface SetRanking {
+  /**
+   * False when most files are near the training data: there the per-file model is an in-space
+   * model and ranks better than the blend (NB201, 1,000 training cells: τ 0.80 against 0.78;
+   * docs/RESULTS.md), so the per-file order is kept and nothing is rewritten.
+   */
+  readonly applied: boolean;
+  /** Files far from the training data (the `far-from-training` warning). */
+  readonly far: number;
   /** Files ranked as one set. */
   readonly n: number;
   /** Scored files left out (rows without descriptors: resumed from a CSV written before them). */
@@ -21,6 +30,11 @@ export interface SetRanking {
   readonly side: 'low' | 'high';
   readonly votes: readonly { readonly statistic: string; readonly spread: number; readonly threshold: number; readonly side: 'low' | 'high' }[];
   readonly expert: string;
+}
+
+/** Whether a row's graph is far from the training data (its `far-from-training` warning). */
+export function isFar(r: BatchRow): boolean {
+  return Array.isArray(r.warnings) && (r.warnings as { code?: unknown }[]).some((w) => w.code === 'far-from-training');
 }
 
 /** The scalar row of a batch row: descriptors, params, MACs and proxies; null without descriptors. */
@@ -38,6 +52,10 @@ export function setRankRows(rows: readonly BatchRow[], state: SetRankerState, ta
   const eligible = scored.map(([r, i]) => [rowScalars(r), i] as const).filter((e): e is readonly [Float64Array, number] => e[0] !== null);
   const score = scoreSet(state, eligible.map(([s]) => s));
   if (score === null) return { rows: [...rows], report: null };
+  const side = setSide(state, eligible.map(([s]) => s));
+  const far = eligible.filter(([, i]) => isFar(rows[i]!)).length;
+  const report: SetRanking = { applied: 2 * far > eligible.length, far, n: eligible.length, leftOut: scored.length - eligible.length, side, votes: gateVotes(state, eligible.map(([s]) => s)), expert: describeExpert(state[side]) };
+  if (!report.applied) return { rows: [...rows], report };
   const updated = new Map<number, Record<string, RowPrediction>>();
   for (const t of targets) {
     const k = eligible.map(([, i], j) => [i, j] as const).filter(([i]) => {
@@ -55,13 +73,12 @@ export function setRankRows(rows: readonly BatchRow[], state: SetRankerState, ta
       updated.set(i, base);
     });
   }
-  const side = setSide(state, eligible.map(([s]) => s));
-  const report: SetRanking = { n: eligible.length, leftOut: scored.length - eligible.length, side, votes: gateVotes(state, eligible.map(([s]) => s)), expert: describeExpert(state[side]) };
   return { rows: rows.map((r, i) => (updated.has(i) ? { ...r, predictions: updated.get(i)!, modelPredictions: modelPredictions(r) } : r)), report };
 }
 
 /** One line for the terminal: what ranked the set, and where the per-file numbers are. */
 export function formatSetRanking(s: SetRanking): string {
+  if (!s.applied) return `a set of ${s.n}, ${s.n - s.far} of them near the training data: ranked by the per-file predictions (the set ranker blends in only when most files are far from it)`;
   const kind = s.side === 'low' ? 'one search-space skeleton' : 'a zoo of families';
   const left = s.leftOut > 0 ? `; ${s.leftOut} resumed row(s) without descriptors left out` : '';
   const agree = s.votes.filter((v) => v.side === s.side);
