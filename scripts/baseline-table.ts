@@ -9,6 +9,9 @@
  *       [--representation node-graph|numeric-only] [--train-size 10000] [--tests nb201-ninapro,pycls]
  *       [--proxy-dir <snapshot of data/<space>/proxies.jsonl>] [--proxies-only]
  *
+ * `--lfo-other N` caps each other space's rows in a leave-family-out fold at N (seeded; default:
+ * all), the zoo's own other families always whole.
+ *
  * `--proxies-only` keeps the architectures whose proxies are cached (every space, both sides), so
  * a space whose cache is a sample is measured on that sample.
  *
@@ -29,12 +32,12 @@ import { kendallTau, spearmanRho } from '../src/predictor/metrics.ts';
 import type { ModelRow } from '../src/predictor/model.ts';
 import { rankAggregate } from '../src/predictor/ranker.ts';
 import { AGGREGATE_FEATURES, DEFAULT_RANKER_CANDIDATES } from '../src/predictor/ranker-candidates.ts';
-import { groupFolds, PRIMARY_TARGET } from '../src/predictor/records.ts';
+import { groupFolds, PRIMARY_TARGET, shuffled } from '../src/predictor/records.ts';
 import { PROXY_FEATURES, SCALAR_FEATURES } from '../src/predictor/scalars.ts';
 
 const { values } = parseArgs({ options: {
   data: { type: 'string', default: 'data' }, out: { type: 'string', default: 'out/baseline.jsonl' }, only: { type: 'string' },
-  representation: { type: 'string', default: 'node-graph' }, 'proxy-dir': { type: 'string' }, 'proxies-only': { type: 'boolean' }, 'train-size': { type: 'string', default: '10000' }, tests: { type: 'string' },
+  representation: { type: 'string', default: 'node-graph' }, 'proxy-dir': { type: 'string' }, 'proxies-only': { type: 'boolean' }, 'lfo-other': { type: 'string' }, 'train-size': { type: 'string', default: '10000' }, tests: { type: 'string' },
 } });
 const DATA = values.data!;
 const R = values.representation as Representation;
@@ -89,7 +92,10 @@ if (!only || only.has('lfo')) {
       const test = rows.filter((r) => fold.get(famOf(r)) === k);
       if (test.length < 2) continue;
       const held = new Set(test.map(keyOf));
-      const train = [...all.entries()].flatMap(([s, rs]) => (s === zoo ? rs.filter((r) => fold.get(famOf(r)) !== k) : rs)).filter((r) => !held.has(keyOf(r)));
+      // The zoo's other families whole; each other space capped at --lfo-other rows (seeded).
+      const cap = values['lfo-other'] ? Number(values['lfo-other']) : Infinity;
+      const others = [...all.entries()].filter(([s]) => s !== zoo).flatMap(([, rs]) => (rs.length > cap ? shuffled(rs, k).slice(0, cap) : rs));
+      const train = [...all.get(zoo)!.filter((r) => fold.get(famOf(r)) !== k), ...others].filter((r) => !held.has(keyOf(r)));
       const counts = new Map<string, number>();
       for (const r of train) for (const t of Object.keys(r.record.labels)) counts.set(t, (counts.get(t) ?? 0) + 1);
       const s = scoreSplit(train, test, { target: label, trainedTarget: label, counts, head: HEAD_CANDIDATES, rankerCandidates: DEFAULT_RANKER_CANDIDATES, pcaInputs: R === 'numeric-only' ? 0 : 3 * (encoder?.dim ?? 384), gateText: R === 'numeric-only' ? 0 : encoder?.dim ?? 384, seed: k });

@@ -1,8 +1,8 @@
 /**
- * `onnx-predict batch` ranks a batch of 10 or more files as a set (src/batch/set-rank.ts) with the
- * shipped checkpoint's set ranker when most of them are far from the training data, on real NB201
- * graphs: the per-file predictions, reordered by the blended set score, with the per-file ones kept
- * beside them; near the training data (and with `--no-set-rank`) the per-file order stays.
+ * `onnx-predict batch --set-rank` ranks a batch of 10 or more files as a set (src/batch/set-rank.ts)
+ * with the shipped checkpoint's set ranker when most of them are far from the training data, on
+ * real NB201 graphs: the per-file predictions, reordered by the blended set score, with the
+ * per-file ones kept beside them; near the training data (and by default) the per-file order stays.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -25,8 +25,8 @@ describe('onnx-predict batch ranks a set (real NB201 graphs)', () => {
   }, 120_000);
   afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-  it('NB201 cells are near the training data: the per-file order is kept, and the output says why', async () => {
-    const r = await runCli(['batch', 'zoo', '--out', 'out/near.jsonl', '--no-proxies', '--top', '3'], { cwd: root, timeoutMs: 240_000 });
+  it('--set-rank on NB201 cells, near the training data: the per-file order is kept, and the output says why', async () => {
+    const r = await runCli(['batch', 'zoo', '--out', 'out/near.jsonl', '--no-proxies', '--top', '3', '--set-rank'], { cwd: root, timeoutMs: 240_000 });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/a set of 14, 14 of them near the training data: ranked by the per-file predictions/);
     const rows = readFileSync(join(root, 'out', 'near.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as BatchRow);
@@ -34,7 +34,7 @@ describe('onnx-predict batch ranks a set (real NB201 graphs)', () => {
   }, 300_000);
 
   it('far from the training data, hands out the per-file accuracies in the blended set order and keeps them beside it', async () => {
-    const r = await runCli(['batch', 'zoo', '--out', 'out/r.jsonl', '--no-proxies', '--no-set-rank'], { cwd: root, timeoutMs: 240_000 });
+    const r = await runCli(['batch', 'zoo', '--out', 'out/r.jsonl', '--no-proxies'], { cwd: root, timeoutMs: 240_000 });
     expect(r.code, r.stderr).toBe(0);
     // The same real rows, as if every graph were far from the training data.
     const rows = readFileSync(join(root, 'out', 'r.jsonl'), 'utf8').trim().split('\n').map((l) => {
@@ -70,8 +70,8 @@ describe('onnx-predict batch ranks a set (real NB201 graphs)', () => {
     expect(setRankRows(rows.slice(0, 9), state, targets).report).toBeNull();
   }, 300_000);
 
-  it('--no-set-rank says nothing about sets', async () => {
-    const a = await runCli(['batch', 'zoo', '--out', 'a.csv', '--no-proxies', '--no-set-rank'], { cwd: root, timeoutMs: 240_000 });
+  it('without --set-rank (the default) nothing is said about sets', async () => {
+    const a = await runCli(['batch', 'zoo', '--out', 'a.csv', '--no-proxies'], { cwd: root, timeoutMs: 240_000 });
     expect(a.code, a.stderr).toBe(0);
     expect(a.stdout).not.toMatch(/set of/);
     const plain = parse(readFileSync(join(root, 'a.csv')), { columns: true }) as Record<string, string>[];

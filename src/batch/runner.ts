@@ -41,9 +41,10 @@ export interface BatchOptions {
   /** Target of known results that name none (default: the target most of the batch fits). */
   readonly knownTarget?: string;
   /**
-   * Rank the finished batch as a set with the checkpoint's set ranker (default true; without
-   * `known`, from MIN_SET scored files): `out` is rewritten with the set's order and the per-file
-   * predictions beside it (src/batch/set-rank.ts).
+   * Rank the finished batch as a set with the checkpoint's set ranker (default false: an
+   * experiment that lost to the per-file order on 2 of 8 held-out spaces, docs/RESULTS.md; without
+   * `known`, from MIN_SET scored files, most far from the training data): `out` is rewritten with
+   * the blended order and the per-file predictions beside it (src/batch/set-rank.ts).
    */
   readonly setRank?: boolean;
 }
@@ -160,7 +161,7 @@ export function finishSummary(summary: BatchSummary, options: Pick<BatchOptions,
 
 /** The batch ranked as a set by the checkpoint's set ranker, its output rewritten; unchanged when it may not be. */
 export function setRankSummary(summary: BatchSummary, options: Pick<BatchOptions, 'cwd' | 'setRank' | 'checkpoint'>): BatchSummary {
-  if (options.setRank === false) return summary;
+  if (options.setRank !== true) return summary;
   const state = loadCheckpoint(options.checkpoint ?? DEFAULT_CHECKPOINT_DIR).model.setRanker;
   if (state === undefined) return summary;
   const { rows, report } = setRankRows(summary.rows, state, summary.targets);

@@ -84,5 +84,5 @@ export function formatSetRanking(s: SetRanking): string {
   const agree = s.votes.filter((v) => v.side === s.side);
   const first = agree[0];
   const why = first ? `${agree.length} of ${s.votes.length} spreads agree, e.g. ${first.statistic} ${first.spread.toFixed(2)} ${s.side === 'low' ? '≤' : '>'} ${first.threshold.toFixed(2)}` : 'no spread statistic';
-  return `ranked as a set of ${s.n} (${kind}: ${why}) by ${s.expert}, blended with the per-file predictions: the order depends on the files ranked together; per-file predictions are kept (<target>_model columns, --no-set-rank to rank by them)${left}`;
+  return `ranked as a set of ${s.n} (${kind}: ${why}) by ${s.expert}, blended with the per-file predictions: the order depends on the files ranked together; per-file predictions are kept (<target>_model columns; without --set-rank the batch ranks by them)${left}`;
 }
