@@ -116,79 +116,118 @@ function fitExpertTrees(scalarNames: readonly string[], sets: readonly TrainingS
   return fitTrees(sets.flatMap((s) => setFeatures(scalarNames, s.scalars)), sets.flatMap((s) => [...normalScores(s.y)]), config);
 }
 
-/** The gate and an expert per side, from every training set at once. */
-export function fitSetRanker(scalarNames: readonly string[], sets: readonly TrainingSet[], config: TreesConfig = SET_TREES_CONFIG): SetRankerState {
-  const use = sets.filter((s) => s.y.length >= MIN_SET);
-  if (use.length === 0) throw new RangeError(`the set ranker needs a training set of at least ${MIN_SET} labelled graphs`);
-  const tau = use.map((s) => ({ aggregate: kendallTau(fixedScores('aggregate', scalarNames, s.scalars), s.y), macs: kendallTau(fixedScores('macs', scalarNames, s.scalars), s.y) }));
-  const tauOf = (i: number, e: FixedExpert) => (Number.isFinite(tau[i]![e]) ? tau[i]![e] : 0);
-  const best = (idx: readonly number[]): { name: FixedExpert; sum: number } => {
-    const sums = FIXED_EXPERTS.map((e) => ({ name: e, sum: idx.reduce((a, i) => a + tauOf(i, e), 0) }));
+/** The fixed experts' τ on each training set (NaN read as 0) and the better fixed expert over some of them. */
+class FixedTaus {
+  private readonly tau: { aggregate: number; macs: number }[];
+  constructor(scalarNames: readonly string[], readonly sets: readonly TrainingSet[]) {
+    this.tau = sets.map((s) => ({ aggregate: kendallTau(fixedScores('aggregate', scalarNames, s.scalars), s.y), macs: kendallTau(fixedScores('macs', scalarNames, s.scalars), s.y) }));
+  }
+  raw(i: number): { aggregate: number; macs: number } {
+    return this.tau[i]!;
+  }
+  of(i: number, e: FixedExpert): number {
+    const t = this.tau[i]![e];
+    return Number.isFinite(t) ? t : 0;
+  }
+  /** The fixed expert with the larger τ summed over `idx` (aggregate on ties); all sets when `idx` is empty. */
+  best(idx: readonly number[]): { name: FixedExpert; sum: number } {
+    const use = idx.length > 0 ? idx : this.sets.map((_, i) => i);
+    const sums = FIXED_EXPERTS.map((e) => ({ name: e, sum: use.reduce((a, i) => a + this.of(i, e), 0) }));
     return sums.reduce((a, b) => (b.sum > a.sum + 1e-12 ? b : a));
-  };
-  let gate = { score: -Infinity, margin: -Infinity, statistic: GATE_STATISTICS[0]!, threshold: Infinity, spreads: [] as number[] };
+  }
+}
+
+interface FittedGate {
+  readonly votes: SetRankerState['gate'];
+  readonly tieSide: 'low' | 'high';
+  /** Training sets on the low side. */
+  readonly low: ReadonlySet<number>;
+  /** Each training set's spread of the splitting statistic. */
+  readonly spreads: readonly number[];
+}
+
+/**
+ * The gate: the stump (statistic, threshold) whose sides, each answered by its better fixed
+ * expert, rank the training sets best (the widest relative margin on ties); then every statistic
+ * that splits the training sets the same way, as a vote; and the side ties go to.
+ */
+function fitGate(scalarNames: readonly string[], taus: FixedTaus): FittedGate {
+  const sets = taus.sets;
+  const all = sets.map((_, i) => i);
+  let stump = { score: -Infinity, margin: -Infinity, statistic: GATE_STATISTICS[0]!, threshold: Infinity, spreads: [] as number[] };
   for (const statistic of GATE_STATISTICS) {
     const j = scalarNames.indexOf(statistic);
     if (j < 0) continue;
-    const spreads = use.map((s) => spread(s.scalars, j));
+    const spreads = sets.map((s) => spread(s.scalars, j));
     const sorted = [...spreads].sort((a, b) => a - b);
     const range = sorted[sorted.length - 1]! - sorted[0]! || 1;
     // Every split between neighbouring training sets, and none (all on the low side).
     const cuts = [...sorted.slice(1).map((x, i) => (x + sorted[i]!) / 2).filter((t, i) => sorted[i + 1]! > sorted[i]!), sorted[sorted.length - 1]!];
     for (const threshold of cuts) {
-      const low = use.map((_, i) => i).filter((i) => spreads[i]! <= threshold);
-      const high = use.map((_, i) => i).filter((i) => spreads[i]! > threshold);
-      const score = (best(low).sum + best(high).sum) / use.length;
+      const low = all.filter((i) => spreads[i]! <= threshold);
+      const high = all.filter((i) => spreads[i]! > threshold);
+      const score = ((low.length > 0 ? taus.best(low).sum : 0) + (high.length > 0 ? taus.best(high).sum : 0)) / sets.length;
       const margin = high.length === 0 ? 0 : Math.min(...spreads.map((v) => Math.abs(v - threshold))) / range;
-      if (score > gate.score + 1e-9 || (Math.abs(score - gate.score) <= 1e-9 && margin > gate.margin)) gate = { score, margin, statistic, threshold, spreads };
+      if (score > stump.score + 1e-9 || (Math.abs(score - stump.score) <= 1e-9 && margin > stump.margin)) stump = { score, margin, statistic, threshold, spreads };
     }
   }
-  const lowSet = new Set(use.map((_, i) => i).filter((i) => gate.spreads[i]! <= gate.threshold));
-  const sideOf = (i: number): 'low' | 'high' => (lowSet.has(i) ? 'low' : 'high');
-  // Every statistic that splits the training sets the same way votes.
+  const low = new Set(all.filter((i) => stump.spreads[i]! <= stump.threshold));
+  const lowIdx = all.filter((i) => low.has(i));
+  const highIdx = all.filter((i) => !low.has(i));
   const votes: { statistic: string; threshold: number; margin: number }[] = [];
   for (const statistic of GATE_STATISTICS) {
     const j = scalarNames.indexOf(statistic);
     if (j < 0) continue;
-    const v = use.map((st) => spread(st.scalars, j));
-    const lo = use.map((_, i) => i).filter((i) => lowSet.has(i)).map((i) => v[i]!);
-    const hi = use.map((_, i) => i).filter((i) => !lowSet.has(i)).map((i) => v[i]!);
+    const v = sets.map((st) => spread(st.scalars, j));
+    const lo = lowIdx.map((i) => v[i]!);
+    const hi = highIdx.map((i) => v[i]!);
     const range = Math.max(...v) - Math.min(...v) || 1;
-    if (hi.length === 0) { if (statistic === gate.statistic) votes.push({ statistic, threshold: Math.max(...lo), margin: 0 }); continue; }
+    if (hi.length === 0) { if (statistic === stump.statistic) votes.push({ statistic, threshold: Math.max(...lo), margin: 0 }); continue; }
     if (lo.length > 0 && Math.max(...lo) < Math.min(...hi)) votes.push({ statistic, threshold: (Math.max(...lo) + Math.min(...hi)) / 2, margin: (Math.min(...hi) - Math.max(...lo)) / 2 / range });
   }
   votes.sort((a, b) => b.margin - a.margin || (a.statistic < b.statistic ? -1 : 1));
   // Ties: the side whose fixed expert, applied to the other side's sets, loses least against theirs.
-  const lowIdx = use.map((_, i) => i).filter((i) => lowSet.has(i));
-  const highIdx = use.map((_, i) => i).filter((i) => !lowSet.has(i));
-  const lowExpert = best(lowIdx.length > 0 ? lowIdx : use.map((_, i) => i)).name;
-  const highExpert = best(highIdx.length > 0 ? highIdx : use.map((_, i) => i)).name;
-  const loss = (idx: readonly number[], own: FixedExpert, other: FixedExpert) => (idx.length === 0 ? 0 : idx.reduce((a, i) => a + tauOf(i, own) - tauOf(i, other), 0) / idx.length);
-  // Sending a low set high costs loss(low sets, lowExpert, highExpert), and vice versa.
+  const lowExpert = taus.best(lowIdx).name;
+  const highExpert = taus.best(highIdx).name;
+  const loss = (idx: readonly number[], own: FixedExpert, other: FixedExpert) => (idx.length === 0 ? 0 : idx.reduce((a, i) => a + taus.of(i, own) - taus.of(i, other), 0) / idx.length);
   const tieSide: 'low' | 'high' = loss(lowIdx, lowExpert, highExpert) <= loss(highIdx, highExpert, lowExpert) ? 'high' : 'low';
-  const expertFor = (side: 'low' | 'high'): Expert => {
-    const idx = use.map((_, i) => i).filter((i) => sideOf(i) === side);
-    const fixed: Expert = { kind: 'fixed', name: best(idx.length > 0 ? idx : use.map((_, i) => i)).name };
-    const teaching = idx.filter((i) => Math.max(tauOf(i, 'aggregate'), tauOf(i, 'macs')) >= TEACH_TAU);
-    if (teaching.length < MIN_TEACHING) return fixed;
-    // Leave one teaching set out: do trees learnt on the others rank it better than the fixed expert?
-    let gain = 0;
-    for (const h of teaching) {
-      const st = fitExpertTrees(scalarNames, teaching.filter((i) => i !== h).map((i) => use[i]!), config);
-      const t = kendallTau(predictTrees(st, setFeatures(scalarNames, use[h]!.scalars)), use[h]!.y);
-      gain += (Number.isFinite(t) ? t : 0) - tauOf(h, fixed.name);
-    }
-    if (gain <= 0) return fixed;
-    return { kind: 'trees', trees: fitExpertTrees(scalarNames, teaching.map((i) => use[i]!), config), sets: teaching.map((i) => use[i]!.name) };
-  };
+  return { votes, tieSide, low, spreads: stump.spreads };
+}
+
+/**
+ * One side's expert: trees on its teaching sets when, leaving each out in turn, trees learnt on the
+ * others rank it better on average than the side's fixed expert; else that fixed expert.
+ */
+function fitSideExpert(scalarNames: readonly string[], taus: FixedTaus, idx: readonly number[], config: TreesConfig): Expert {
+  const sets = taus.sets;
+  const fixed: Expert = { kind: 'fixed', name: taus.best(idx).name };
+  const teaching = idx.filter((i) => Math.max(taus.of(i, 'aggregate'), taus.of(i, 'macs')) >= TEACH_TAU);
+  if (teaching.length < MIN_TEACHING) return fixed;
+  let gain = 0;
+  for (const h of teaching) {
+    const st = fitExpertTrees(scalarNames, teaching.filter((i) => i !== h).map((i) => sets[i]!), config);
+    const t = kendallTau(predictTrees(st, setFeatures(scalarNames, sets[h]!.scalars)), sets[h]!.y);
+    gain += (Number.isFinite(t) ? t : 0) - taus.of(h, fixed.name);
+  }
+  if (gain <= 0) return fixed;
+  return { kind: 'trees', trees: fitExpertTrees(scalarNames, teaching.map((i) => sets[i]!), config), sets: teaching.map((i) => sets[i]!.name) };
+}
+
+/** The gate and an expert per side, from every training set at once. */
+export function fitSetRanker(scalarNames: readonly string[], sets: readonly TrainingSet[], config: TreesConfig = SET_TREES_CONFIG): SetRankerState {
+  const use = sets.filter((s) => s.y.length >= MIN_SET);
+  if (use.length === 0) throw new RangeError(`the set ranker needs a training set of at least ${MIN_SET} labelled graphs`);
+  const taus = new FixedTaus(scalarNames, use);
+  const gate = fitGate(scalarNames, taus);
+  const all = use.map((_, i) => i);
   return {
     version: 2,
     scalarNames: [...scalarNames],
-    gate: votes,
-    tieSide,
-    low: expertFor('low'),
-    high: expertFor('high'),
-    trainedOn: Object.fromEntries(use.map((s, i) => [s.name, { n: s.y.length, side: sideOf(i), spread: gate.spreads[i]!, aggregate: tau[i]!.aggregate, macs: tau[i]!.macs }])),
+    gate: gate.votes,
+    tieSide: gate.tieSide,
+    low: fitSideExpert(scalarNames, taus, all.filter((i) => gate.low.has(i)), config),
+    high: fitSideExpert(scalarNames, taus, all.filter((i) => !gate.low.has(i)), config),
+    trainedOn: Object.fromEntries(use.map((s, i) => [s.name, { n: s.y.length, side: gate.low.has(i) ? 'low' : 'high', spread: gate.spreads[i]!, ...taus.raw(i) }])),
   };
 }
 
