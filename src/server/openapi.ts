@@ -68,6 +68,7 @@ const SHARED_SCHEMAS = {
       fits: { type: 'array', items: { type: 'string' }, description: 'the targets the model fits, in the order to rank by (a training proxy left out when its full target fits)' },
       warnings: { type: 'array', items: { type: 'object', properties: { code: { type: 'string' }, summary: { type: 'string', description: 'a few words, one line' }, message: { type: 'string', description: 'the full sentence' } } } },
       stats: { type: 'object', properties: { params: { type: 'integer' }, macs: { type: 'integer' }, nodes: { type: 'integer' } } },
+      descriptors: { type: 'object', additionalProperties: { type: 'number', nullable: true }, description: 'the numeric descriptors the predictor reads (log params and MACs, depth, op mix, resolution; null where not computable)' },
       model: { type: 'object', properties: { encoder: { type: 'string' }, predictor: { type: 'string' } } },
     },
   },
