@@ -24,7 +24,7 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadEncoder } from '../src/encoder/index.ts';
-import { blendScores, evaluate, scoreSplit, spaceRows, type RowSource } from '../src/predictor/evaluate.ts';
+import { evaluate, scoreSplit, spaceRows, type RowSource } from '../src/predictor/evaluate.ts';
 import { PhraseEmbeddings, textEmbedder, type Representation } from '../src/predictor/features.ts';
 import { HEAD_CANDIDATES } from '../src/predictor/head/train.ts';
 import { recordArchKey, recordFamily } from '../src/predictor/manifest.ts';
@@ -34,6 +34,7 @@ import { rankAggregate } from '../src/predictor/ranker.ts';
 import { AGGREGATE_FEATURES, DEFAULT_RANKER_CANDIDATES } from '../src/predictor/ranker-candidates.ts';
 import { groupFolds, PRIMARY_TARGET, shuffled } from '../src/predictor/records.ts';
 import { PROXY_FEATURES, SCALAR_FEATURES } from '../src/predictor/scalars.ts';
+import { blendScores } from '../src/predictor/set-ranker.ts';
 
 const { values } = parseArgs({ options: {
   data: { type: 'string', default: 'data' }, out: { type: 'string', default: 'out/baseline.jsonl' }, only: { type: 'string' },

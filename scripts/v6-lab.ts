@@ -30,7 +30,7 @@ import { normalScores, rankAggregate } from '../src/predictor/ranker.ts';
 import { AGGREGATE_FEATURES } from '../src/predictor/ranker-candidates.ts';
 import { PRIMARY_TARGET } from '../src/predictor/records.ts';
 import { SCALAR_FEATURES } from '../src/predictor/scalars.ts';
-import { fitSetRanker, scoreSet } from '../src/predictor/set-ranker.ts';
+import { fitSetRanker, scoreSet, spread } from '../src/predictor/set-ranker.ts';
 import { fitTrees, predictTrees } from '../src/predictor/trees.ts';
 import { shuffled } from '../src/random.ts';
 
@@ -150,7 +150,7 @@ function ridge(X: readonly number[][], y: readonly number[], lambda: number): (x
  */
 const aggCols = AGGREGATE_FEATURES.map(col);
 const GATE_STATS = ['log_nodes', 'log_max_channels', 'log_resolution', 'frac_depthwise', 'log_params', 'log_macs'].map(col);
-const spreadOf = (s: SetData, j: number) => { const f = s.X.map((r) => r[j]!).filter(Number.isFinite); const m = f.reduce((a, b) => a + b, 0) / Math.max(1, f.length); return Math.sqrt(f.reduce((a, b) => a + (b - m) ** 2, 0) / Math.max(1, f.length)); };
+const spreadOf = (s: SetData, j: number) => spread(s.X, j);
 const FIXED = { aggregate: (s: SetData) => rankAggregate(s.X, aggCols, aggCols.map(() => 1)), macs: (s: SetData) => s.macs } as const;
 const fixedTau = new Map<string, number>();
 const tauFixed = (e: keyof typeof FIXED, s: SetData) => { const k = `${e}|${s.space}`; if (!fixedTau.has(k)) fixedTau.set(k, kendallTau(FIXED[e](s), s.y)); return fixedTau.get(k)!; };

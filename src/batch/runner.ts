@@ -9,7 +9,7 @@ import { checkpointTargets, planBatch, type BatchPlan } from './plan.ts';
 import { renameSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { adaptRows, type KnownEntry, type TargetAdaptation } from './known.ts';
-import { loadCheckpoint } from '../predictor/checkpoint.ts';
+import { loadSetRanker } from '../predictor/checkpoint.ts';
 import { DEFAULT_CHECKPOINT_DIR } from '../predictor/predictor.ts';
 import { setRankRows, type SetRanking } from './set-rank.ts';
 import { csvHeaderLine, normalizeRow, serializeRow, type BatchFormat, type BatchRow } from './rows.ts';
@@ -162,7 +162,7 @@ export function finishSummary(summary: BatchSummary, options: Pick<BatchOptions,
 /** The batch ranked as a set by the checkpoint's set ranker, its output rewritten; unchanged when it may not be. */
 export function setRankSummary(summary: BatchSummary, options: Pick<BatchOptions, 'cwd' | 'setRank' | 'checkpoint'>): BatchSummary {
   if (options.setRank !== true) return summary;
-  const state = loadCheckpoint(options.checkpoint ?? DEFAULT_CHECKPOINT_DIR).model.setRanker;
+  const state = loadSetRanker(options.checkpoint ?? DEFAULT_CHECKPOINT_DIR);
   if (state === undefined) return summary;
   const { rows, report } = setRankRows(summary.rows, state, summary.targets);
   if (report === null) return summary;

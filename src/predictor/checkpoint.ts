@@ -225,11 +225,13 @@ type ModelJson = Omit<LearntParts, 'impute' | 'ranker' | 'gateReference' | 'tree
 
 const expertToJson = (e: Expert): ExpertJson => (e.kind === 'fixed' ? e : { kind: 'trees', sets: [...e.sets], trees: { ...e.trees, trees: e.trees.trees.map(treeToJson) } });
 const expertFromJson = (e: ExpertJson): Expert => (e.kind === 'fixed' ? e : { kind: 'trees', sets: e.sets, trees: { ...e.trees, trees: e.trees.trees.map(treeFromJson) } });
+const setRankerToJson = (r: SetRankerState): SetRankerJson => ({ ...r, low: expertToJson(r.low), high: expertToJson(r.high) });
+const setRankerFromJson = (j: SetRankerJson): SetRankerState => ({ ...j, low: expertFromJson(j.low), high: expertFromJson(j.high) });
 
 function modelToJson(m: LearntParts): ModelJson {
   const { trees, setRanker, ...rest } = m;
   return {
-    ...(setRanker ? { setRanker: { ...setRanker, low: expertToJson(setRanker.low), high: expertToJson(setRanker.high) } } : {}),
+    ...(setRanker ? { setRanker: setRankerToJson(setRanker) } : {}),
     ...rest, impute: b64(m.impute), gateReference: b64(m.gateReference), ranker: { ...m.ranker, scale: [...m.ranker.scale], weights: [...m.ranker.weights], center: [...m.ranker.center] },
     ...(trees ? { trees: Object.fromEntries(Object.entries(trees).map(([t, v]) => [t, { ...v, state: { ...v.state, trees: v.state.trees.map(treeToJson) } }])) } : {}),
   };
@@ -238,7 +240,7 @@ function modelToJson(m: LearntParts): ModelJson {
 function modelFromJson(j: ModelJson): LearntParts {
   const { trees, setRanker, ...rest } = j;
   return {
-    ...(setRanker ? { setRanker: { ...setRanker, low: expertFromJson(setRanker.low), high: expertFromJson(setRanker.high) } } : {}),
+    ...(setRanker ? { setRanker: setRankerFromJson(setRanker) } : {}),
     ...rest, impute: fromB64(j.impute), gateReference: fromB64(j.gateReference), ranker: { ...j.ranker, scale: Float64Array.from(j.ranker.scale), weights: Float64Array.from(j.ranker.weights), center: Float64Array.from(j.ranker.center) },
     ...(trees ? { trees: Object.fromEntries(Object.entries(trees).map(([t, v]) => [t, { ...v, state: { ...v.state, trees: v.state.trees.map(treeFromJson) } }])) } : {}),
   };
@@ -254,7 +256,8 @@ export function saveCheckpoint(dir: string, c: Omit<Checkpoint, 'indexPath'>, wr
   writeIndex(join(dir, 'index.hnsw'));
 }
 
-export function loadCheckpoint(dir: string): Checkpoint {
+/** predictor.json of a checkpoint folder, its format checked. */
+function readPredictorJson(dir: string): CheckpointMeta & { head: HeadJson; model: ModelJson } {
   const metaPath = join(dir, 'predictor.json');
   if (!existsSync(metaPath)) throw new OnnxPredictError('INCOMPATIBLE_CHECKPOINT', `no predictor checkpoint in ${dir} (predictor.json missing)`);
   let raw: CheckpointMeta & { head: HeadJson; model: ModelJson };
@@ -266,6 +269,17 @@ export function loadCheckpoint(dir: string): Checkpoint {
   if (raw.format !== CHECKPOINT_FORMAT || raw.version !== CHECKPOINT_VERSION) {
     throw new OnnxPredictError('INCOMPATIBLE_CHECKPOINT', `${metaPath}: format ${raw.format} v${raw.version}, this build reads ${CHECKPOINT_FORMAT} v${CHECKPOINT_VERSION}`);
   }
+  return raw;
+}
+
+/** A checkpoint's set ranker alone (predictor.json only: no phrases, known architectures or index); undefined when it has none. */
+export function loadSetRanker(dir: string): SetRankerState | undefined {
+  const j = readPredictorJson(dir).model.setRanker;
+  return j ? setRankerFromJson(j) : undefined;
+}
+
+export function loadCheckpoint(dir: string): Checkpoint {
+  const raw = readPredictorJson(dir);
   const { head, model, ...meta } = raw;
   const phraseJson = JSON.parse(readFileSync(join(dir, 'phrases.json'), 'utf8')) as Record<string, string>;
   const phrases = new Map(Object.entries(phraseJson).map(([k, v]) => [k, fromB64(v)] as const));

@@ -18,7 +18,6 @@ import { fitModel, modelGateDistances, predictModel, rankerScores, type FitModel
 import { DEFAULT_RANKER_CANDIDATES, AGGREGATE_FEATURES } from './ranker-candidates.ts';
 import { rankAggregate } from './ranker.ts';
 import { blendScores, scoreSet } from './set-ranker.ts';
-export { blendScores } from './set-ranker.ts';
 import { fewShot, type FewShotCell } from './few-shot.ts';
 import { loadManifest, recordFeatures, shuffled } from './records.ts';
 import { asPredicted, headRow, loadProxyCache, type ProxyValues, PROXY_FEATURES, scalarRow, SCALAR_FEATURES } from './scalars.ts';
